@@ -1,0 +1,1 @@
+"""Customer-data warehouse: shared settings, contracts and the command-line interface."""
