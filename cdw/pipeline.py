@@ -1,0 +1,108 @@
+"""The main job as plain functions: generate -> ingest -> build -> check -> publish.
+
+The CLI, the benchmark and the tests call these; Dagster assets call the same functions, so there
+is one implementation of each step whoever runs it.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import duckdb
+
+from cdw.dbt import DbtBuildResult, run_dbt
+from cdw.publish import PublishResult, publish
+from cdw.settings import DEFAULT_DEMO_CUSTOMERS, DEFAULT_DEMO_SEED, Paths
+
+Progress = Callable[[str], None]
+
+
+def utc_now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def new_run_id() -> str:
+    return datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ") + "-" + uuid.uuid4().hex[:6]
+
+
+def demo_end_date(paths: Paths) -> date | None:
+    """The last day of the demo data, so a demo run is reproducible (it is the run's as_of)."""
+    manifest = paths.truth / "manifest.json"
+    if not manifest.exists():
+        return None
+    return date.fromisoformat(json.loads(manifest.read_text())["end_date"])
+
+
+def step_generate(paths: Paths, customers: int = DEFAULT_DEMO_CUSTOMERS, seed: int = DEFAULT_DEMO_SEED):
+    from ingestion.demo.generate import generate
+
+    paths.ensure()
+    return generate(paths.demo_landing, paths.truth, customers=customers, seed=seed)
+
+
+def step_ingest(paths: Paths, landing: Path | None = None, force: bool = False, progress: Progress | None = None):
+    from ingestion.load import load_landing
+
+    paths.ensure()
+    return load_landing(landing or paths.demo_landing, paths.build_db, paths.dlt_dir, force=force,
+                        progress=progress)
+
+
+def step_build(paths: Paths, as_of: date | None = None, full_refresh: bool = False,
+               on_node: Callable[[str, str], None] | None = None) -> DbtBuildResult:
+    command = ["build"] + (["--full-refresh"] if full_refresh else [])
+    return run_dbt(paths, command, as_of=as_of, on_node=on_node)
+
+
+def step_check(paths: Paths, run_id: str):
+    from expectations.landing import landing_rules
+    from expectations.runner import store_report, validate_rules
+
+    con = duckdb.connect(str(paths.build_db))
+    try:
+        report = validate_rules(con, landing_rules(), run_id)
+        store_report(con, report)
+    finally:
+        con.close()
+    return report
+
+
+def step_publish(paths: Paths, blocking_failures: list[str], run_id: str) -> PublishResult:
+    return publish(paths, blocking_failures, run_id)
+
+
+@dataclass
+class RunRecord:
+    """What one run of the main job did; written to ``<home>/runs/<run_id>.json``."""
+
+    run_id: str
+    started_at: str
+    status: str = "running"
+    as_of: str | None = None
+    steps: dict[str, dict] = field(default_factory=dict)
+    error: str | None = None
+
+    def save(self, paths: Paths) -> Path:
+        paths.runs_dir.mkdir(parents=True, exist_ok=True)
+        target = paths.runs_dir / f"{self.run_id}.json"
+        target.write_text(json.dumps(asdict(self), indent=2, default=str))
+        return target
+
+
+def latest_run(paths: Paths) -> RunRecord | None:
+    runs = sorted(paths.runs_dir.glob("*.json")) if paths.runs_dir.exists() else []
+    if not runs:
+        return None
+    return RunRecord(**json.loads(runs[-1].read_text()))
+
+
+def timed(fn, *args, **kwargs):
+    started = time.perf_counter()
+    value = fn(*args, **kwargs)
+    return value, time.perf_counter() - started

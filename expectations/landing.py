@@ -1,0 +1,66 @@
+"""Landing contracts: the rules every new load batch of a raw table must meet.
+
+Built from ``ingestion/contracts/*.yml``. Rows that break them are quarantined during ingestion,
+so on a healthy run these pass; they guard the raw tables against a connector or a file reader
+that lets bad rows through.
+"""
+
+from __future__ import annotations
+
+import great_expectations as gx
+
+from cdw.contracts import Table, all_tables
+from expectations.rules import Rule, with_severity
+
+EMAIL_PATTERN = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
+ISO_TIMESTAMP_PATTERN = r"^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?(?:Z|[+-]\d{2}:?\d{2})?$"
+DECIMAL_PATTERN = r"^-?\d+(?:\.\d+)?$"
+NON_NEGATIVE_DECIMAL_PATTERN = r"^\d+(?:\.\d+)?$"
+PII_HINTS = ("email", "phone", "name", "address", "zip", "postal")
+
+
+def _latest_load(table: Table) -> str:
+    return f"_dlt_load_id = (select max(_dlt_load_id) from {table.qualified_name})"
+
+
+def _pii(table: Table) -> frozenset[str]:
+    return frozenset(c.name for c in table.columns if any(h in c.name for h in PII_HINTS))
+
+
+def table_rules(table: Table) -> list[Rule]:
+    """Rules for one raw table, validated on its latest load batch."""
+    suite = f"landing.{table.system}"
+    where = _latest_load(table)
+    pii = _pii(table)
+    rules: list[Rule] = []
+
+    def add(expectation: gx.expectations.Expectation, columns: tuple[str, ...], scope: str = "row",
+            batch: str | None = where) -> None:
+        rules.append(Rule(suite=suite, relation=table.qualified_name, expectation=with_severity(expectation, "error"),
+                          severity="error", columns=columns, scope=scope, where=batch, pii_columns=pii))
+
+    for column in table.columns:
+        name = column.name
+        if column.required:
+            add(gx.expectations.ExpectColumnValuesToNotBeNull(column=name), (name,))
+        if column.format == "email":
+            add(gx.expectations.ExpectColumnValuesToMatchRegex(column=name, regex=EMAIL_PATTERN), (name,))
+        elif column.format == "timestamp":
+            add(gx.expectations.ExpectColumnValuesToMatchRegex(column=name, regex=ISO_TIMESTAMP_PATTERN), (name,))
+        elif column.format == "decimal":
+            pattern = NON_NEGATIVE_DECIMAL_PATTERN if column.min == 0 else DECIMAL_PATTERN
+            add(gx.expectations.ExpectColumnValuesToMatchRegex(column=name, regex=pattern), (name,))
+        if column.min is not None and column.type in ("bigint", "double"):
+            add(gx.expectations.ExpectColumnValuesToBeBetween(column=name, min_value=column.min), (name,))
+    # Keys must be unique across the whole table, not only within the new batch.
+    keys = table.primary_key
+    if len(keys) == 1:
+        add(gx.expectations.ExpectColumnValuesToBeUnique(column=keys[0]), keys, scope="table", batch=None)
+    else:
+        add(gx.expectations.ExpectCompoundColumnsToBeUnique(column_list=list(keys)), keys, scope="table",
+            batch=None)
+    return rules
+
+
+def landing_rules() -> list[Rule]:
+    return [rule for table in all_tables() for rule in table_rules(table)]

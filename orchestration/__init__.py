@@ -1,0 +1,1 @@
+"""Dagster orchestration: assets, checks, jobs, schedules and sensors over the other packages."""

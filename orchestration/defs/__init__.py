@@ -1,0 +1,1 @@
+"""Dagster definitions, one module per concern; ``orchestration.definitions`` loads them all."""

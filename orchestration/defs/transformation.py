@@ -1,0 +1,47 @@
+"""dbt models as assets (dagster-dbt); dbt data tests appear as asset checks."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Mapping
+from typing import Any
+
+import dagster as dg
+from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets
+
+from cdw.dbt import dbt_invocation_env, run_dbt
+from cdw.pipeline import demo_end_date
+from cdw.settings import DBT_PROJECT_DIR, get_paths
+from orchestration.resources import WarehouseResource
+
+PATHS = get_paths()
+os.environ.update(dbt_invocation_env(PATHS))
+DBT_TARGET = PATHS.home / "dbt" / "dagster_target"
+
+dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR, target_path=DBT_TARGET)
+dbt_project.prepare_if_dev()
+if not dbt_project.manifest_path.exists():
+    # The manifest is read when definitions load; parse once if no one has yet.
+    PATHS.ensure()
+    run_dbt(PATHS, ["parse", "--target-path", str(DBT_TARGET)])
+
+
+class LayerTranslator(DagsterDbtTranslator):
+    """Groups models by layer (the first folder under models/: staging, intermediate, marts)."""
+
+    def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
+        if dbt_resource_props["resource_type"] == "model":
+            folders = dbt_resource_props.get("fqn", [])[1:-1]
+            return folders[0] if folders else "models"
+        return super().get_group_name(dbt_resource_props)
+
+
+@dbt_assets(manifest=dbt_project.manifest_path, dagster_dbt_translator=LayerTranslator(), project=dbt_project)
+def dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource):
+    as_of = demo_end_date(warehouse.paths) if warehouse.source == "demo" else None
+    args = ["build"] + (["--vars", json.dumps({"as_of": as_of.isoformat()})] if as_of else [])
+    yield from dbt.cli(args, context=context).stream()
+
+
+defs = dg.Definitions(assets=[dbt_models])

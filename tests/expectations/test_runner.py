@@ -1,0 +1,90 @@
+"""The GX runner on real DuckDB files: rules built from a contract, results stored and masked."""
+
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from cdw.contracts import Column, Table
+from expectations import runner
+from expectations.landing import table_rules
+
+TABLE = Table(
+    system="shop", schema="raw_shop", name="customers", description="test", primary_key=("id",),
+    cursor="updated_at",
+    columns=(
+        Column("id", "bigint", required=True),
+        Column("email", "text", format="email"),
+        Column("updated_at", "text", required=True, format="timestamp"),
+        Column("total", "text", format="decimal", min=0),
+    ),
+)
+
+
+def _warehouse(tmp_path: Path, rows: list[tuple]) -> duckdb.DuckDBPyConnection:
+    con = duckdb.connect(str(tmp_path / "w.duckdb"))
+    con.execute("create schema raw_shop")
+    con.execute("create table raw_shop.customers (id bigint, email varchar, updated_at varchar, total varchar, "
+                "_dlt_load_id varchar)")
+    con.executemany("insert into raw_shop.customers values (?, ?, ?, ?, ?)", rows)
+    return con
+
+
+def test_clean_batch_passes_every_rule(tmp_path):
+    con = _warehouse(tmp_path, [(1, "a@b.co", "2025-01-02T03:04:05Z", "1.50", "1"),
+                                (2, None, "2025-01-02T03:04:05-05:00", "0", "1")])
+    report = runner.validate_rules(con, table_rules(TABLE), run_id="r1")
+    assert report.blocking_failures == []
+    assert report.passed == len(report.outcomes) > 4
+
+
+def test_broken_rows_fail_with_counts_and_masked_examples(tmp_path):
+    con = _warehouse(tmp_path, [(1, "jane.doe@gmail.com", "2025-01-02T03:04:05Z", "1.50", "1"),
+                                (1, "not-an-email", "yesterday", "-3", "1"),
+                                (None, "x@y.com", "2025-01-02", "2", "1")])
+    report = runner.validate_rules(con, table_rules(TABLE), run_id="r2")
+    failures = {o.rule.name: o for o in report.outcomes if not o.success}
+    assert failures["expect_column_values_to_be_unique(id)"].unexpected_count == 2
+    assert failures["expect_column_values_to_not_be_null(id)"].unexpected_count == 1
+    email = failures["expect_column_values_to_match_regex(email)"]
+    assert email.unexpected_count == 1 and email.examples == ["n***"]  # PII column: masked
+    assert failures["expect_column_values_to_match_regex(updated_at)"].unexpected_count == 1
+    assert failures["expect_column_values_to_match_regex(total)"].unexpected_count == 1
+    assert len(report.blocking_failures) == 5
+
+
+def test_only_the_latest_load_batch_is_validated_for_row_rules(tmp_path):
+    con = _warehouse(tmp_path, [(1, "bad", "2025-01-02", "1", "1"), (2, "ok@x.io", "2025-01-02", "1", "2")])
+    report = runner.validate_rules(con, table_rules(TABLE), run_id="r3")
+    assert report.blocking_failures == []
+
+
+def test_chunked_validation_sums_counts_across_chunks(tmp_path, monkeypatch):
+    monkeypatch.setattr(runner, "CHUNK_ROWS", 3)
+    rows = [(i, "bad" if i % 4 == 0 else f"p{i}@x.io", "2025-01-02", "1", "1") for i in range(1, 21)]
+    con = _warehouse(tmp_path, rows)
+    report = runner.validate_rules(con, table_rules(TABLE), run_id="r4")
+    email = next(o for o in report.outcomes if o.rule.name == "expect_column_values_to_match_regex(email)")
+    assert (email.element_count, email.unexpected_count) == (20, 5)
+
+
+def test_results_are_stored_and_a_rerun_of_the_same_run_replaces_them(tmp_path):
+    con = _warehouse(tmp_path, [(1, "bad", "2025-01-02", "1", "1")])
+    report = runner.validate_rules(con, table_rules(TABLE), run_id="r5")
+    runner.store_report(con, report)
+    runner.store_report(con, report)
+    stored = con.execute("select count(*), count(*) filter (where not success) from audit.validation_results "
+                         "where run_id = 'r5'").fetchone()
+    assert stored == (len(report.outcomes), 1)
+
+
+def test_an_unreadable_relation_fails_its_rules_with_the_reason(tmp_path):
+    con = duckdb.connect(str(tmp_path / "empty.duckdb"))
+    report = runner.validate_rules(con, table_rules(TABLE), run_id="r6")
+    assert report.blocking_failures
+    assert all("cannot read raw_shop.customers" in o.error for o in report.outcomes)
+
+
+@pytest.mark.parametrize(("value", "masked"), [("jane@gmail.com", "j***@g***"), ("4155550134", "4***"), ("", "")])
+def test_mask(value, masked):
+    assert runner.mask(value) == masked
