@@ -1,0 +1,77 @@
+"""The README's main command, end to end, on a small demo in a temporary CDW_HOME."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from cdw.inventory import table_counts
+
+pytestmark = pytest.mark.e2e
+CDW = str(Path(sys.executable).with_name("cdw"))
+
+
+def _run(home: Path, *args: str) -> subprocess.CompletedProcess:
+    env = {**os.environ, "CDW_HOME": str(home), "COLUMNS": "160"}
+    return subprocess.run([CDW, *args], env=env, capture_output=True, text=True, timeout=600)
+
+
+@pytest.fixture(scope="module")
+def demo_home(tmp_path_factory) -> Path:
+    home = tmp_path_factory.mktemp("cdw_home")
+    first = _run(home, "run", "--customers", "800")
+    assert first.returncode == 0, first.stdout[-3000:] + first.stderr[-3000:]
+    (home / "first_run.txt").write_text(first.stdout)
+    return home
+
+
+def _raw_counts(db: Path) -> dict[str, int]:
+    return {k: v for k, v in table_counts(db).items() if k.startswith("raw_")}
+
+
+def test_main_command_prints_the_summary(demo_home: Path):
+    out = (demo_home / "first_run.txt").read_text()
+    for expected in ("rows per table", "dbt build", "rules passed", "serving warehouse", "make ui", "cdw query"):
+        assert expected in out
+    run = json.loads(sorted((demo_home / "runs").glob("*.json"))[-1].read_text())
+    assert run["status"] == "success"
+    assert run["steps"]["build"]["failures"] == []
+    assert run["steps"]["check"]["blocking_failures"] == []
+
+
+def test_second_run_leaves_every_raw_table_unchanged(demo_home: Path):
+    before = _raw_counts(demo_home / "warehouse" / "build.duckdb")
+    assert before and all(before[k] > 0 for k in before if not k.endswith(".quarantine"))
+    second = _run(demo_home, "run", "--customers", "800")
+    assert second.returncode == 0, second.stdout[-3000:] + second.stderr[-3000:]
+    assert _raw_counts(demo_home / "warehouse" / "build.duckdb") == before
+
+
+def test_forced_reingest_leaves_every_raw_table_unchanged(demo_home: Path):
+    before = _raw_counts(demo_home / "warehouse" / "build.duckdb")
+    again = _run(demo_home, "ingest", "--force")
+    assert again.returncode == 0, again.stdout[-3000:] + again.stderr[-3000:]
+    assert _raw_counts(demo_home / "warehouse" / "build.duckdb") == before
+
+
+def test_serving_copy_holds_the_models_and_no_raw_data(demo_home: Path):
+    con = duckdb.connect(str(demo_home / "warehouse" / "serving.duckdb"), read_only=True)
+    schemas = {row[0] for row in con.execute("select distinct table_schema from information_schema.tables").fetchall()}
+    assert not any(s.startswith("raw_") for s in schemas)
+    staged = con.execute("select count(*) from information_schema.tables where table_name like 'stg_%'").fetchone()[0]
+    assert staged >= 20
+
+
+def test_status_and_query_read_the_warehouse(demo_home: Path):
+    status = _run(demo_home, "status")
+    assert status.returncode == 0 and "last run" in status.stdout
+    query = _run(demo_home, "query", "select count(*) as n from meta.publication")
+    assert query.returncode == 0 and "1" in query.stdout
+    bad = _run(demo_home, "query", "select * from no_such_table")
+    assert bad.returncode == 1 and "next:" in bad.stdout
