@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
+from pathlib import Path
 
 from cdw.settings import DBT_PROJECT_DIR, Paths
 
@@ -38,12 +39,12 @@ def dbt_vars(as_of: date | None) -> dict[str, str]:
     return {"as_of": as_of.isoformat()} if as_of else {}
 
 
-def dbt_flags(paths: Paths, as_of: date | None = None) -> list[str]:
+def dbt_flags(paths: Paths, as_of: date | None = None, target_path: Path | None = None) -> list[str]:
     """Flags shared by every dbt invocation (project, profile, per-home target and logs)."""
     flags = [
         "--project-dir", str(DBT_PROJECT_DIR),
         "--profiles-dir", str(DBT_PROJECT_DIR),
-        "--target-path", str(paths.home / "dbt" / "target"),
+        "--target-path", str(target_path or paths.home / "dbt" / "target"),
         "--log-path", str(paths.home / "dbt" / "logs"),
     ]
     if as_of:
@@ -66,7 +67,7 @@ def _environment(values: dict[str, str]) -> Iterator[None]:
 
 
 def run_dbt(paths: Paths, command: list[str], as_of: date | None = None,
-            on_node: Callable[[str, str], None] | None = None) -> DbtBuildResult:
+            on_node: Callable[[str, str], None] | None = None, target_path: Path | None = None) -> DbtBuildResult:
     """Run one dbt command (e.g. ``["build"]``) and summarise node results.
 
     ``on_node(name, status)`` is called as each node finishes, for progress display.
@@ -85,7 +86,7 @@ def run_dbt(paths: Paths, command: list[str], as_of: date | None = None,
     paths.ensure()
     with _environment(dbt_invocation_env(paths)):
         runner = dbtRunner(callbacks=[callback])
-        result = runner.invoke([*command, *dbt_flags(paths, as_of), "--quiet"])
+        result = runner.invoke([*command, *dbt_flags(paths, as_of, target_path), "--quiet"])
     seconds = time.perf_counter() - started
     if result.exception is not None:
         raise DbtError(f"dbt {' '.join(command)} could not run: {result.exception}")

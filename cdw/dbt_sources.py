@@ -159,7 +159,7 @@ def sources_document(contract: SystemContract) -> dict[str, Any]:
 
 def render_sources(contract: SystemContract) -> str:
     body = yaml.dump(sources_document(contract), Dumper=_IndentedDumper, sort_keys=False,
-                     default_flow_style=False, allow_unicode=True, width=100)
+                     default_flow_style=False, allow_unicode=True, width=120)
     return HEADER.format(system=contract.system) + "\n" + body
 
 

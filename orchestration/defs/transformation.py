@@ -15,16 +15,12 @@ from cdw.pipeline import demo_end_date
 from cdw.settings import DBT_PROJECT_DIR, get_paths
 from orchestration.resources import WarehouseResource
 
-PATHS = get_paths()
-os.environ.update(dbt_invocation_env(PATHS))
-DBT_TARGET = PATHS.home / "dbt" / "dagster_target"
-
-dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR, target_path=DBT_TARGET)
+# The manifest describes code, not data: it lives in the project's own (git-ignored) target folder.
+dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
 dbt_project.prepare_if_dev()
 if not dbt_project.manifest_path.exists():
-    # The manifest is read when definitions load; parse once if no one has yet.
-    PATHS.ensure()
-    run_dbt(PATHS, ["parse", "--target-path", str(DBT_TARGET)])
+    # Definitions read the manifest when they load: parse once if nobody has yet.
+    run_dbt(get_paths(), ["parse"], target_path=dbt_project.manifest_path.parent)
 
 
 class LayerTranslator(DagsterDbtTranslator):
@@ -39,7 +35,10 @@ class LayerTranslator(DagsterDbtTranslator):
 
 @dbt_assets(manifest=dbt_project.manifest_path, dagster_dbt_translator=LayerTranslator(), project=dbt_project)
 def dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource):
-    as_of = demo_end_date(warehouse.paths) if warehouse.source == "demo" else None
+    paths = warehouse.paths
+    # dbt runs as a subprocess and finds the warehouse through the environment
+    os.environ.update(dbt_invocation_env(paths))
+    as_of = demo_end_date(paths) if warehouse.source == "demo" else None
     args = ["build"] + (["--vars", json.dumps({"as_of": as_of.isoformat()})] if as_of else [])
     yield from dbt.cli(args, context=context).stream()
 
