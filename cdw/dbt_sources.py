@@ -34,11 +34,10 @@ FORMAT_WORDS = {
 }
 
 # Columns the pipeline adds to every raw table (not listed in the contracts).
-METADATA_COLUMNS: tuple[tuple[str, str], ...] = (
-    ("_cdw_source_file", "Pipeline: export file or API endpoint the row was read from."),
-    ("_cdw_loaded_at", "Pipeline: when the row was landed (UTC)."),
-    ("_dlt_load_id", "dlt: id of the load package that landed (or last merged) this row."),
-    ("_dlt_id", "dlt: unique id of this row in the raw table."),
+LOADED_AT_COLUMN = "_cdw_loaded_at"
+METADATA_COLUMNS: tuple[tuple[str, str, str], ...] = (
+    ("_cdw_source_file", "text", "Pipeline: landing file (or API endpoint) the row was read from."),
+    (LOADED_AT_COLUMN, "timestamp with time zone", "Pipeline: when the row was landed; drives source freshness."),
 )
 
 QUARANTINE_COLUMNS: tuple[tuple[str, str, str], ...] = (
@@ -48,7 +47,7 @@ QUARANTINE_COLUMNS: tuple[tuple[str, str, str], ...] = (
     ("reason", "text", "Which contract rule the row broke, e.g. `email: not an e-mail address`."),
     ("payload", "text", "The rejected row as JSON, exactly as it arrived."),
     ("source_file", "text", "Export file or API endpoint the row came from."),
-    ("quarantined_at", "timestamp", "When the loader set the row aside (UTC)."),
+    ("quarantined_at", "timestamp with time zone", "When the loader set the row aside."),
 )
 
 
@@ -66,7 +65,7 @@ def vendor_field(column_name: str) -> str:
 
 def column_description(table: Table, column: Column) -> str:
     """A human description built from what the contract says about the column."""
-    parts = [f"Vendor field `{vendor_field(column.name)}`, landed as {column.type}"]
+    parts = [f"Vendor field `{vendor_field(column.name)}` (in dlt snake_case), landed as {column.type}"]
     if column.format:
         parts[0] += f" holding {FORMAT_WORDS[column.format]}"
     parts[0] += "."
@@ -107,11 +106,13 @@ def _column_entry(table: Table, column: Column) -> dict[str, Any]:
 
 def _table_entry(table: Table) -> dict[str, Any]:
     columns = [_column_entry(table, c) for c in table.columns]
-    columns += [{"name": name, "description": text} for name, text in METADATA_COLUMNS]
+    columns += [{"name": name, "description": text, "data_type": kind} for name, kind, text in METADATA_COLUMNS]
     return {
         "name": table.name,
         "description": table_description(table),
         "config": {
+            # The loader stamps every row it lands: freshness is about loads, not vendor timestamps.
+            "loaded_at_field": LOADED_AT_COLUMN,
             "meta": {
                 "primary_key": list(table.primary_key),
                 "cursor": table.cursor,
@@ -128,6 +129,7 @@ def _quarantine_entry(contract: SystemContract) -> dict[str, Any]:
             f"Rows from {contract.vendor or contract.system} that broke a rule of the landing contract"
             " (required, format, min); kept with the reason instead of being landed."
         ),
+        "config": {"loaded_at_field": "quarantined_at"},
         "columns": [
             {"name": name, "description": text.format(system=contract.system), "data_type": kind}
             for name, kind, text in QUARANTINE_COLUMNS

@@ -1,0 +1,65 @@
+with
+
+source as (
+
+    select * from {{ source('raw_klaviyo', 'lists') }}
+
+),
+
+renamed as (
+
+    select
+        -- ids
+        {{ dbt.cast('id', dbt.type_string()) }} as list_id,
+
+        -- strings
+        attributes__name as list_name,
+        attributes__opt_in_process as opt_in_process,
+
+        -- timestamps
+        {{ parse_timestamp('attributes__created') }} as created_at,
+        {{ parse_timestamp('attributes__updated') }} as updated_at,
+
+        -- lineage
+        'klaviyo' as source_system,
+        {{ dbt.cast('id', dbt.type_string()) }} as source_record_key,
+        _cdw_source_file as source_file,
+        {{ parse_timestamp('_cdw_loaded_at') }} as loaded_at
+
+    from source
+
+),
+
+versioned as (
+
+    select
+        *,
+        row_number() over (
+            partition by list_id
+            order by updated_at desc nulls last, loaded_at desc nulls last
+        ) as version_rank
+
+    from renamed
+
+)
+
+select
+    -- ids
+    list_id,
+
+    -- strings
+    list_name,
+    opt_in_process,
+
+    -- timestamps
+    created_at,
+    updated_at,
+
+    -- lineage
+    source_system,
+    source_record_key,
+    source_file,
+    loaded_at
+
+from versioned
+where version_rank = 1

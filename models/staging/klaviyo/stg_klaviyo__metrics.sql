@@ -1,0 +1,57 @@
+with
+
+source as (
+
+    select * from {{ source('raw_klaviyo', 'metrics') }}
+
+),
+
+renamed as (
+
+    select
+        -- ids
+        {{ dbt.cast('id', dbt.type_string()) }} as metric_id,
+
+        -- strings
+        attributes__name as metric_name,
+        attributes__integration__name as integration_name,
+
+        -- lineage
+        'klaviyo' as source_system,
+        {{ dbt.cast('id', dbt.type_string()) }} as source_record_key,
+        _cdw_source_file as source_file,
+        {{ parse_timestamp('_cdw_loaded_at') }} as loaded_at
+
+    from source
+
+),
+
+versioned as (
+
+    select
+        *,
+        row_number() over (
+            partition by metric_id
+            order by loaded_at desc nulls last
+        ) as version_rank
+
+    from renamed
+
+)
+
+select
+    -- ids
+    metric_id,
+
+    -- strings
+    metric_name,
+    integration_name,
+
+    -- lineage
+    source_system,
+    source_record_key,
+    source_file,
+    loaded_at
+
+from versioned
+where version_rank = 1

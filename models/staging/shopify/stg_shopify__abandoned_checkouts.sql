@@ -1,0 +1,91 @@
+with
+
+source as (
+
+    select * from {{ source('raw_shopify', 'abandoned_checkouts') }}
+
+),
+
+renamed as (
+
+    select
+        -- ids
+        {{ dbt.cast('id', dbt.type_bigint()) }} as checkout_id,
+        {{ dbt.cast('customer__id', dbt.type_bigint()) }} as customer_id,
+
+        -- strings
+        token as checkout_token,
+        {{ normalize_email('email') }} as email,
+        {{ normalize_phone_e164('phone', var('default_phone_region')) }} as phone,
+        currency,
+        landing_site,
+        abandoned_checkout_url as recovery_url,
+
+        -- numerics
+        {{ to_decimal('subtotal_price') }} as subtotal_amount,
+        {{ to_decimal('total_price') }} as total_amount,
+
+        -- booleans
+        completed_at is not null as is_completed,
+
+        -- timestamps
+        {{ parse_timestamp('created_at') }} as created_at,
+        {{ parse_timestamp('updated_at') }} as updated_at,
+        {{ parse_timestamp('completed_at') }} as completed_at,
+
+        -- lineage
+        'shopify' as source_system,
+        {{ dbt.cast('id', dbt.type_string()) }} as source_record_key,
+        _cdw_source_file as source_file,
+        {{ parse_timestamp('_cdw_loaded_at') }} as loaded_at
+
+    from source
+
+),
+
+versioned as (
+
+    select
+        *,
+        row_number() over (
+            partition by checkout_id
+            order by updated_at desc nulls last, loaded_at desc nulls last
+        ) as version_rank
+
+    from renamed
+
+)
+
+select
+    -- ids
+    checkout_id,
+    customer_id,
+
+    -- strings
+    checkout_token,
+    email,
+    phone,
+    currency,
+    landing_site,
+    recovery_url,
+
+    -- numerics
+    subtotal_amount,
+    total_amount,
+
+    -- booleans
+    is_completed,
+
+    -- timestamps
+    created_at,
+    updated_at,
+    completed_at,
+
+    -- lineage
+    source_system,
+    source_record_key,
+    source_file,
+    loaded_at
+
+from versioned
+where version_rank = 1

@@ -1,0 +1,106 @@
+with
+
+source as (
+
+    select * from {{ source('raw_shopify', 'customers') }}
+
+),
+
+renamed as (
+
+    select
+        -- ids
+        {{ dbt.cast('id', dbt.type_bigint()) }} as customer_id,
+
+        -- strings
+        {{ normalize_email('email') }} as email,
+        {{ normalize_phone_e164('phone', var('default_phone_region'), 'default_address__country_code') }}
+            as phone,
+        first_name,
+        last_name,
+        state as account_state,
+        tags,
+        currency,
+        email_marketing_consent__state as email_marketing_consent_state,
+        email_marketing_consent__opt_in_level as email_marketing_opt_in_level,
+        sms_marketing_consent__state as sms_marketing_consent_state,
+        default_address__company as company_name,
+        default_address__address1 as address_line_1,
+        default_address__city as city,
+        default_address__province_code as province_code,
+        default_address__zip as postal_code,
+        default_address__country_code as country_code,
+
+        -- booleans
+        {{ dbt.cast('verified_email', dbt.type_boolean()) }} as is_email_verified,
+
+        -- timestamps
+        {{ parse_timestamp('created_at') }} as created_at,
+        {{ parse_timestamp('updated_at') }} as updated_at,
+        {{ parse_timestamp('email_marketing_consent__consent_updated_at') }}
+            as email_marketing_consent_updated_at,
+        {{ parse_timestamp('sms_marketing_consent__consent_updated_at') }}
+            as sms_marketing_consent_updated_at,
+
+        -- lineage
+        'shopify' as source_system,
+        {{ dbt.cast('id', dbt.type_string()) }} as source_record_key,
+        _cdw_source_file as source_file,
+        {{ parse_timestamp('_cdw_loaded_at') }} as loaded_at
+
+    from source
+
+),
+
+versioned as (
+
+    select
+        *,
+        row_number() over (
+            partition by customer_id
+            order by updated_at desc nulls last, loaded_at desc nulls last
+        ) as version_rank
+
+    from renamed
+
+)
+
+select
+    -- ids
+    customer_id,
+
+    -- strings
+    email,
+    phone,
+    first_name,
+    last_name,
+    account_state,
+    tags,
+    currency,
+    email_marketing_consent_state,
+    email_marketing_opt_in_level,
+    sms_marketing_consent_state,
+    company_name,
+    address_line_1,
+    city,
+    province_code,
+    postal_code,
+    country_code,
+
+    -- booleans
+    is_email_verified,
+
+    -- timestamps
+    created_at,
+    updated_at,
+    email_marketing_consent_updated_at,
+    sms_marketing_consent_updated_at,
+
+    -- lineage
+    source_system,
+    source_record_key,
+    source_file,
+    loaded_at
+
+from versioned
+where version_rank = 1

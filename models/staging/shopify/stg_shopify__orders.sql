@@ -1,0 +1,122 @@
+with
+
+source as (
+
+    select * from {{ source('raw_shopify', 'orders') }}
+
+),
+
+renamed as (
+
+    select
+        -- ids
+        {{ dbt.cast('id', dbt.type_bigint()) }} as order_id,
+        {{ dbt.cast('customer__id', dbt.type_bigint()) }} as customer_id,
+
+        -- strings
+        name as order_name,
+        {{ normalize_email('email') }} as email,
+        {{ normalize_phone_e164('phone', var('default_phone_region'), 'shipping_address__country_code') }}
+            as phone,
+        financial_status,
+        fulfillment_status,
+        currency,
+        source_name,
+        landing_site,
+        referring_site,
+        client_details__user_agent as user_agent,
+        shipping_address__company as shipping_company_name,
+        shipping_address__address1 as shipping_address_line_1,
+        shipping_address__city as shipping_city,
+        shipping_address__province_code as shipping_province_code,
+        shipping_address__zip as shipping_postal_code,
+        shipping_address__country_code as shipping_country_code,
+
+        -- numerics
+        {{ to_decimal('subtotal_price') }} as subtotal_amount,
+        {{ to_decimal('total_discounts') }} as discount_amount,
+        {{ to_decimal('total_tax') }} as tax_amount,
+        {{ to_decimal('total_shipping_price_set__shop_money__amount') }} as shipping_amount,
+        {{ to_decimal('total_price') }} as total_amount,
+
+        -- booleans
+        cancelled_at is not null as is_cancelled,
+
+        -- timestamps
+        {{ parse_timestamp('created_at') }} as created_at,
+        {{ parse_timestamp('updated_at') }} as updated_at,
+        {{ parse_timestamp('processed_at') }} as processed_at,
+        {{ parse_timestamp('cancelled_at') }} as cancelled_at,
+        {{ parse_timestamp('fulfilled_at') }} as fulfilled_at,
+
+        -- lineage
+        'shopify' as source_system,
+        {{ dbt.cast('id', dbt.type_string()) }} as source_record_key,
+        _cdw_source_file as source_file,
+        {{ parse_timestamp('_cdw_loaded_at') }} as loaded_at
+
+    from source
+
+),
+
+versioned as (
+
+    select
+        *,
+        row_number() over (
+            partition by order_id
+            order by updated_at desc nulls last, loaded_at desc nulls last
+        ) as version_rank
+
+    from renamed
+
+)
+
+select
+    -- ids
+    order_id,
+    customer_id,
+
+    -- strings
+    order_name,
+    email,
+    phone,
+    financial_status,
+    fulfillment_status,
+    currency,
+    source_name,
+    landing_site,
+    referring_site,
+    user_agent,
+    shipping_company_name,
+    shipping_address_line_1,
+    shipping_city,
+    shipping_province_code,
+    shipping_postal_code,
+    shipping_country_code,
+
+    -- numerics
+    subtotal_amount,
+    discount_amount,
+    tax_amount,
+    shipping_amount,
+    total_amount,
+
+    -- booleans
+    is_cancelled,
+
+    -- timestamps
+    created_at,
+    updated_at,
+    processed_at,
+    cancelled_at,
+    fulfilled_at,
+
+    -- lineage
+    source_system,
+    source_record_key,
+    source_file,
+    loaded_at
+
+from versioned
+where version_rank = 1

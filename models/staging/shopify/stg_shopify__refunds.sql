@@ -1,0 +1,65 @@
+with
+
+source as (
+
+    select * from {{ source('raw_shopify', 'refunds') }}
+
+),
+
+renamed as (
+
+    select
+        -- ids
+        {{ dbt.cast('id', dbt.type_bigint()) }} as refund_id,
+        {{ dbt.cast('order_id', dbt.type_bigint()) }} as order_id,
+
+        -- strings
+        note as refund_note,
+
+        -- timestamps
+        {{ parse_timestamp('created_at') }} as created_at,
+        {{ parse_timestamp('processed_at') }} as processed_at,
+
+        -- lineage
+        'shopify' as source_system,
+        {{ dbt.cast('id', dbt.type_string()) }} as source_record_key,
+        _cdw_source_file as source_file,
+        {{ parse_timestamp('_cdw_loaded_at') }} as loaded_at
+
+    from source
+
+),
+
+versioned as (
+
+    select
+        *,
+        row_number() over (
+            partition by refund_id
+            order by created_at desc nulls last, loaded_at desc nulls last
+        ) as version_rank
+
+    from renamed
+
+)
+
+select
+    -- ids
+    refund_id,
+    order_id,
+
+    -- strings
+    refund_note,
+
+    -- timestamps
+    created_at,
+    processed_at,
+
+    -- lineage
+    source_system,
+    source_record_key,
+    source_file,
+    loaded_at
+
+from versioned
+where version_rank = 1

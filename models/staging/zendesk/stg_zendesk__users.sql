@@ -1,0 +1,89 @@
+with
+
+source as (
+
+    select * from {{ source('raw_zendesk', 'users') }}
+
+),
+
+renamed as (
+
+    select
+        -- ids
+        {{ dbt.cast('id', dbt.type_bigint()) }} as user_id,
+        {{ dbt.cast('organization_id', dbt.type_bigint()) }} as organization_id,
+        {{ dbt.cast('external_id', dbt.type_string()) }} as external_id,
+
+        -- strings
+        name as user_name,
+        {{ normalize_email('email') }} as email,
+        {{ normalize_phone_e164(
+            'phone', var('default_phone_region'), dbt.split_part('locale', "'-'", 2)
+        ) }} as phone,
+        role as user_role,
+        time_zone,
+        locale,
+        tags,
+
+        -- booleans
+        {{ dbt.cast('active', dbt.type_boolean()) }} as is_active,
+        {{ dbt.cast('suspended', dbt.type_boolean()) }} as is_suspended,
+
+        -- timestamps
+        {{ parse_timestamp('created_at') }} as created_at,
+        {{ parse_timestamp('updated_at') }} as updated_at,
+
+        -- lineage
+        'zendesk' as source_system,
+        {{ dbt.cast('id', dbt.type_string()) }} as source_record_key,
+        _cdw_source_file as source_file,
+        {{ parse_timestamp('_cdw_loaded_at') }} as loaded_at
+
+    from source
+
+),
+
+versioned as (
+
+    select
+        *,
+        row_number() over (
+            partition by user_id
+            order by updated_at desc nulls last, loaded_at desc nulls last
+        ) as version_rank
+
+    from renamed
+
+)
+
+select
+    -- ids
+    user_id,
+    organization_id,
+    external_id,
+
+    -- strings
+    user_name,
+    email,
+    phone,
+    user_role,
+    time_zone,
+    locale,
+    tags,
+
+    -- booleans
+    is_active,
+    is_suspended,
+
+    -- timestamps
+    created_at,
+    updated_at,
+
+    -- lineage
+    source_system,
+    source_record_key,
+    source_file,
+    loaded_at
+
+from versioned
+where version_rank = 1
