@@ -1,0 +1,44 @@
+"""Command line: ``python -m ingestion.demo --customers N --seed S --out DIR --truth DIR``."""
+
+from __future__ import annotations
+
+import argparse
+from datetime import date
+from pathlib import Path
+
+from cdw.settings import DEFAULT_DEMO_CUSTOMERS, DEFAULT_DEMO_SEED, get_paths
+from ingestion.demo.generate import DEFAULT_END_DATE, GenerationResult, generate
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    paths = get_paths()
+    parser = argparse.ArgumentParser(prog="python -m ingestion.demo",
+                                     description="Write seeded demo vendor data (Parquet) and its ground truth.")
+    parser.add_argument("--customers", type=int, default=DEFAULT_DEMO_CUSTOMERS, help="true persons to generate")
+    parser.add_argument("--seed", type=int, default=DEFAULT_DEMO_SEED)
+    parser.add_argument("--out", type=Path, default=paths.demo_landing, help="vendor files: <out>/<system>/<table>")
+    parser.add_argument("--truth", type=Path, default=paths.truth, help="ground truth (kept apart from --out)")
+    parser.add_argument("--end-date", type=date.fromisoformat, default=DEFAULT_END_DATE, help="last day (YYYY-MM-DD)")
+    parser.add_argument("--years", type=int, default=3, help="years of history up to --end-date")
+    return parser.parse_args(argv)
+
+
+def summary(result: GenerationResult) -> str:
+    """A short table of rows per file and the totals."""
+    width = max(len(name) for name in result.rows_per_table)
+    lines = [f"{name:<{width}}  {rows:>10,}" for name, rows in result.rows_per_table.items()]
+    lines.append(f"{'total':<{width}}  {result.total_rows:>10,}")
+    lines.append(f"{result.customers:,} persons, seed {result.seed}, ending {result.end_date.isoformat()}, "
+                 f"{result.seconds:.1f} s -> {result.out_dir} (truth: {result.truth_dir})")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = parse_args(argv)
+    result = generate(args.out, args.truth, customers=args.customers, seed=args.seed, end_date=args.end_date,
+                      years=args.years)
+    print(summary(result))
+
+
+if __name__ == "__main__":
+    main()
