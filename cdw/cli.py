@@ -35,7 +35,7 @@ from cdw.dbt import DbtError
 from cdw.publish import PublishRefused
 from cdw.settings import DEFAULT_DEMO_CUSTOMERS, DEFAULT_DEMO_SEED, REPO_ROOT, get_paths
 
-app = typer.Typer(add_completion=False, no_args_is_help=True,
+app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_show_locals=False,
                   help="Customer-data warehouse: land, model, check and publish e-commerce customer data.")
 console = Console()
 

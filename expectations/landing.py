@@ -12,15 +12,16 @@ import great_expectations as gx
 from cdw.contracts import Table, all_tables
 from expectations.rules import Rule, with_severity
 
-EMAIL_PATTERN = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
-ISO_TIMESTAMP_PATTERN = r"^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?(?:Z|[+-]\d{2}:?\d{2})?$"
+EMAIL_PATTERN = r"^\s*[^@\s]+@[^@\s]+\.[^@\s]+\s*$"
+ISO_TIMESTAMP_PATTERN = r"^\s*\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?(?:Z|[+-]\d{2}:?\d{2})?\s*$"
 DECIMAL_PATTERN = r"^-?\d+(?:\.\d+)?$"
 NON_NEGATIVE_DECIMAL_PATTERN = r"^\d+(?:\.\d+)?$"
 PII_HINTS = ("email", "phone", "name", "address", "zip", "postal")
 
 
 def _latest_load(table: Table) -> str:
-    return f"_dlt_load_id = (select max(_dlt_load_id) from {table.qualified_name})"
+    """The newest load batch: rows landed by the latest run (every landed row carries its run's start)."""
+    return f"_cdw_loaded_at = (select max(_cdw_loaded_at) from {table.qualified_name})"
 
 
 def _pii(table: Table) -> frozenset[str]:

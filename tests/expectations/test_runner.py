@@ -25,7 +25,7 @@ def _warehouse(tmp_path: Path, rows: list[tuple]) -> duckdb.DuckDBPyConnection:
     con = duckdb.connect(str(tmp_path / "w.duckdb"))
     con.execute("create schema raw_shop")
     con.execute("create table raw_shop.customers (id bigint, email varchar, updated_at varchar, total varchar, "
-                "_dlt_load_id varchar)")
+                "_cdw_loaded_at varchar)")
     con.executemany("insert into raw_shop.customers values (?, ?, ?, ?, ?)", rows)
     return con
 
