@@ -18,7 +18,7 @@ $(UV):
 	.uv/bin/pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
 
 $(STAMP): $(UV) pyproject.toml uv.lock
-	$(UV) sync --frozen --quiet --python "$$(command -v $(PYTHON))"
+	$(UV) sync --frozen --quiet --python "$$(command -v $(PYTHON))" --config-setting editable_mode=compat
 	@touch $@
 
 demo: setup  ## generate demo data -> ingest -> dbt build -> checks -> publish -> summary

@@ -8,6 +8,7 @@
     cdw publish    copy the validated build warehouse to the serving warehouse
     cdw status     what the last run did and what the warehouses hold
     cdw query      read-only SQL on the serving warehouse
+    cdw sync       reverse ETL: plan, run and review syncs to marketing tools
     cdw ui         open the Dagster UI on this warehouse
 """
 
@@ -30,6 +31,7 @@ from rich.progress import (
     TimeElapsedColumn,
 )
 
+from activation.cli import sync_app
 from cdw import pipeline, summary
 from cdw.dbt import DbtError
 from cdw.publish import PublishRefused
@@ -37,6 +39,7 @@ from cdw.settings import DEFAULT_DEMO_CUSTOMERS, DEFAULT_DEMO_SEED, REPO_ROOT, g
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_show_locals=False,
                   help="Customer-data warehouse: land, model, check and publish e-commerce customer data.")
+app.add_typer(sync_app, name="sync", help="Reverse ETL: send segments to marketing tools (plan, run, history).")
 console = Console()
 
 Customers = Annotated[int, typer.Option("--customers", "-n", min=1, help="Demo people to generate.")]

@@ -23,8 +23,9 @@ from cdw.settings import Paths
 
 # DuckDB 1.1 and newer can read this storage version; duckdb 2.0 writes a newer one by default.
 SERVING_STORAGE_VERSION = "v1.1.0"
-# Schemas that never reach the serving copy: raw landing data and dlt's internal staging.
-UNPUBLISHED_PREFIXES = ("raw_",)
+# Schemas that never reach the serving copy: raw landing data, dlt's internal staging, and the
+# reverse-ETL sync state (it holds the identifiers sent to each destination).
+UNPUBLISHED_PREFIXES = ("raw_", "activation")
 UNPUBLISHED_SUFFIXES = ("_staging",)
 
 

@@ -1,0 +1,248 @@
+"""Reliable delivery: HTTP with retries, backoff and jitter; batching; isolating bad records.
+
+* :class:`HttpClient` retries what is transient (429, 500/502/503/504, timeouts, dropped
+  connections) with exponential backoff and jitter, and always waits at least as long as a
+  ``Retry-After`` header asks. A ``Retry-After`` longer than ``max_retry_after`` stops the run
+  instead of blocking it (the next run picks up where this one stopped). 401/403 stop the run at
+  once: retrying a refused credential only gets the account locked.
+* :func:`send_isolating` sends a batch and, when the destination rejects the batch for its content,
+  isolates the bad records: directly when the error names them, otherwise by splitting the batch in
+  halves until each bad record stands alone. Good records are still delivered.
+* :func:`chunk` sizes batches by record count and by payload bytes.
+
+Nothing here logs a URL query, a header or a body: only method, path and status.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import json
+import logging
+import random
+import time
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any, TypeVar
+from urllib.parse import urlsplit
+
+import requests
+
+from activation.config import DeliverySettings
+from activation.credentials import redact
+from activation.records import BatchResult
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+RETRYABLE_STATUS = frozenset({429, 500, 502, 503, 504})
+
+
+class DeliveryError(RuntimeError):
+    """Base class of delivery failures."""
+
+
+class RetriesExhausted(DeliveryError):
+    """A request kept failing transiently; the run stops and the records are retried next run."""
+
+
+class FatalDestinationError(DeliveryError):
+    """The destination refused the credentials or the configuration; retrying cannot help."""
+
+
+class BatchRejected(DeliveryError):
+    """The destination rejected a request because of its content (e.g. one invalid record).
+
+    ``bad_keys`` maps record keys to the destination's error when the response names the culprits;
+    otherwise the batch is bisected to find them.
+    """
+
+    def __init__(self, message: str, bad_keys: dict[str, str] | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.bad_keys = bad_keys or {}
+
+
+@dataclass
+class RetryPolicy:
+    """How long to wait between attempts. ``sleep`` and ``rng`` are injectable for tests."""
+
+    max_attempts: int = 5
+    base_delay: float = 1.0
+    max_delay: float = 60.0
+    max_retry_after: float = 300.0
+    timeout: float = 30.0
+    sleep: Callable[[float], None] = time.sleep
+    rng: random.Random = field(default_factory=random.Random)
+
+    @classmethod
+    def from_settings(cls, settings: DeliverySettings, sleep: Callable[[float], None] | None = None) -> RetryPolicy:
+        return cls(max_attempts=settings.max_attempts, base_delay=settings.base_delay,
+                   max_delay=settings.max_delay, max_retry_after=settings.max_retry_after,
+                   timeout=settings.timeout, sleep=sleep or time.sleep)
+
+    def backoff(self, attempt: int) -> float:
+        """Exponential backoff with 'equal jitter': between half and all of ``base * 2**(attempt-1)``."""
+        ceiling = min(self.max_delay, self.base_delay * (2 ** max(attempt - 1, 0)))
+        return self.rng.uniform(ceiling / 2, ceiling)
+
+
+@dataclass
+class DeliveryStats:
+    """What one destination client did over HTTP (every attempt counts as a request)."""
+
+    requests: int = 0
+    retries: int = 0
+    throttled: int = 0
+    server_errors: int = 0
+    timeouts: int = 0
+    waited_seconds: float = 0.0
+
+
+def parse_retry_after(value: str | None, now: datetime | None = None) -> float | None:
+    """Seconds asked by a ``Retry-After`` header (delta-seconds or an HTTP date)."""
+    if not value:
+        return None
+    value = value.strip()
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
+
+
+class HttpClient:
+    """A ``requests`` session that retries transient failures and counts what it sends."""
+
+    def __init__(self, policy: RetryPolicy, session: requests.Session | None = None) -> None:
+        self.policy = policy
+        self.session = session or requests.Session()
+        self.stats = DeliveryStats()
+
+    def request(self, method: str, url: str, **kwargs: Any) -> requests.Response:
+        """Send one request, retrying transient failures. Returns any non-retryable response.
+
+        Raises :class:`RetriesExhausted` when attempts run out (or ``Retry-After`` is too long) and
+        :class:`FatalDestinationError` on 401/403.
+        """
+        path = urlsplit(url).path
+        last = "no attempt made"
+        for attempt in range(1, self.policy.max_attempts + 1):
+            self.stats.requests += 1
+            wait: float | None = None
+            try:
+                response = self.session.request(method, url, timeout=self.policy.timeout, **kwargs)
+            except requests.Timeout:
+                self.stats.timeouts += 1
+                last = f"timed out after {self.policy.timeout}s"
+            except requests.ConnectionError as exc:
+                last = f"connection error ({type(exc).__name__})"
+            else:
+                status = response.status_code
+                if status in (401, 403):
+                    raise FatalDestinationError(
+                        f"{method} {path}: HTTP {status}, credentials or permissions refused: "
+                        f"{redact(_short(response.text))}")
+                if status not in RETRYABLE_STATUS:
+                    return response
+                last = f"HTTP {status}"
+                retry_after = parse_retry_after(response.headers.get("Retry-After"))
+                if status == 429:
+                    self.stats.throttled += 1
+                else:
+                    self.stats.server_errors += 1
+                if retry_after is not None:
+                    if retry_after > self.policy.max_retry_after:
+                        raise RetriesExhausted(f"{method} {path}: rate limited, Retry-After {retry_after:.0f}s "
+                                               f"exceeds the {self.policy.max_retry_after:.0f}s limit")
+                    wait = retry_after
+            if attempt == self.policy.max_attempts:
+                break
+            self.stats.retries += 1
+            delay = max(wait or 0.0, self.policy.backoff(attempt))
+            log.info("%s %s: %s; retry %d/%d in %.2fs", method, path, last, attempt,
+                     self.policy.max_attempts - 1, delay)
+            self.stats.waited_seconds += delay
+            self.policy.sleep(delay)
+        raise RetriesExhausted(f"{method} {path}: gave up after {self.policy.max_attempts} attempts ({last})")
+
+    def close(self) -> None:
+        self.session.close()
+
+
+def _short(text: str, limit: int = 500) -> str:
+    text = " ".join((text or "").split())
+    return text if len(text) <= limit else text[:limit] + "..."
+
+
+def response_error(response: requests.Response) -> str:
+    """A short, redacted description of an error response for logs and ``sync_failures``."""
+    return redact(f"HTTP {response.status_code}: {_short(response.text)}") or ""
+
+
+def chunk(items: Sequence[T], max_records: int, max_bytes: int | None = None,
+          size_of: Callable[[T], int] | None = None) -> Iterator[list[T]]:
+    """Split ``items`` into batches of at most ``max_records`` records and ``max_bytes`` payload."""
+    batch: list[T] = []
+    size = 0
+    for item in items:
+        item_size = size_of(item) if (max_bytes and size_of) else 0
+        if batch and (len(batch) >= max_records or (max_bytes and size + item_size > max_bytes)):
+            yield batch
+            batch, size = [], 0
+        batch.append(item)
+        size += item_size
+    if batch:
+        yield batch
+
+
+def json_size(value: Any) -> int:
+    return len(json.dumps(value, separators=(",", ":"), default=str).encode("utf-8"))
+
+
+def send_isolating(items: Sequence[T], send: Callable[[list[T]], BatchResult], key: Callable[[T], str],
+                   on_result: Callable[[BatchResult], None]) -> None:
+    """Send ``items``; when the destination rejects the batch, isolate the bad records.
+
+    ``on_result`` is called after every request that reached a verdict, so accepted records can be
+    committed at once (a crash later loses nothing and re-sends nothing). Transient and fatal
+    errors propagate to the caller.
+    """
+    stack: list[list[T]] = [list(items)]
+    while stack:
+        batch = stack.pop()
+        if not batch:
+            continue
+        try:
+            result = send(batch)
+        except BatchRejected as exc:
+            named = {key(i): exc.bad_keys[key(i)] for i in batch if key(i) in exc.bad_keys}
+            if named:
+                on_result(BatchResult(rejected={k: redact(v) or "" for k, v in named.items()}))
+                stack.append([i for i in batch if key(i) not in named])
+            elif len(batch) == 1:
+                on_result(BatchResult(rejected={key(batch[0]): redact(exc.message) or ""}))
+            else:
+                middle = len(batch) // 2
+                stack.append(batch[middle:])
+                stack.append(batch[:middle])
+            continue
+        on_result(result)
+
+
+def batched(items: Iterable[T], size: int) -> Iterator[list[T]]:
+    """Plain fixed-size batches."""
+    batch: list[T] = []
+    for item in items:
+        batch.append(item)
+        if len(batch) >= size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
