@@ -6,7 +6,7 @@ expressed in weeks, as the SQL summary produces them), fits both models by maxim
 and scores every customer's 12-month CLV.  Prints rows, seconds, customers/s and peak memory
 as a table and as JSON.
 
-    .venv/bin/python benchmarks/clv.py --customers 1000000
+    .venv/bin/python benchmarks/clv_scoring.py --customers 1000000
 """
 
 from __future__ import annotations

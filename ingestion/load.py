@@ -1,0 +1,252 @@
+"""Load the landing folder into the build warehouse: one dlt pipeline per system.
+
+``load_landing`` is the door the CLI and Dagster use. It runs ``cdw_<system>`` pipelines (dataset
+``raw_<system>``, DuckDB destination) over :func:`ingestion.landing_source.landing_source`, Arrow
+end to end, and returns what landed, what was quarantined and why, and which files were skipped
+because they had been loaded before.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import dlt
+import duckdb
+from dlt.common.schema.exceptions import DataValidationError
+from dlt.pipeline.exceptions import PipelineStepFailed
+
+from cdw.contracts import SystemContract, load_contracts
+from ingestion.errors import LandingFileError
+from ingestion.landing_source import QUARANTINE_TABLE, SourceReport, landing_source, table_files
+
+Progress = Callable[[str], None]
+
+
+@dataclass
+class LoadResult:
+    """What one ``load_landing`` call did. Table keys are qualified: ``raw_<system>.<table>``."""
+
+    landed: dict[str, int] = field(default_factory=dict)
+    """Rows written per table this run (newest version per key; skipped files contribute nothing)."""
+    quarantined: dict[str, dict[str, int]] = field(default_factory=dict)
+    """Distinct rows quarantined this run, per table and reason."""
+    table_rows: dict[str, int] = field(default_factory=dict)
+    """Row count of every raw table (and ``raw_<system>.quarantine``) after the run."""
+    superseded: dict[str, int] = field(default_factory=dict)
+    """Valid rows not landed because a newer version (or an exact duplicate) came in the same run."""
+    stale: dict[str, int] = field(default_factory=dict)
+    """Valid rows not landed because the warehouse already held a newer version of the key."""
+    extra_columns: dict[str, list[str]] = field(default_factory=dict)
+    """Columns not in the contract, kept in the raw table (schema contract ``columns: evolve``)."""
+    files_loaded: list[str] = field(default_factory=list)
+    files_skipped: list[str] = field(default_factory=list)
+    """Files not read because a file with the same content (sha256) was loaded before."""
+    files_ignored: list[str] = field(default_factory=list)
+    """Files in a system's landing folder that belong to no contract table (named wrong?)."""
+    rows_read: int = 0
+    seconds: float = 0.0
+    system_seconds: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def rows_landed(self) -> int:
+        return sum(self.landed.values())
+
+    @property
+    def rows_quarantined(self) -> int:
+        return sum(sum(reasons.values()) for reasons in self.quarantined.values())
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready summary (for run logs and benchmarks)."""
+        return {**asdict(self), "rows_landed": self.rows_landed, "rows_quarantined": self.rows_quarantined}
+
+
+def load_landing(
+    landing_dir: Path,
+    warehouse: Path,
+    pipelines_dir: Path,
+    systems: list[str] | None = None,
+    force: bool = False,
+    progress: Progress | None = None,
+) -> LoadResult:
+    """Load every new landing file of the given systems (default: all with a landing folder).
+
+    Raises :class:`LandingFileError` (naming the file and the problem) when a file is not readable
+    Parquet, lacks a required column, has two columns landing under one name, or brings a column
+    whose type differs from what already landed. That system's run then loads nothing (and
+    remembers no file as loaded); systems loaded earlier in the call stay loaded. Rows breaking a
+    contract rule do not stop the run: they go to ``raw_<system>.quarantine``.
+
+    ``warehouse`` must not be open for writing by another process (DuckDB allows one writer).
+    """
+    _keep_dlt_quiet()
+    say = progress or (lambda _message: None)
+    contracts = load_contracts()
+    chosen = _choose_systems(contracts, Path(landing_dir), systems)
+    Path(warehouse).parent.mkdir(parents=True, exist_ok=True)
+    run_at = datetime.now(UTC)
+    result = LoadResult()
+    started = time.perf_counter()
+    for system in chosen:
+        if not (Path(landing_dir) / system).is_dir():
+            say(f"{system}: no landing folder, nothing to load")
+            continue
+        ignored = unexpected_files(Path(landing_dir), contracts[system])
+        if ignored:
+            say(f"{system}: ignoring {len(ignored)} file(s) that match no contract table: {', '.join(ignored)}")
+            result.files_ignored.extend(ignored)
+        system_started = time.perf_counter()
+        report = _run_system(contracts[system], Path(landing_dir), Path(warehouse), Path(pipelines_dir),
+                             force=force, run_at=run_at, say=say)
+        _collect(result, contracts[system], report)
+        result.system_seconds[system] = round(time.perf_counter() - system_started, 3)
+        say(_system_summary(system, report, result.system_seconds[system]))
+    result.table_rows = count_raw_rows(Path(warehouse), [contracts[s] for s in chosen])
+    result.seconds = round(time.perf_counter() - started, 3)
+    return result
+
+
+DLT_DEFAULTS = {
+    "RUNTIME__DLTHUB_TELEMETRY": "false",
+    "LOAD__DELETE_COMPLETED_JOBS": "true",
+    "LOAD__TRUNCATE_STAGING_DATASET": "true",
+}
+"""dlt settings for a customer-data pipeline; an operator's explicit environment setting wins.
+
+No anonymous usage telemetry; no copies of customer rows left behind once they are loaded (dlt
+would otherwise keep every loaded Parquet job under ``pipelines_dir`` and the last batch in the
+``raw_<system>_staging`` tables of the warehouse).
+"""
+
+
+def _keep_dlt_quiet() -> None:
+    for key, value in DLT_DEFAULTS.items():
+        os.environ.setdefault(key, value)
+
+
+def _choose_systems(contracts: dict[str, SystemContract], landing_dir: Path, systems: list[str] | None) -> list[str]:
+    if systems is None:
+        return [s for s in sorted(contracts) if (landing_dir / s).is_dir()]
+    unknown = sorted(set(systems) - set(contracts))
+    if unknown:
+        known = ", ".join(sorted(contracts))
+        raise ValueError(f"no landing contract for system(s) {', '.join(unknown)}; known: {known}")
+    return list(dict.fromkeys(systems))
+
+
+def unexpected_files(landing_dir: Path, contract: SystemContract) -> list[str]:
+    """Files under ``<landing>/<system>/`` that no table of the contract reads (hidden files aside)."""
+    system_dir = landing_dir / contract.system
+    read = {p for t in contract.tables for p in table_files(system_dir, t.name)}
+    return sorted(p.relative_to(landing_dir).as_posix() for p in system_dir.rglob("*")
+                  if p.is_file() and p not in read and not p.name.startswith("."))
+
+
+def make_pipeline(system: str, dataset: str, warehouse: Path, pipelines_dir: Path) -> dlt.Pipeline:
+    """The ``cdw_<system>`` pipeline: DuckDB at ``warehouse``, dataset ``raw_<system>``."""
+    return dlt.pipeline(
+        pipeline_name=f"cdw_{system}",
+        destination=dlt.destinations.duckdb(credentials=str(warehouse)),
+        dataset_name=dataset,
+        pipelines_dir=str(pipelines_dir),
+    )
+
+
+def _run_system(
+    contract: SystemContract,
+    landing_dir: Path,
+    warehouse: Path,
+    pipelines_dir: Path,
+    *,
+    force: bool,
+    run_at: datetime,
+    say: Progress,
+) -> SourceReport:
+    report = SourceReport(contract.system)
+    pipeline = make_pipeline(contract.system, contract.schema, warehouse, pipelines_dir)
+    source = landing_source(contract, landing_dir, force=force, warehouse=warehouse, run_at=run_at, report=report)
+    say(f"{contract.system}: reading {landing_dir / contract.system}" + (" (forced)" if force else ""))
+    try:
+        pipeline.run(source)
+    except PipelineStepFailed as failure:
+        cause = _landing_error(failure, landing_dir, report)
+        if cause is not None:
+            raise cause from failure
+        raise
+    return report
+
+
+def _causes(error: BaseException) -> list[BaseException]:
+    """The exception and the chain of causes dlt wrapped around it."""
+    chain: list[BaseException] = []
+    current: BaseException | None = error
+    while current is not None and all(current is not seen for seen in chain):
+        chain.append(current)
+        current = current.__cause__ or current.__context__
+    return chain
+
+
+def _landing_error(error: BaseException, landing_dir: Path, report: SourceReport) -> LandingFileError | None:
+    """The file-level problem behind a failed dlt step, if it is one.
+
+    Either our own :class:`LandingFileError`, or dlt's frozen ``data_type`` contract refusing a
+    column whose type changed: that is blamed on the table's files read in this run.
+    """
+    for cause in _causes(error):
+        if isinstance(cause, LandingFileError):
+            return cause
+        if isinstance(cause, DataValidationError) and cause.schema_entity == "data_type":
+            files = report.table(cause.table_name).files_loaded
+            where = landing_dir / files[-1] if files else landing_dir / report.system
+            return LandingFileError(
+                where,
+                f"column {cause.column_name!r} of {cause.table_name} arrives with a different type than "
+                f"already landed (schema contract data_type: {cause.contract_mode}); files: {', '.join(files)}",
+            )
+    return None
+
+
+def _collect(result: LoadResult, contract: SystemContract, report: SourceReport) -> None:
+    for name, table in report.tables.items():
+        if not table.files_loaded and not table.files_skipped:
+            continue  # no landing file for this table
+        key = f"{contract.schema}.{name}"
+        result.landed[key] = table.rows_landed
+        result.superseded[key] = table.rows_superseded
+        result.stale[key] = table.rows_stale
+        if table.quarantine_reasons:
+            result.quarantined[key] = dict(sorted(table.quarantine_reasons.items()))
+        if table.extra_columns:
+            result.extra_columns[key] = table.extra_columns
+        result.files_loaded.extend(table.files_loaded)
+        result.files_skipped.extend(table.files_skipped)
+        result.rows_read += table.rows_read
+
+
+def _system_summary(system: str, report: SourceReport, seconds: float) -> str:
+    tables = report.tables.values()
+    loaded = sum(len(t.files_loaded) for t in tables)
+    skipped = sum(len(t.files_skipped) for t in tables)
+    landed = sum(t.rows_landed for t in tables)
+    quarantined = sum(t.quarantined for t in tables)
+    return (f"{system}: {loaded} file(s) loaded, {skipped} skipped (already loaded); "
+            f"{landed:,} row(s) landed, {quarantined:,} quarantined in {seconds:.1f} s")
+
+
+def count_raw_rows(warehouse: Path, contracts: list[SystemContract]) -> dict[str, int]:
+    """Rows in every existing raw table of the given systems, read from the warehouse file."""
+    if not warehouse.is_file():
+        return {}
+    wanted = {(c.schema, t.name) for c in contracts for t in c.tables}
+    wanted |= {(c.schema, QUARANTINE_TABLE) for c in contracts}
+    counts: dict[str, int] = {}
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        present = set(con.execute("SELECT schema_name, table_name FROM duckdb_tables()").fetchall())
+        for schema, table in sorted(wanted & present):
+            counts[f"{schema}.{table}"] = con.execute(f'SELECT count(*) FROM "{schema}"."{table}"').fetchall()[0][0]
+    return counts
