@@ -83,9 +83,9 @@ def _ingest(landing: Path | None, force: bool):
     with console.status("landing raw data with dlt") as status:
         result = pipeline.step_ingest(paths, landing=landing, force=force,
                                       progress=lambda message: status.update(f"landing raw data: {message}"))
-    console.print(f"[green]✓[/] ingested {sum(result.rows_landed.values()):,} rows into "
-                  f"{len(result.rows_landed)} raw tables, quarantined {sum(result.rows_quarantined.values()):,} "
-                  f"in {result.seconds:.1f}s")
+    skipped = f", {len(result.files_skipped)} files already loaded" if result.files_skipped else ""
+    console.print(f"[green]✓[/] ingested {result.rows_landed:,} rows into {len(result.landed)} raw tables, "
+                  f"quarantined {result.rows_quarantined:,}{skipped} in {result.seconds:.1f}s")
     return result
 
 
@@ -183,7 +183,7 @@ def run(
             record.steps["generate"] = {"seconds": seconds, "rows": generated.total_rows}
         ingested, seconds = pipeline.timed(_ingest, landing, False)
         record.steps["ingest"] = {"seconds": seconds, "rows_landed": ingested.rows_landed,
-                                  "rows_quarantined": ingested.rows_quarantined}
+                                  "rows_quarantined": ingested.rows_quarantined, "quarantined": ingested.quarantined}
         as_of = pipeline.demo_end_date(paths) if landing is None else None
         record.as_of = as_of.isoformat() if as_of else None
         built, seconds = pipeline.timed(_build, as_of, False)

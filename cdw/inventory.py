@@ -7,11 +7,22 @@ from pathlib import Path
 import duckdb
 
 
+def connect_for_reading(db: Path) -> duckdb.DuckDBPyConnection:
+    """A read-only connection, or the process's existing one when this process already has the file open.
+
+    DuckDB keeps one instance per file per process and refuses a second with another configuration.
+    """
+    try:
+        return duckdb.connect(str(db), read_only=True)
+    except duckdb.ConnectionException:
+        return duckdb.connect(str(db))
+
+
 def table_counts(db: Path, exclude_internal: bool = True) -> dict[str, int]:
-    """``schema.table`` -> rows for every base table (views are counted too), opened read-only."""
+    """``schema.table`` -> rows for every base table (views are counted too)."""
     if not db.exists():
         return {}
-    con = duckdb.connect(str(db), read_only=True)
+    con = connect_for_reading(db)
     try:
         rows = con.execute(
             """

@@ -73,10 +73,11 @@ def publish(paths: Paths, blocking_failures: list[str], run_id: str) -> PublishR
     staging_file = paths.serving_db.with_name(f".{paths.serving_db.name}.{os.getpid()}.tmp")
     staging_file.unlink(missing_ok=True)
     result = PublishResult(serving_db=paths.serving_db)
-    con = duckdb.connect()
+    # Not read-only: DuckDB shares one instance per file within a process (dbt may hold it open), and a
+    # read-only connection could not attach the new serving file for writing. Nothing here writes the build.
+    con = duckdb.connect(str(paths.build_db))
     try:
-        catalog = "build"
-        con.execute(f"attach '{paths.build_db}' as build (read_only)")
+        catalog = con.execute("select current_database()").fetchall()[0][0]
         con.execute(f"attach '{staging_file}' as serving (storage_version '{SERVING_STORAGE_VERSION}')")
         for schema, name in publishable_relations(con, catalog):
             con.execute(f'create schema if not exists serving."{schema}"')

@@ -47,8 +47,7 @@ def print_run_summary(console: Console, paths: Paths, record: RunRecord) -> None
     for name, info in record.steps.items():
         result = {
             "generate": lambda i: f"{i['rows']:,} rows",
-            "ingest": lambda i: f"{sum(i['rows_landed'].values()):,} landed, "
-                                f"{sum(i['rows_quarantined'].values()):,} quarantined",
+            "ingest": lambda i: f"{i['rows_landed']:,} landed, {i['rows_quarantined']:,} quarantined",
             "build": lambda i: ", ".join(f"{n} {s}" for s, n in sorted(i["counts"].items())),
             "check": lambda i: f"{i['passed']}/{i['total']} rules passed",
             "publish": lambda i: f"{i['tables']} tables published",

@@ -82,7 +82,8 @@ class _Validator:
 
     def __init__(self) -> None:
         os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
-        logging.getLogger("great_expectations").setLevel(logging.ERROR)
+        for name in ("great_expectations", "great_expectations.data_context.types.base"):
+            logging.getLogger(name).setLevel(logging.ERROR)
         import great_expectations as gx
         from great_expectations.data_context.types.base import ProgressBarsConfig
 
@@ -105,7 +106,7 @@ class _Validator:
 def _read_chunks(con: duckdb.DuckDBPyConnection, relation: str, columns: tuple[str, ...], where: str | None):
     column_sql = ", ".join(f'"{c}"' for c in columns)
     sql = f"select {column_sql} from {relation}" + (f" where {where}" if where else "")
-    reader = con.execute(sql).to_arrow_reader(CHUNK_ROWS)
+    reader = con.sql(sql).to_arrow_reader(CHUNK_ROWS)
     for record_batch in reader:
         yield record_batch.to_pandas()
 

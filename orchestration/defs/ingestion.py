@@ -69,14 +69,17 @@ def _system_assets(contract: SystemContract) -> dg.AssetsDefinition:
         paths = warehouse.paths
         result = load_landing(warehouse.landing_dir, paths.build_db, paths.dlt_dir, systems=[contract.system],
                               progress=context.log.info)
-        quarantined = {k: v for k, v in result.rows_quarantined.items() if k.startswith(contract.system)}
         for table in contract.tables:
-            name = f"{contract.system}.{table.name}"
-            yield dg.MaterializeResult(asset_key=raw_asset_key(contract.schema, table.name),
-                                       metadata={"rows_landed": result.rows_landed.get(name, 0),
-                                                 "rows_quarantined": result.rows_quarantined.get(name, 0)})
+            reasons = result.quarantined.get(table.qualified_name, {})
+            yield dg.MaterializeResult(
+                asset_key=raw_asset_key(contract.schema, table.name),
+                metadata={"rows_landed": result.landed.get(table.qualified_name, 0),
+                          "rows_quarantined": sum(reasons.values()),
+                          "quarantine_reasons": ", ".join(f"{r}: {n}" for r, n in reasons.items()) or "none",
+                          "row_count": result.table_rows.get(table.qualified_name, 0)})
+        quarantine = f"{contract.schema}.quarantine"
         yield dg.MaterializeResult(asset_key=raw_asset_key(contract.schema, "quarantine"),
-                                   metadata={"rows_quarantined": sum(quarantined.values())})
+                                   metadata={"row_count": result.table_rows.get(quarantine, 0)})
         con = duckdb.connect(str(paths.build_db))
         try:
             for table in contract.tables:
