@@ -1,7 +1,5 @@
 """Settings every asset shares: where the warehouse lives and where raw data comes from."""
 
-from __future__ import annotations
-
 from pathlib import Path
 
 import dagster as dg

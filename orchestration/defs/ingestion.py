@@ -5,8 +5,6 @@ the landing contract of every table runs as a blocking asset check right after t
 contract breach stops every model downstream of that table.
 """
 
-from __future__ import annotations
-
 import dagster as dg
 import duckdb
 
@@ -83,7 +81,7 @@ def _system_assets(contract: SystemContract) -> dg.AssetsDefinition:
         con = duckdb.connect(str(paths.build_db))
         try:
             for table in contract.tables:
-                report = validate_rules(con, table_rules(table), run_id=context.run_id)
+                report = validate_rules(con, table_rules(table), run_id=context.run.run_id)
                 store_report(con, report)
                 failed = report.blocking_failures
                 yield dg.AssetCheckResult(

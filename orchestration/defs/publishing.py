@@ -4,8 +4,6 @@ Upstream blocking checks (landing contracts, dbt tests) stop this asset in the s
 only ever publishes a build whose checks passed.
 """
 
-from __future__ import annotations
-
 import dagster as dg
 
 from cdw.publish import publish
@@ -18,7 +16,7 @@ from orchestration.resources import WarehouseResource
           description="The serving warehouse: a validated, read-only copy of the build warehouse, published "
                       "atomically so readers never see a half-written state.")
 def serving_warehouse(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
-    result = publish(warehouse.paths, blocking_failures=[], run_id=context.run_id)
+    result = publish(warehouse.paths, blocking_failures=[], run_id=context.run.run_id)
     return dg.MaterializeResult(metadata={"tables": len(result.tables), "path": str(result.serving_db),
                                           "rows": sum(result.tables.values()), "seconds": round(result.seconds, 2)})
 

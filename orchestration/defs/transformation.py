@@ -1,7 +1,5 @@
 """dbt models as assets (dagster-dbt); dbt data tests appear as asset checks."""
 
-from __future__ import annotations
-
 import json
 import os
 from collections.abc import Mapping

@@ -40,7 +40,8 @@ def test_staging_models_depend_on_the_raw_assets_so_lineage_is_one_graph():
 
 
 def test_landing_contract_checks_are_blocking():
-    checks = list(defs.resolve_all_asset_check_specs())
+    graph = defs.resolve_asset_graph()
+    checks = [graph.get_check_spec(key) for key in graph.asset_check_keys]
     landing = [c for c in checks if c.name == "landing_contract"]
     assert len(landing) == len(all_tables())
     assert all(c.blocking for c in landing)
