@@ -1,0 +1,1 @@
+"""Governance: the data dictionary (owners, governed fields and their rules) and what reads it."""
