@@ -44,7 +44,7 @@ def main() -> None:
 
     generated = step("generate", lambda: pipeline.step_generate(paths, args.customers, args.seed),
                      lambda r: r.total_rows)
-    step("ingest", lambda: pipeline.step_ingest(paths), lambda r: r.rows_read)
+    step("ingest", lambda: pipeline.step_ingest(paths), lambda r: r.load.rows_read)
     built = step("build", lambda: pipeline.step_build(paths, as_of=pipeline.demo_end_date(paths)))
     report = step("check", lambda: pipeline.step_check(paths, "bench"))
     step("publish", lambda: pipeline.step_publish(paths, report.blocking_failures + built.failures, "bench"),

@@ -74,19 +74,34 @@ def _generate(customers: int, seed: int):
     return result
 
 
-def _ingest(landing: Path | None, force: bool):
+def _ingest(source: str, landing: Path | None, systems: list[str] | None, force: bool):
     paths = get_paths()
-    source = landing or paths.demo_landing
-    if not source.exists():
-        raise _fail(f"nothing to ingest: {source} does not exist",
-                    "run `cdw generate` first, or pass --landing DIR with vendor export files")
-    with console.status("landing raw data with dlt") as status:
-        result = pipeline.step_ingest(paths, landing=landing, force=force,
-                                      progress=lambda message: status.update(f"landing raw data: {message}"))
+    if source not in pipeline.SOURCES:
+        raise _fail(f"unknown source {source!r}", f"use --source {' | '.join(pipeline.SOURCES)}")
+    folder = landing or {"demo": paths.demo_landing, "drops": paths.landing}.get(source)
+    if folder is not None and not folder.exists():
+        hint = ("run `cdw generate` first" if source == "demo"
+                else f"drop vendor export files into {folder} (see ingestion/file_drops/README.md)")
+        raise _fail(f"nothing to ingest: {folder} does not exist", hint)
+    with console.status(f"landing raw data ({source}) with dlt") as status:
+        try:
+            outcome = pipeline.step_ingest(paths, source=source, landing=landing, systems=systems, force=force,
+                                           progress=lambda message: status.update(f"landing raw data: {message}"))
+        except Exception as exc:  # a broken file or an unreachable API: say which, and what to do
+            raise _fail(f"ingest failed: {exc}",
+                        "fix or remove the file named above (nothing from it landed), or check the source's "
+                        "credentials in .dlt/secrets.toml / environment, then `cdw ingest` again") from None
+    result = outcome.load
     skipped = f", {len(result.files_skipped)} files already loaded" if result.files_skipped else ""
     console.print(f"[green]✓[/] ingested {result.rows_landed:,} rows into {len(result.landed)} raw tables, "
                   f"quarantined {result.rows_quarantined:,}{skipped} in {result.seconds:.1f}s")
-    return result
+    for rejection in outcome.rejected:
+        console.print(f"   [red]rejected:[/] {rejection}")
+    return outcome
+
+
+def _systems(value: str | None) -> list[str] | None:
+    return [s.strip() for s in value.split(",") if s.strip()] if value else None
 
 
 def _build(as_of: date | None, full_refresh: bool):
@@ -129,13 +144,23 @@ def generate(customers: Customers = DEFAULT_DEMO_CUSTOMERS, seed: Seed = DEFAULT
     _generate(customers, seed)
 
 
+Source = Annotated[str, typer.Option(help="demo (generated files), drops (vendor export files in the "
+                                           "landing folder) or api (vendor APIs, credentials from dlt secrets).")]
+Landing = Annotated[Path | None, typer.Option(help="Folder to read instead of the default for the source.")]
+Systems = Annotated[str | None, typer.Option(help="Only these systems, e.g. shopify,amazon.")]
+
+
 @app.command()
 def ingest(
-    landing: Annotated[Path | None, typer.Option(help="Folder of vendor files (default: the demo output).")] = None,
+    source: Source = "demo",
+    landing: Landing = None,
+    systems: Systems = None,
     force: Annotated[bool, typer.Option(help="Reprocess files already loaded (merge keeps it idempotent).")] = False,
 ) -> None:
     """Land vendor data into the raw schemas of the build warehouse."""
-    _ingest(landing, force)
+    outcome = _ingest(source, landing, _systems(systems), force)
+    if not outcome.ok:
+        raise _fail(f"{len(outcome.rejected)} file(s) rejected", "fix or re-export them; the other files landed")
 
 
 @app.command()
@@ -171,20 +196,24 @@ def run(
     customers: Customers = DEFAULT_DEMO_CUSTOMERS,
     seed: Seed = DEFAULT_DEMO_SEED,
     skip_generate: Annotated[bool, typer.Option(help="Reuse demo files already generated.")] = False,
-    landing: Annotated[Path | None, typer.Option(help="Ingest this folder instead of demo data.")] = None,
+    source: Source = "demo",
+    landing: Landing = None,
+    systems: Systems = None,
 ) -> None:
     """The main job: generate -> ingest -> build -> check -> publish -> summary."""
     paths = get_paths().ensure()
     record = pipeline.RunRecord(run_id=pipeline.new_run_id(), started_at=pipeline.utc_now())
     console.rule(f"[bold]customer warehouse run {record.run_id}")
     try:
-        if landing is None and not skip_generate:
+        if source == "demo" and not skip_generate:
             generated, seconds = pipeline.timed(_generate, customers, seed)
             record.steps["generate"] = {"seconds": seconds, "rows": generated.total_rows}
-        ingested, seconds = pipeline.timed(_ingest, landing, False)
+        outcome, seconds = pipeline.timed(_ingest, source, landing, _systems(systems), False)
+        ingested = outcome.load
         record.steps["ingest"] = {"seconds": seconds, "rows_landed": ingested.rows_landed,
-                                  "rows_quarantined": ingested.rows_quarantined, "quarantined": ingested.quarantined}
-        as_of = pipeline.demo_end_date(paths) if landing is None else None
+                                  "rows_quarantined": ingested.rows_quarantined, "quarantined": ingested.quarantined,
+                                  "rejected_files": outcome.rejected}
+        as_of = pipeline.demo_end_date(paths) if source == "demo" else None
         record.as_of = as_of.isoformat() if as_of else None
         built, seconds = pipeline.timed(_build, as_of, False)
         record.steps["build"] = {"seconds": seconds, "counts": built.counts, "failures": built.failures}

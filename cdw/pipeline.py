@@ -46,12 +46,43 @@ def step_generate(paths: Paths, customers: int = DEFAULT_DEMO_CUSTOMERS, seed: i
     return generate(paths.demo_landing, paths.truth, customers=customers, seed=seed)
 
 
-def step_ingest(paths: Paths, landing: Path | None = None, force: bool = False, progress: Progress | None = None):
-    from ingestion.load import load_landing
+SOURCES = ("demo", "drops", "api")
 
+
+@dataclass
+class IngestOutcome:
+    """What an ingest step did, whichever path the data came by."""
+
+    load: object  # ingestion.load.LoadResult
+    rejected: list[str] = field(default_factory=list)  # "file: problem" for export files refused whole
+
+    @property
+    def ok(self) -> bool:
+        return not self.rejected
+
+
+def step_ingest(paths: Paths, source: str = "demo", landing: Path | None = None, systems: list[str] | None = None,
+                force: bool = False, progress: Progress | None = None) -> IngestOutcome:
+    """Land raw data: demo vendor files, vendor export files dropped in the landing folder, or vendor APIs."""
     paths.ensure()
-    return load_landing(landing or paths.demo_landing, paths.build_db, paths.dlt_dir, force=force,
-                        progress=progress)
+    if source == "demo":
+        from ingestion.load import load_landing
+
+        return IngestOutcome(load_landing(landing or paths.demo_landing, paths.build_db, paths.dlt_dir,
+                                          systems=systems, force=force, progress=progress))
+    if source == "drops":
+        from ingestion.file_drops import load_drops
+
+        result = load_drops(landing or paths.landing, paths.build_db, paths.dlt_dir, progress=progress,
+                            systems=systems, force=force)
+        return IngestOutcome(result.load, rejected=[f"{e.path}: {e.problem}" for e in result.rejected])
+    if source == "api":
+        from cdw.contracts import load_contracts
+        from ingestion.api import load_from_api
+
+        chosen = systems or sorted(load_contracts())
+        return IngestOutcome(load_from_api(chosen, paths.build_db, paths.dlt_dir, progress=progress))
+    raise ValueError(f"unknown source {source!r}: choose one of {', '.join(SOURCES)}")
 
 
 def step_build(paths: Paths, as_of: date | None = None, full_refresh: bool = False,

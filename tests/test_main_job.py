@@ -75,3 +75,21 @@ def test_status_and_query_read_the_warehouse(demo_home: Path):
     assert query.returncode == 0 and "1" in query.stdout
     bad = _run(demo_home, "query", "select * from no_such_table")
     assert bad.returncode == 1 and "next:" in bad.stdout
+
+
+def test_export_file_drops_load_through_the_cli_and_a_bad_file_is_named(demo_home: Path):
+    fixtures = Path(__file__).parent / "file_drops" / "fixtures"
+    landing = demo_home / "landing"
+    landing.mkdir(exist_ok=True)
+    for name in ("orders_export_1.csv", "customers_export.csv"):
+        (landing / name).write_bytes((fixtures / name).read_bytes())
+    (landing / "orders_export_2.csv").write_text("Name;Email\n#1;a@b.co\n")  # wrong delimiter, missing columns
+    result = _run(demo_home, "ingest", "--source", "drops")
+    assert result.returncode == 1
+    assert "orders_export_2.csv" in result.stdout and "rejected" in result.stdout
+    assert "ingested" in result.stdout
+    before = _raw_counts(demo_home / "warehouse" / "build.duckdb")
+    (landing / "orders_export_2.csv").unlink()
+    again = _run(demo_home, "ingest", "--source", "drops")
+    assert again.returncode == 0, again.stdout
+    assert _raw_counts(demo_home / "warehouse" / "build.duckdb") == before
