@@ -65,3 +65,7 @@ def current_timestamp() -> str:
 
 def split_part(string_text: str, delimiter_text: str, part_number: int) -> str:
     return f"split_part({string_text}, {delimiter_text}, {part_number})"
+
+
+def dateadd(datepart: str, interval: int | str, from_date_or_timestamp: str) -> str:
+    return f"({from_date_or_timestamp} + cast({interval} as bigint) * interval 1 {datepart})"
