@@ -1,0 +1,1 @@
+"""Shopify connector: the Admin GraphQL API -> ``raw_shopify`` (see ``source.py``)."""

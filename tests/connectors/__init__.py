@@ -1,0 +1,1 @@
+"""Vendor API connector tests against local fake vendor servers."""
