@@ -1,0 +1,281 @@
+{#-
+    materialized='identity_resolution': profiles as connected components of the identity graph,
+    with the customer identity owner's limits per profile (seed identity_limits).
+
+    The model's SQL returns the candidate links: `record_node_id_a`, `record_node_id_b`,
+    `identifier_type`, `identifier_value`, `link_priority` (higher = lower priority). Config:
+      nodes_model        model with one row per record (`record_node_id`): isolated records too;
+      limit_values_model model of (`record_node_id`, `identifier_type`, `identifier_value`,
+                         `max_per_profile`): the values each record brings that are limited;
+      max_limit_passes   (default var identity_max_limit_passes) and max_rounds (default var
+                         identity_max_rounds) bound the loops.
+
+    Each pass resolves the graph of the active links (identity_connected_components, which
+    asserts convergence), then counts every limited type per profile. Where a profile holds more
+    distinct values than allowed, the merge is not made: the links of the lowest-priority
+    identifier type inside that profile are dropped and the profile is resolved again in the
+    next pass. The pass after the last drop confirms the result.
+
+    Writes the model's table (`record_node_id`, `component_node_id`: the smallest record node of
+    the profile, `resolution_pass`, `resolution_rounds`) and two tables beside it:
+      `<model>__edges` every candidate link with `is_active` and the pass that dropped it;
+      `<model>__log`   one row per pass (rounds, links, profiles, violations, seconds) and one
+                       row per limit that fired (profile, type, values, limit, dropped type).
+-#}
+{% materialization identity_resolution, default %}
+    {%- set target_relation = this.incorporate(type='table') -%}
+    {%- set existing_relation = load_cached_relation(this) -%}
+    {%- set nodes_relation = ref(config.require('nodes_model')) -%}
+    {%- set limit_values_relation = ref(config.require('limit_values_model')) -%}
+    {%- set max_passes = config.get('max_limit_passes', var('identity_max_limit_passes', 4)) | int -%}
+    {%- set max_rounds = config.get('max_rounds', var('identity_max_rounds', 40)) | int -%}
+    {%- set edges_relation = identity_sibling_relation(target_relation, 'edges') -%}
+    {%- set log_relation = identity_sibling_relation(target_relation, 'log') -%}
+    {%- set work_components = identity_sibling_relation(target_relation, 'work_components') -%}
+    {%- set work_active = identity_sibling_relation(target_relation, 'work_active_edges') -%}
+    {%- set work_violations = identity_sibling_relation(target_relation, 'work_violations') -%}
+    {%- set work_edges = identity_sibling_relation(target_relation, 'work_edges') -%}
+
+    {{ run_hooks(pre_hooks, inside_transaction=False) }}
+    {{ run_hooks(pre_hooks, inside_transaction=True) }}
+    {%- do adapter.create_schema(target_relation) -%}
+
+    {%- do identity_replace_table(edges_relation, "
+        select
+            record_node_id_a,
+            record_node_id_b,
+            identifier_type,
+            identifier_value,
+            link_priority,
+            true as is_active,
+            cast(null as integer) as dropped_in_pass
+        from (" ~ sql ~ ") as candidate_links
+    ") -%}
+    {%- do identity_replace_table(log_relation, identity_log_row_sql('pass', 0) ~ " where 1 = 0") -%}
+
+    {%- set state = namespace(passes=0, rounds=0, done=false) -%}
+    {%- for pass_number in range(1, max_passes + 2) -%}
+        {%- if not state.done -%}
+            {%- set started = modules.datetime.datetime.now() -%}
+            {%- set state.passes = pass_number -%}
+            {%- do identity_replace_table(work_active, "
+                select record_node_id_a as node_a, record_node_id_b as node_b
+                from " ~ edges_relation ~ " where is_active") -%}
+            {%- set result = identity_connected_components(
+                work_active, "(select record_node_id as node_id from " ~ nodes_relation ~ ")",
+                work_components, max_rounds) -%}
+            {%- set state.rounds = state.rounds + result.rounds -%}
+            {%- do identity_replace_table(work_violations, identity_limit_violations_sql(
+                work_components, limit_values_relation, edges_relation)) -%}
+            {%- set violations = identity_scalar("select count(*) from " ~ work_violations) | int -%}
+            {%- set final = violations == 0 or pass_number > max_passes -%}
+            {%- if not final -%}
+                {%- do identity_drop_lowest_priority_links(
+                    edges_relation, work_edges, work_components, work_violations, pass_number) -%}
+                {%- do run_query("insert into " ~ log_relation ~ " " ~ identity_limit_events_sql(
+                    work_violations, pass_number)) -%}
+            {%- endif -%}
+            {%- set seconds = (modules.datetime.datetime.now() - started).total_seconds() -%}
+            {%- do run_query("insert into " ~ log_relation ~ " " ~ identity_pass_row_sql(
+                pass_number, result, violations, work_components, seconds, final)) -%}
+            {%- set state.done = final -%}
+        {%- endif -%}
+    {%- endfor -%}
+
+    {%- set new_relation = identity_sibling_relation(target_relation, 'dbt_new') -%}
+    {%- do adapter.drop_relation(new_relation) -%}
+    {%- call statement('main') -%}
+        {{ get_create_table_as_sql(False, new_relation, "
+            select
+                node_id as record_node_id,
+                component_id as component_node_id,
+                " ~ state.passes ~ " as resolution_pass,
+                " ~ state.rounds ~ " as resolution_rounds
+            from " ~ work_components) }}
+    {%- endcall -%}
+    {%- do adapter.drop_relation(existing_relation or target_relation) -%}
+    {%- do adapter.rename_relation(new_relation, target_relation) -%}
+    {%- for work in [work_components, work_active, work_violations, work_edges] -%}
+        {%- do adapter.drop_relation(work) -%}
+    {%- endfor -%}
+
+    {{ run_hooks(post_hooks, inside_transaction=True) }}
+    {%- do adapter.commit() -%}
+    {{ run_hooks(post_hooks, inside_transaction=False) }}
+    {{ return({'relations': [target_relation]}) }}
+{% endmaterialization %}
+
+{#- Columns of the resolution log, as a select of one row (`event_type`, `pass_number`). -#}
+{% macro identity_log_row_sql(event_type, pass_number) %}
+    select
+        cast('{{ event_type }}' as {{ dbt.type_string() }}) as event_type,
+        cast({{ pass_number }} as integer) as pass_number,
+        cast(null as integer) as rounds,
+        cast(null as {{ dbt.type_bigint() }}) as active_links,
+        cast(null as {{ dbt.type_bigint() }}) as profiles,
+        cast(null as {{ dbt.type_bigint() }}) as violations,
+        cast(null as {{ dbt.type_bigint() }}) as component_node_id,
+        cast(null as {{ dbt.type_string() }}) as identifier_type,
+        cast(null as {{ dbt.type_bigint() }}) as distinct_values,
+        cast(null as integer) as max_per_profile,
+        cast(null as {{ dbt.type_string() }}) as dropped_identifier_type,
+        cast(null as {{ dbt.type_float() }}) as seconds,
+        cast(null as {{ dbt.type_boolean() }}) as is_converged,
+        cast(null as {{ dbt.type_boolean() }}) as is_final
+{% endmacro %}
+
+{#- Profiles (with at least one active link) holding more values of a type than allowed, and
+    the lowest-priority identifier type among their active links. -#}
+{% macro identity_limit_violations_sql(components, limit_values, edges) %}
+    with
+
+    counted as (
+
+        select
+            components.component_id,
+            limit_values.identifier_type,
+            count(distinct limit_values.identifier_value) as distinct_values,
+            max(limit_values.max_per_profile) as max_per_profile
+
+        from {{ limit_values }} as limit_values
+        inner join {{ components }} as components
+            on limit_values.record_node_id = components.node_id
+        group by
+            components.component_id,
+            limit_values.identifier_type
+
+    ),
+
+    exceeded as (
+
+        select * from counted
+        where distinct_values > max_per_profile
+
+    ),
+
+    active_links as (
+
+        select
+            components.component_id,
+            edges.identifier_type,
+            edges.link_priority
+
+        from {{ edges }} as edges
+        inner join {{ components }} as components
+            on edges.record_node_id_a = components.node_id
+        where edges.is_active
+
+    ),
+
+    lowest as (
+
+        select
+            component_id,
+            max(link_priority) as link_priority
+
+        from active_links
+        group by component_id
+
+    ),
+
+    lowest_type as (
+
+        select
+            lowest.component_id,
+            lowest.link_priority,
+            min(active_links.identifier_type) as identifier_type
+
+        from lowest
+        inner join active_links
+            on lowest.component_id = active_links.component_id
+            and lowest.link_priority = active_links.link_priority
+        group by
+            lowest.component_id,
+            lowest.link_priority
+
+    )
+
+    select
+        exceeded.component_id,
+        exceeded.identifier_type,
+        exceeded.distinct_values,
+        exceeded.max_per_profile,
+        lowest_type.identifier_type as dropped_identifier_type,
+        lowest_type.link_priority as dropped_link_priority
+
+    from exceeded
+    inner join lowest_type
+        on exceeded.component_id = lowest_type.component_id
+{% endmacro %}
+
+{% macro identity_drop_lowest_priority_links(edges, work_edges, components, violations, pass_number) %}
+    {%- do identity_replace_table(work_edges, "
+        with dropping as (
+            select distinct component_id, dropped_link_priority from " ~ violations ~ "
+        )
+        select
+            edges.record_node_id_a,
+            edges.record_node_id_b,
+            edges.identifier_type,
+            edges.identifier_value,
+            edges.link_priority,
+            edges.is_active and dropping.component_id is null as is_active,
+            case
+                when edges.is_active and dropping.component_id is not null then " ~ pass_number ~ "
+                else edges.dropped_in_pass
+            end as dropped_in_pass
+        from " ~ edges ~ " as edges
+        inner join " ~ components ~ " as components
+            on edges.record_node_id_a = components.node_id
+        left join dropping
+            on components.component_id = dropping.component_id
+            and edges.link_priority = dropping.dropped_link_priority
+    ") -%}
+    {%- do adapter.drop_relation(edges) -%}
+    {%- do adapter.rename_relation(work_edges, edges) -%}
+{% endmacro %}
+
+{% macro identity_limit_events_sql(violations, pass_number) %}
+    select
+        cast('limit_exceeded' as {{ dbt.type_string() }}) as event_type,
+        cast({{ pass_number }} as integer) as pass_number,
+        cast(null as integer) as rounds,
+        cast(null as {{ dbt.type_bigint() }}) as active_links,
+        cast(null as {{ dbt.type_bigint() }}) as profiles,
+        cast(null as {{ dbt.type_bigint() }}) as violations,
+        cast(component_id as {{ dbt.type_bigint() }}) as component_node_id,
+        identifier_type,
+        cast(distinct_values as {{ dbt.type_bigint() }}) as distinct_values,
+        cast(max_per_profile as integer) as max_per_profile,
+        dropped_identifier_type,
+        cast(null as {{ dbt.type_float() }}) as seconds,
+        cast(null as {{ dbt.type_boolean() }}) as is_converged,
+        cast(null as {{ dbt.type_boolean() }}) as is_final
+    from {{ violations }}
+{% endmacro %}
+
+{% macro identity_pass_row_sql(pass_number, result, violations, components, seconds, final) %}
+    select
+        cast('pass' as {{ dbt.type_string() }}) as event_type,
+        cast({{ pass_number }} as integer) as pass_number,
+        cast({{ result.rounds }} as integer) as rounds,
+        cast({{ (result.edges / 2) | int }} as {{ dbt.type_bigint() }}) as active_links,
+        cast(count(distinct component_id) as {{ dbt.type_bigint() }}) as profiles,
+        cast({{ violations }} as {{ dbt.type_bigint() }}) as violations,
+        cast(null as {{ dbt.type_bigint() }}) as component_node_id,
+        cast(null as {{ dbt.type_string() }}) as identifier_type,
+        cast(null as {{ dbt.type_bigint() }}) as distinct_values,
+        cast(null as integer) as max_per_profile,
+        cast(null as {{ dbt.type_string() }}) as dropped_identifier_type,
+        cast({{ seconds }} as {{ dbt.type_float() }}) as seconds,
+        {{ result.converged | string | lower }} as is_converged,
+        {{ final | string | lower }} as is_final
+    from {{ components }}
+{% endmacro %}
+
+{#- A table the identity_resolution materialization writes beside its model
+    (`int_identity_resolution__edges`, `int_identity_resolution__log`), for downstream models. -#}
+{% macro identity_resolution_relation(suffix) %}
+    {%- set resolution = ref('int_identity_resolution') -%}
+    {{ return(resolution.incorporate(path={'identifier': resolution.identifier ~ '__' ~ suffix})) }}
+{% endmacro %}

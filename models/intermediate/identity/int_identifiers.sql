@@ -1,0 +1,350 @@
+-- Every identifier of every actor record, one row per (record, identifier type, value): the
+-- edges of the record-identifier graph before any rule. Values are normalised match keys
+-- (e-mail folded to its inbox, phone in E.164, address in canonical form); `raw_value` is the
+-- value as staging holds it. Which types may merge records is decided by the rules seed, not here.
+
+{#- (CTE, identifier type, raw value, normalised value) per extracted identifier. -#}
+{%- set extractions = [
+    ('shopify_customers', 'shopify_customer_id', 'customer_key', 'customer_key'),
+    ('shopify_customers', 'email', 'email', identity_email_key('email')),
+    ('shopify_customers', 'phone', 'phone', 'phone'),
+    ('shopify_customers', 'name_address', 'address_line_1',
+        "case when full_name is not null and address_key is not null
+            then full_name || '|' || address_key end"),
+    ('shopify_customers', 'postal_address', 'address_line_1', 'address_key'),
+    ('shopify_customers', 'full_name', 'full_name', 'full_name'),
+    ('shopify_customers', 'first_name', 'full_name', identity_first_name_key('full_name', 'email')),
+    ('shopify_orders', 'shopify_order_number', 'order_name', 'order_number'),
+    ('shopify_orders', 'shopify_customer_id', 'customer_key', 'customer_key'),
+    ('shopify_orders', 'email', 'email', identity_email_key('email')),
+    ('shopify_orders', 'phone', 'phone', 'phone'),
+    ('shopify_orders', 'postal_address', 'address_line_1', 'address_key'),
+    ('shopify_checkouts', 'checkout_token', 'checkout_token', 'checkout_token'),
+    ('shopify_checkouts', 'shopify_customer_id', 'customer_key', 'customer_key'),
+    ('shopify_checkouts', 'email', 'email', identity_email_key('email')),
+    ('shopify_checkouts', 'phone', 'phone', 'phone'),
+    ('shopify_devices', 'device_id', 'client_id', 'client_id'),
+    ('shopify_device_logins', 'shopify_customer_id', 'customer_key', 'customer_key'),
+    ('shopify_device_checkouts', 'checkout_token', 'checkout_token', 'checkout_token'),
+    ('amazon_orders', 'amazon_order_id', 'amazon_order_id', 'amazon_order_id'),
+    ('amazon_orders', 'email', 'email', identity_email_key('email')),
+    ('amazon_orders', 'phone', 'phone', 'phone'),
+    ('amazon_orders', 'name_address', 'shipping_address_line_1',
+        "case when full_name is not null and address_key is not null
+            then full_name || '|' || address_key end"),
+    ('amazon_orders', 'postal_address', 'shipping_address_line_1', 'address_key'),
+    ('amazon_orders', 'full_name', 'full_name', 'full_name'),
+    ('amazon_orders', 'first_name', 'full_name', identity_first_name_key('full_name', 'email')),
+    ('amazon_order_buyers', 'email', 'email', identity_email_key('email')),
+    ('klaviyo_profiles', 'klaviyo_profile_id', 'profile_id', 'profile_id'),
+    ('klaviyo_profiles', 'shopify_customer_id', 'external_id', 'customer_key'),
+    ('klaviyo_profiles', 'email', 'email', identity_email_key('email')),
+    ('klaviyo_profiles', 'phone', 'phone', 'phone'),
+    ('klaviyo_profiles', 'full_name', 'full_name', 'full_name'),
+    ('klaviyo_profiles', 'first_name', 'full_name', identity_first_name_key('full_name', 'email')),
+    ('zendesk_users', 'zendesk_user_id', 'user_key', 'user_key'),
+    ('zendesk_users', 'shopify_customer_id', 'external_id', 'customer_key'),
+    ('zendesk_users', 'email', 'email', identity_email_key('email')),
+    ('zendesk_users', 'phone', 'phone', 'phone'),
+    ('zendesk_users', 'full_name', 'full_name', 'full_name'),
+    ('zendesk_users', 'first_name', 'full_name', identity_first_name_key('full_name', 'email')),
+    ('zendesk_ticket_orders', 'shopify_order_number', 'external_id', 'order_number'),
+    ('zendesk_ticket_orders', 'amazon_order_id', 'external_id', 'amazon_order_id'),
+] %}
+
+with
+
+identity_records as (
+
+    select * from {{ ref('int_identity_records') }}
+
+),
+
+shopify_customers as (
+
+    select
+        'shopify' as source_system,
+        'customer' as source_entity,
+        cast(customer_id as {{ dbt.type_string() }}) as source_key,
+        cast(customer_id as {{ dbt.type_string() }}) as customer_key,
+        email,
+        phone,
+        address_line_1,
+        {{ identity_name_key('first_name', 'last_name') }} as full_name,
+        {{ identity_address_key('address_line_1', 'postal_code', 'country_code') }} as address_key
+
+    from {{ ref('stg_shopify__customers') }}
+
+),
+
+shopify_orders as (
+
+    select
+        'shopify' as source_system,
+        'order' as source_entity,
+        cast(order_id as {{ dbt.type_string() }}) as source_key,
+        cast(customer_id as {{ dbt.type_string() }}) as customer_key,
+        order_name,
+        nullif(trim(replace(order_name, '#', '')), '') as order_number,
+        email,
+        phone,
+        shipping_address_line_1 as address_line_1,
+        {{ identity_address_key(
+            'shipping_address_line_1', 'shipping_postal_code', 'shipping_country_code'
+        ) }} as address_key
+
+    from {{ ref('stg_shopify__orders') }}
+
+),
+
+shopify_checkouts as (
+
+    select
+        'shopify' as source_system,
+        'checkout' as source_entity,
+        cast(checkout_id as {{ dbt.type_string() }}) as source_key,
+        cast(customer_id as {{ dbt.type_string() }}) as customer_key,
+        checkout_token,
+        email,
+        phone
+
+    from {{ ref('stg_shopify__abandoned_checkouts') }}
+
+),
+
+pixel_events as (
+
+    select
+        client_id,
+        customer_id,
+        checkout_token
+
+    from {{ ref('stg_shopify__pixel_events') }}
+    where client_id is not null
+
+),
+
+shopify_devices as (
+
+    select distinct
+        'shopify' as source_system,
+        'device' as source_entity,
+        client_id as source_key,
+        client_id
+
+    from pixel_events
+
+),
+
+-- A browser logged in to a store account: the device belongs to that customer.
+shopify_device_logins as (
+
+    select distinct
+        'shopify' as source_system,
+        'device' as source_entity,
+        client_id as source_key,
+        cast(customer_id as {{ dbt.type_string() }}) as customer_key
+
+    from pixel_events
+    where customer_id is not null
+
+),
+
+-- A browser that started a checkout: the device belongs to whoever owns the checkout.
+shopify_device_checkouts as (
+
+    select distinct
+        'shopify' as source_system,
+        'device' as source_entity,
+        client_id as source_key,
+        checkout_token
+
+    from pixel_events
+    where checkout_token is not null
+
+),
+
+amazon_orders as (
+
+    select
+        'amazon' as source_system,
+        'order' as source_entity,
+        amazon_order_id as source_key,
+        amazon_order_id,
+        email,
+        phone,
+        shipping_address_line_1,
+        coalesce(
+            {{ identity_name_key('buyer_name') }}, {{ identity_name_key('shipping_name') }}
+        ) as full_name,
+        {{ identity_address_key(
+            'shipping_address_line_1', 'shipping_postal_code', 'shipping_country_code'
+        ) }} as address_key
+
+    from {{ ref('stg_amazon__orders') }}
+
+),
+
+-- The buyer's relay address as shipments and feedback quote it (pending orders have none).
+amazon_order_buyers as (
+
+    select distinct
+        'amazon' as source_system,
+        'order' as source_entity,
+        amazon_order_id as source_key,
+        email
+
+    from {{ ref('stg_amazon__fba_shipments') }}
+    where email is not null
+    union all
+    select distinct
+        'amazon' as source_system,
+        'order' as source_entity,
+        amazon_order_id as source_key,
+        email
+
+    from {{ ref('stg_amazon__feedback') }}
+    where email is not null
+
+),
+
+klaviyo_profiles as (
+
+    select
+        'klaviyo' as source_system,
+        'profile' as source_entity,
+        profile_id as source_key,
+        profile_id,
+        external_id,
+        -- Klaviyo's external id is the Shopify customer id its Shopify integration syncs.
+        nullif(trim(external_id), '') as customer_key,
+        email,
+        phone,
+        {{ identity_name_key('first_name', 'last_name') }} as full_name
+
+    from {{ ref('stg_klaviyo__profiles') }}
+
+),
+
+zendesk_users as (
+
+    select
+        'zendesk' as source_system,
+        'user' as source_entity,
+        cast(user_id as {{ dbt.type_string() }}) as source_key,
+        cast(user_id as {{ dbt.type_string() }}) as user_key,
+        external_id,
+        -- The store links help-desk users to store accounts through `external_id`.
+        nullif(trim(external_id), '') as customer_key,
+        email,
+        phone,
+        {{ identity_name_key('user_name') }} as full_name
+
+    from {{ ref('stg_zendesk__users') }}
+    where coalesce(user_role, 'end-user') = 'end-user'
+
+),
+
+-- Tickets quoting an order (`#1234` for the store, `123-1234567-1234567` for Amazon) tie the
+-- requester to that order.
+zendesk_ticket_orders as (
+
+    select distinct
+        'zendesk' as source_system,
+        'user' as source_entity,
+        cast(requester_id as {{ dbt.type_string() }}) as source_key,
+        trim(external_id) as external_id,
+        case
+            when trim(external_id) like '#%' then nullif(trim(replace(external_id, '#', '')), '')
+        end as order_number,
+        case
+            when trim(external_id) like '___-_______-_______' then trim(external_id)
+        end as amazon_order_id
+
+    from {{ ref('stg_zendesk__tickets') }}
+    where
+        requester_id is not null
+        and external_id is not null
+
+),
+
+extracted as (
+
+    {% for cte, identifier_type, raw_value, value in extractions %}
+        select
+            source_system,
+            source_entity,
+            source_key,
+            {%- if identifier_type == 'email' %}
+                case
+                    when {{ identity_is_relay_email(raw_value) }} then 'amazon_buyer_email'
+                    else 'email'
+                end as identifier_type,
+            {%- else %}
+                '{{ identifier_type }}' as identifier_type,
+            {%- endif %}
+            cast({{ raw_value }} as {{ dbt.type_string() }}) as raw_value,
+            {%- if identifier_type == 'email' %}
+                case
+                    when {{ identity_is_relay_email(raw_value) }} then {{ normalize_email(raw_value) }}
+                    else {{ value }}
+                end as identifier_value
+            {%- else %}
+                cast({{ value }} as {{ dbt.type_string() }}) as identifier_value
+            {%- endif %}
+
+        from {{ cte }}
+        {% if not loop.last %}union all{% endif %}
+    {% endfor %}
+
+),
+
+deduplicated as (
+
+    select
+        source_system,
+        source_entity,
+        source_key,
+        identifier_type,
+        identifier_value,
+        min(raw_value) as raw_value
+
+    from extracted
+    where
+        identifier_value is not null
+        and trim(identifier_value) != ''
+    group by
+        source_system,
+        source_entity,
+        source_key,
+        identifier_type,
+        identifier_value
+
+)
+
+select
+    -- ids
+    records.record_node_id,
+    records.record_id,
+    deduplicated.source_system,
+    deduplicated.source_entity,
+    deduplicated.source_key,
+
+    -- strings
+    deduplicated.identifier_type,
+    deduplicated.identifier_value,
+    deduplicated.raw_value,
+
+    -- booleans
+    records.is_business_record,
+    records.is_person_record,
+
+    -- timestamps
+    records.first_seen_at
+
+from deduplicated
+inner join identity_records as records
+    on
+        deduplicated.source_system = records.source_system
+        and deduplicated.source_entity = records.source_entity
+        and deduplicated.source_key = records.source_key

@@ -1,0 +1,231 @@
+-- The rules of the customer identity owner (seeds identity_rules and identity_blocklist)
+-- applied to every distinct identifier value: one row per (identifier type, value, match
+-- scope) saying whether the value links the records that carry it, and why not otherwise.
+--
+-- * blocklist: junk values (test addresses, `noreply@`, placeholder numbers) never link;
+-- * weak types (address alone, name alone) never link on their own;
+-- * shared values: a strong value carried by records that show more distinct people than the
+--   type's `shared_threshold` (distinct phone numbers or first names among them) is demoted to
+--   weak, e.g. a household's shared inbox or store account, an office phone;
+-- * business scope: for scoped types (e-mail) business and personal records form separate
+--   groups, so a business profile never merges into a personal one through a shared e-mail.
+
+with
+
+identifiers as (
+
+    select * from {{ ref('int_identifiers') }}
+
+),
+
+rules as (
+
+    select * from {{ ref('identity_rules') }}
+
+),
+
+blocklist as (
+
+    select * from {{ ref('identity_blocklist') }}
+
+),
+
+scoped as (
+
+    select
+        identifiers.record_node_id,
+        identifiers.identifier_type,
+        identifiers.identifier_value,
+        identifiers.is_business_record,
+        identifiers.is_person_record,
+        case
+            when not rules.is_business_scoped then 'any'
+            when identifiers.is_business_record then 'business'
+            else 'personal'
+        end as match_scope
+
+    from identifiers
+    inner join rules
+        on identifiers.identifier_type = rules.identifier_type
+
+),
+
+distinct_values as (
+
+    select
+        identifier_type,
+        identifier_value,
+        match_scope,
+        count(distinct record_node_id) as records_count,
+        count(distinct case when is_person_record then record_node_id end) as person_records_count
+
+    from scoped
+    group by
+        identifier_type,
+        identifier_value,
+        match_scope
+
+),
+
+blocked as (
+
+    select
+        distinct_values.identifier_type,
+        distinct_values.identifier_value,
+        min(blocklist.reason) as blocked_reason,
+        min(blocklist.pattern) as blocked_pattern
+
+    from distinct_values
+    inner join blocklist
+        on (
+            distinct_values.identifier_type = blocklist.identifier_type
+            or blocklist.identifier_type = '*'
+        )
+        and (
+            (blocklist.match_type = 'exact' and distinct_values.identifier_value = blocklist.pattern)
+            or (blocklist.match_type = 'like' and distinct_values.identifier_value like blocklist.pattern)
+        )
+    group by
+        distinct_values.identifier_type,
+        distinct_values.identifier_value
+
+),
+
+-- Who a record is about, as far as it says: its phone numbers and first names (not blocked).
+evidence as (
+
+    select
+        identifiers.record_node_id,
+        identifiers.identifier_type as evidence_type,
+        identifiers.identifier_value as evidence_value
+
+    from identifiers
+    left join blocked
+        on
+            identifiers.identifier_type = blocked.identifier_type
+            and identifiers.identifier_value = blocked.identifier_value
+    where
+        identifiers.identifier_type in ('phone', 'first_name')
+        and blocked.identifier_value is null
+
+),
+
+people as (
+
+    select
+        scoped.identifier_type,
+        scoped.identifier_value,
+        scoped.match_scope,
+        count(distinct case
+            when evidence.evidence_type = 'phone' and scoped.identifier_type != 'phone'
+                then evidence.evidence_value
+        end) as distinct_phones,
+        count(distinct case
+            when evidence.evidence_type = 'first_name' then evidence.evidence_value
+        end) as distinct_first_names
+
+    from scoped
+    inner join rules
+        on scoped.identifier_type = rules.identifier_type
+    inner join evidence
+        on scoped.record_node_id = evidence.record_node_id
+    where rules.shared_threshold is not null
+    group by
+        scoped.identifier_type,
+        scoped.identifier_value,
+        scoped.match_scope
+
+),
+
+-- E-mail values carried by business and personal records alike (kept apart by scope).
+both_scopes as (
+
+    select
+        identifier_type,
+        identifier_value
+
+    from distinct_values
+    where match_scope in ('business', 'personal')
+    group by
+        identifier_type,
+        identifier_value
+    having count(*) > 1
+
+),
+
+classified as (
+
+    select
+        distinct_values.identifier_type,
+        distinct_values.identifier_value,
+        distinct_values.match_scope,
+        distinct_values.records_count,
+        distinct_values.person_records_count,
+        coalesce(people.distinct_phones, 0) as distinct_phones,
+        coalesce(people.distinct_first_names, 0) as distinct_first_names,
+        case
+            when coalesce(people.distinct_phones, 0) > coalesce(people.distinct_first_names, 0)
+                then coalesce(people.distinct_phones, 0)
+            else coalesce(people.distinct_first_names, 0)
+        end as distinct_people,
+        rules.priority as link_priority,
+        rules.shared_threshold,
+        blocked.blocked_reason,
+        blocked.blocked_pattern,
+        rules.is_strong,
+        blocked.identifier_value is not null as is_blocked,
+        both_scopes.identifier_value is not null as is_in_both_scopes
+
+    from distinct_values
+    inner join rules
+        on distinct_values.identifier_type = rules.identifier_type
+    left join people
+        on
+            distinct_values.identifier_type = people.identifier_type
+            and distinct_values.identifier_value = people.identifier_value
+            and distinct_values.match_scope = people.match_scope
+    left join blocked
+        on
+            distinct_values.identifier_type = blocked.identifier_type
+            and distinct_values.identifier_value = blocked.identifier_value
+    left join both_scopes
+        on
+            distinct_values.identifier_type = both_scopes.identifier_type
+            and distinct_values.identifier_value = both_scopes.identifier_value
+
+)
+
+select
+    -- ids
+    identifier_type,
+    identifier_value,
+    match_scope,
+
+    -- strings
+    case
+        when is_blocked then 'blocked'
+        when not is_strong then 'weak'
+        when shared_threshold is not null and distinct_people > shared_threshold then 'shared'
+        when records_count = 1 then 'single'
+        else 'linking'
+    end as link_status,
+    blocked_reason,
+    blocked_pattern,
+
+    -- numerics
+    records_count,
+    person_records_count,
+    distinct_phones,
+    distinct_first_names,
+    distinct_people,
+    shared_threshold,
+    link_priority,
+
+    -- booleans
+    is_strong,
+    is_blocked,
+    not is_blocked and is_strong and shared_threshold is not null
+    and distinct_people > shared_threshold as is_shared,
+    is_in_both_scopes
+
+from classified

@@ -1,0 +1,53 @@
+-- The values each record brings to a profile, for the types the customer identity owner limits
+-- (seed identity_limits): a profile may hold at most `max_per_profile` distinct values of each.
+-- Blocked (junk) values do not count.
+
+with
+
+identifiers as (
+
+    select * from {{ ref('int_identifiers') }}
+
+),
+
+limits as (
+
+    select * from {{ ref('identity_limits') }}
+
+),
+
+value_rules as (
+
+    select * from {{ ref('int_identity_identifier_rules') }}
+
+),
+
+not_blocked as (
+
+    select distinct
+        identifier_type,
+        identifier_value
+
+    from value_rules
+    where not is_blocked
+
+)
+
+select
+    -- ids
+    identifiers.record_node_id,
+
+    -- strings
+    identifiers.identifier_type,
+    identifiers.identifier_value,
+
+    -- numerics
+    limits.max_per_profile
+
+from identifiers
+inner join limits
+    on identifiers.identifier_type = limits.identifier_type
+inner join not_blocked
+    on
+        identifiers.identifier_type = not_blocked.identifier_type
+        and identifiers.identifier_value = not_blocked.identifier_value

@@ -1,0 +1,208 @@
+-- Every actor record of every system (the nodes of the identity graph): one row per
+-- (source_system, source_entity, source_key), with when it was first and last seen, whether it
+-- is a business record and whether it stands for a person (an account or profile) rather than
+-- one transaction.
+
+with
+
+shopify_customers as (
+
+    select
+        'shopify' as source_system,
+        'customer' as source_entity,
+        cast(customer_id as {{ dbt.type_string() }}) as source_key,
+        {{ identity_name_key('first_name', 'last_name') }} as full_name,
+        nullif(trim(company_name), '') as company_name,
+        nullif(trim(company_name), '') is not null as is_business_record,
+        true as is_person_record,
+        created_at as first_seen_at,
+        coalesce(updated_at, created_at) as last_seen_at
+
+    from {{ ref('stg_shopify__customers') }}
+
+),
+
+shopify_orders as (
+
+    select
+        'shopify' as source_system,
+        'order' as source_entity,
+        cast(order_id as {{ dbt.type_string() }}) as source_key,
+        cast(null as {{ dbt.type_string() }}) as full_name,
+        nullif(trim(shipping_company_name), '') as company_name,
+        nullif(trim(shipping_company_name), '') is not null as is_business_record,
+        false as is_person_record,
+        created_at as first_seen_at,
+        coalesce(updated_at, created_at) as last_seen_at
+
+    from {{ ref('stg_shopify__orders') }}
+
+),
+
+checkout_customers as (
+
+    select
+        customer_id,
+        nullif(trim(company_name), '') as company_name
+
+    from {{ ref('stg_shopify__customers') }}
+
+),
+
+-- A checkout carries no company of its own: it is a business record when its customer is one.
+shopify_checkouts as (
+
+    select
+        'shopify' as source_system,
+        'checkout' as source_entity,
+        cast(checkouts.checkout_id as {{ dbt.type_string() }}) as source_key,
+        cast(null as {{ dbt.type_string() }}) as full_name,
+        checkout_customers.company_name,
+        checkout_customers.company_name is not null as is_business_record,
+        false as is_person_record,
+        checkouts.created_at as first_seen_at,
+        coalesce(checkouts.updated_at, checkouts.created_at) as last_seen_at
+
+    from {{ ref('stg_shopify__abandoned_checkouts') }} as checkouts
+    left join checkout_customers
+        on checkouts.customer_id = checkout_customers.customer_id
+
+),
+
+shopify_devices as (
+
+    select
+        'shopify' as source_system,
+        'device' as source_entity,
+        client_id as source_key,
+        cast(null as {{ dbt.type_string() }}) as full_name,
+        cast(null as {{ dbt.type_string() }}) as company_name,
+        false as is_business_record,
+        false as is_person_record,
+        min(occurred_at) as first_seen_at,
+        max(occurred_at) as last_seen_at
+
+    from {{ ref('stg_shopify__pixel_events') }}
+    where client_id is not null
+    group by client_id
+
+),
+
+-- An Amazon buyer account (its masked relay address) that ever placed an Amazon Business order
+-- is a business account: every order of it is a business record.
+amazon_business_buyers as (
+
+    select
+        {{ normalize_email('email') }} as buyer_email,
+        max(nullif(trim(buyer_company_name), '')) as company_name
+
+    from {{ ref('stg_amazon__orders') }}
+    where
+        email is not null
+        and (is_business_order or nullif(trim(buyer_company_name), '') is not null)
+    group by {{ normalize_email('email') }}
+
+),
+
+amazon_orders as (
+
+    select
+        'amazon' as source_system,
+        'order' as source_entity,
+        orders.amazon_order_id as source_key,
+        coalesce(
+            {{ identity_name_key('orders.buyer_name') }},
+            {{ identity_name_key('orders.shipping_name') }}
+        ) as full_name,
+        coalesce(nullif(trim(orders.buyer_company_name), ''), business.company_name) as company_name,
+        coalesce(orders.is_business_order, false)
+        or nullif(trim(orders.buyer_company_name), '') is not null
+        or business.buyer_email is not null as is_business_record,
+        false as is_person_record,
+        orders.purchased_at as first_seen_at,
+        coalesce(orders.last_updated_at, orders.purchased_at) as last_seen_at
+
+    from {{ ref('stg_amazon__orders') }} as orders
+    left join amazon_business_buyers as business
+        on {{ normalize_email('orders.email') }} = business.buyer_email
+
+),
+
+klaviyo_profiles as (
+
+    select
+        'klaviyo' as source_system,
+        'profile' as source_entity,
+        profile_id as source_key,
+        {{ identity_name_key('first_name', 'last_name') }} as full_name,
+        nullif(trim(organization_name), '') as company_name,
+        nullif(trim(organization_name), '') is not null as is_business_record,
+        true as is_person_record,
+        created_at as first_seen_at,
+        coalesce(updated_at, created_at) as last_seen_at
+
+    from {{ ref('stg_klaviyo__profiles') }}
+
+),
+
+-- End users only: agents answer tickets, they are not customers.
+zendesk_users as (
+
+    select
+        'zendesk' as source_system,
+        'user' as source_entity,
+        cast(user_id as {{ dbt.type_string() }}) as source_key,
+        {{ identity_name_key('user_name') }} as full_name,
+        cast(null as {{ dbt.type_string() }}) as company_name,
+        organization_id is not null as is_business_record,
+        true as is_person_record,
+        created_at as first_seen_at,
+        coalesce(updated_at, created_at) as last_seen_at
+
+    from {{ ref('stg_zendesk__users') }}
+    where coalesce(user_role, 'end-user') = 'end-user'
+
+),
+
+unioned as (
+
+    select * from shopify_customers
+    union all
+    select * from shopify_orders
+    union all
+    select * from shopify_checkouts
+    union all
+    select * from shopify_devices
+    union all
+    select * from amazon_orders
+    union all
+    select * from klaviyo_profiles
+    union all
+    select * from zendesk_users
+
+)
+
+select
+    -- ids
+    row_number() over (
+        order by first_seen_at nulls last, source_system, source_entity, source_key
+    ) as record_node_id,
+    {{ dbt.concat(['source_system', "':'", 'source_entity', "':'", 'source_key']) }} as record_id,
+    source_system,
+    source_entity,
+    source_key,
+
+    -- strings
+    full_name,
+    company_name,
+
+    -- booleans
+    is_business_record,
+    is_person_record,
+
+    -- timestamps
+    first_seen_at,
+    last_seen_at
+
+from unioned
+where source_key is not null

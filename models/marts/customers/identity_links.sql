@@ -1,0 +1,72 @@
+-- Why records belong together: every candidate link of the identity graph (a star per
+-- identifier value from the first record carrying it), with the rule that made it and whether
+-- it held. Together with customer_source_map this explains any profile record by record.
+-- Links dropped by a limit (`dropped_in_pass`) do not connect their records.
+
+with
+
+links as (
+
+    select * from {{ identity_resolution_relation('edges') }}
+
+),
+
+-- depends_on: {{ ref('int_identity_resolution') }}
+records as (
+
+    select * from {{ ref('int_identity_records') }}
+
+),
+
+source_map as (
+
+    select * from {{ ref('customer_source_map') }}
+
+),
+
+edges as (
+
+    select * from {{ ref('int_identity_edges') }}
+
+)
+
+select
+    -- ids
+    {{ dbt.hash(dbt.concat([
+        'records_a.record_id', "'|'", 'records_b.record_id', "'|'", 'links.identifier_type', "'|'",
+        'links.identifier_value', "'|'", 'edges.match_scope'
+    ])) }} as link_id,
+    map_a.customer_id as customer_id_a,
+    map_b.customer_id as customer_id_b,
+    records_a.record_id as record_id_a,
+    records_b.record_id as record_id_b,
+
+    -- strings
+    links.identifier_type,
+    links.identifier_value,
+    edges.match_scope,
+    edges.rule_name,
+    case when links.is_active then 'linked' else 'dropped_by_limit' end as link_status,
+
+    -- numerics
+    links.link_priority,
+    links.dropped_in_pass,
+
+    -- booleans
+    links.is_active
+
+from links
+inner join edges
+    on
+        links.record_node_id_a = edges.record_node_id_a
+        and links.record_node_id_b = edges.record_node_id_b
+        and links.identifier_type = edges.identifier_type
+        and links.identifier_value = edges.identifier_value
+inner join records as records_a
+    on links.record_node_id_a = records_a.record_node_id
+inner join records as records_b
+    on links.record_node_id_b = records_b.record_node_id
+inner join source_map as map_a
+    on records_a.record_id = map_a.record_id
+inner join source_map as map_b
+    on records_b.record_id = map_b.record_id

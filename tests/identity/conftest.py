@@ -1,0 +1,216 @@
+"""One demo warehouse for the identity tests, built once per session.
+
+A small demo (2,000 customers) is generated and loaded, then hand-written raw records are added
+for each identity trap (household inbox, business buyer, junk values, Gmail variants, phone
+formats, masked relay address), and the identity models are built with dbt. The trap records
+use ids no demo record has, so they do not disturb the demo's truth.
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pytest
+
+from benchmarks.identity_quality import build_identity, make_demo
+
+CUSTOMERS = 2_000
+SEED = 42
+LOADED_AT = "2026-10-31 12:00:00+00"
+
+# Raw records per (schema, table), named by vendor field (dlt snake_case). Columns not given are null.
+TRAP_ROWS: dict[tuple[str, str], list[dict[str, Any]]] = {
+    ("raw_shopify", "customers"): [
+        # Household inbox: Tom opened the store account the family shares.
+        {"id": 990000001, "email": "The.Millers@gmail.com", "first_name": "Tom", "last_name": "Miller",
+         "phone": "(312) 555-0111", "default_address__address1": "12 Elm Street",
+         "default_address__zip": "60601", "default_address__country_code": "US",
+         "created_at": "2024-01-02T10:00:00Z", "updated_at": "2024-01-02T10:00:00Z"},
+        # Junk values: two strangers typed a test address and a placeholder number.
+        {"id": 990000301, "email": "test@test.com", "phone": "555-555-5555", "first_name": "Alice",
+         "last_name": "Ray", "created_at": "2024-02-01T10:00:00Z", "updated_at": "2024-02-01T10:00:00Z"},
+        {"id": 990000302, "email": "TEST@test.com ", "phone": "(555) 555-5555", "first_name": "Bob",
+         "last_name": "Stone", "created_at": "2024-02-03T10:00:00Z", "updated_at": "2024-02-03T10:00:00Z"},
+        # Gmail variants: one person, two store accounts.
+        {"id": 990000401, "email": "Chris.Park@gmail.com", "first_name": "Chris", "last_name": "Park",
+         "created_at": "2024-03-01T10:00:00Z", "updated_at": "2024-03-01T10:00:00Z"},
+        {"id": 990000402, "email": "chrispark+deals@gmail.com", "first_name": "Chris", "last_name": "Park",
+         "created_at": "2024-05-01T10:00:00Z", "updated_at": "2024-05-01T10:00:00Z"},
+        # Masked relay: the Amazon buyer later opens a store account (same name and address).
+        {"id": 990000601, "email": "erin.cole@outlook.com", "first_name": "Erin", "last_name": "Cole",
+         "default_address__address1": "77 Birch Street, Apt 2", "default_address__zip": "98101",
+         "default_address__country_code": "US", "created_at": "2025-01-10T10:00:00Z",
+         "updated_at": "2025-01-10T10:00:00Z"},
+    ],
+    ("raw_shopify", "orders"): [
+        {"id": 990000101, "name": "#990101", "email": "the.millers@gmail.com", "phone": "312-555-0111",
+         "customer__id": 990000001, "shipping_address__address1": "12 Elm St",
+         "shipping_address__zip": "60601", "shipping_address__country_code": "US", "currency": "USD",
+         "subtotal_price": "40.00", "total_price": "40.00",
+         "created_at": "2024-01-03T10:00:00Z", "updated_at": "2024-01-03T10:00:00Z"},
+        {"id": 990000102, "name": "#990102", "email": "the.millers@gmail.com", "phone": "(312) 555-0122",
+         "customer__id": 990000001, "shipping_address__address1": "12 Elm St",
+         "shipping_address__zip": "60601", "shipping_address__country_code": "US", "currency": "USD",
+         "subtotal_price": "25.00", "total_price": "25.00",
+         "created_at": "2024-02-03T10:00:00Z", "updated_at": "2024-02-03T10:00:00Z"},
+        # Phone formats: the same number typed another way.
+        {"id": 990000501, "name": "#990501", "phone": "1 (646) 555-0177", "currency": "USD",
+         "subtotal_price": "10.00", "total_price": "10.00", "shipping_address__country_code": "US",
+         "created_at": "2024-04-03T10:00:00Z", "updated_at": "2024-04-03T10:00:00Z"},
+    ],
+    ("raw_amazon", "orders"): [
+        # Household: Jane, the other member, buys on Amazon with her own phone.
+        {"amazon_order_id": "999-0000001-0000001", "purchase_date": "2024-02-10T10:00:00Z",
+         "last_update_date": "2024-02-10T10:00:00Z", "order_status": "Shipped", "marketplace_id": "ATVPDKIKX0DER",
+         "order_total__currency_code": "USD", "order_total__amount": "30.00",
+         "buyer_info__buyer_email": "qz81janemiller0a@marketplace.amazon.com", "buyer_info__buyer_name": "Jane Miller",
+         "shipping_address__name": "Jane Miller", "shipping_address__address_line1": "12 Elm St",
+         "shipping_address__postal_code": "60601", "shipping_address__country_code": "US",
+         "shipping_address__phone": "312.555.0122", "is_business_order": False},
+        # Business buyer: an Amazon Business order of Acme Supply.
+        {"amazon_order_id": "999-0000002-0000001", "purchase_date": "2024-03-10T10:00:00Z",
+         "last_update_date": "2024-03-10T10:00:00Z", "order_status": "Shipped", "marketplace_id": "ATVPDKIKX0DER",
+         "order_total__currency_code": "USD", "order_total__amount": "30.00",
+         "buyer_info__buyer_email": "acme7buyer9x2k4@marketplace.amazon.com", "buyer_info__buyer_name": "Sam Lee",
+         "buyer_info__buyer_tax_info__company_legal_name": "Acme Supply LLC", "is_business_order": True,
+         "shipping_address__country_code": "US"},
+        # Phone formats: international access code.
+        {"amazon_order_id": "999-0000005-0000001", "purchase_date": "2024-04-10T10:00:00Z",
+         "last_update_date": "2024-04-10T10:00:00Z", "order_status": "Shipped", "marketplace_id": "ATVPDKIKX0DER",
+         "order_total__currency_code": "USD", "order_total__amount": "30.00",
+         "buyer_info__buyer_email": "d4n4relay00000001@marketplace.amazon.com",
+         "shipping_address__phone": "001-646-555-0177", "shipping_address__country_code": "US",
+         "is_business_order": False},
+        # Masked relay: two orders of one buyer (the relay address in two letter cases) and a
+        # ship-to name and address that match the store account typed differently.
+        {"amazon_order_id": "999-0000006-0000001", "purchase_date": "2024-06-10T10:00:00Z",
+         "last_update_date": "2024-06-10T10:00:00Z", "order_status": "Shipped", "marketplace_id": "ATVPDKIKX0DER",
+         "order_total__currency_code": "USD", "order_total__amount": "30.00",
+         "buyer_info__buyer_email": "k3v9erin0relay7zz@marketplace.amazon.com", "buyer_info__buyer_name": "Erin Cole",
+         "shipping_address__name": "Erin Cole", "shipping_address__address_line1": "77 Birch St. #2",
+         "shipping_address__postal_code": "98101", "shipping_address__country_code": "US",
+         "is_business_order": False},
+        {"amazon_order_id": "999-0000006-0000002", "purchase_date": "2024-08-10T10:00:00Z",
+         "last_update_date": "2024-08-10T10:00:00Z", "order_status": "Shipped", "marketplace_id": "ATVPDKIKX0DER",
+         "order_total__currency_code": "USD", "order_total__amount": "30.00",
+         "buyer_info__buyer_email": "K3V9ERIN0RELAY7ZZ@marketplace.amazon.com", "shipping_address__name": "Erin Cole",
+         "shipping_address__address_line1": "77 BIRCH ST APT 2", "shipping_address__postal_code": "98101",
+         "shipping_address__country_code": "US", "is_business_order": False},
+    ],
+    ("raw_klaviyo", "profiles"): [
+        # Household: Jane signs up with the shared inbox (Gmail dots dropped) and her own phone.
+        {"id": "TRAPJANE0000000000000001", "attributes__email": "themillers@gmail.com",
+         "attributes__first_name": "Jane", "attributes__last_name": "Miller",
+         "attributes__phone_number": "+13125550122", "attributes__created": "2024-01-20T10:00:00+00:00",
+         "attributes__updated": "2024-01-20T10:00:00+00:00"},
+        # Business buyer: Sam signs up for the newsletter with the work address, as a person.
+        {"id": "TRAPSAM00000000000000001", "attributes__email": "purchasing@acmesupply.com",
+         "attributes__first_name": "Sam", "attributes__created": "2024-03-20T10:00:00+00:00",
+         "attributes__updated": "2024-03-20T10:00:00+00:00"},
+        # Gmail variants: googlemail.com, upper case, stray spaces.
+        {"id": "TRAPCHRIS000000000000001", "attributes__email": " CHRIS.PARK@googlemail.com ",
+         "attributes__first_name": "Chris", "attributes__created": "2024-03-05T10:00:00+00:00",
+         "attributes__updated": "2024-03-05T10:00:00+00:00"},
+        # Stable ids: Lee's newsletter profile (tests/identity/test_stable_ids.py).
+        {"id": "STABLELEE000000000000001", "attributes__email": "lee.stable@fastmail.com",
+         "attributes__first_name": "Lee", "attributes__created": "2024-01-01T10:00:00+00:00",
+         "attributes__updated": "2024-01-01T10:00:00+00:00"},
+        # Phone formats: dotted national number.
+        {"id": "TRAPDANA0000000000000001", "attributes__phone_number": "646.555.0177",
+         "attributes__first_name": "Dana", "attributes__location__country": "United States",
+         "attributes__created": "2024-04-05T10:00:00+00:00", "attributes__updated": "2024-04-05T10:00:00+00:00"},
+    ],
+    ("raw_zendesk", "users"): [
+        # Business buyer: the company's purchasing contact, in a Zendesk organisation.
+        {"id": 990000201, "name": "Sam Lee", "email": "Purchasing@AcmeSupply.com", "organization_id": 5555001,
+         "role": "end-user", "locale": "en-US", "created_at": "2024-03-15T10:00:00Z",
+         "updated_at": "2024-03-15T10:00:00Z"},
+        # Stable ids: Lee's help-desk user, with a phone only.
+        {"id": 990000701, "name": "Lee Stable", "phone": "+1 415 555 0199", "role": "end-user", "locale": "en-US",
+         "created_at": "2024-06-01T10:00:00Z", "updated_at": "2024-06-01T10:00:00Z"},
+        # Phone formats: E.164 with spaces and brackets.
+        {"id": 990000501, "name": "Dana Cruz", "phone": "+1 (646) 555-0177", "role": "end-user", "locale": "en-US",
+         "created_at": "2024-04-20T10:00:00Z", "updated_at": "2024-04-20T10:00:00Z"},
+    ],
+    ("raw_zendesk", "tickets"): [
+        # Business buyer: the contact writes in about the Amazon Business order.
+        {"id": 990000301, "subject": "Invoice for Amazon order 999-0000002-0000001", "status": "solved",
+         "requester_id": 990000201, "external_id": "999-0000002-0000001",
+         "created_at": "2024-03-16T10:00:00Z", "updated_at": "2024-03-17T10:00:00Z"},
+    ],
+}
+
+
+@dataclass(frozen=True)
+class IdentityDemo:
+    database: Path
+    truth: Path
+    work_dir: Path
+
+    def query(self, sql: str, parameters: list[Any] | None = None) -> list[tuple[Any, ...]]:
+        return query(self.database, sql, parameters)
+
+    def customer_of(self, system: str, entity: str, key: str) -> str:
+        rows = self.query("select customer_id from marts.customer_source_map where source_system = ? "
+                          "and source_entity = ? and source_key = ?", [system, entity, key])
+        assert len(rows) == 1, f"{system}/{entity}/{key} maps to {rows}"
+        return rows[0][0]
+
+
+def query(database: Path, sql: str, parameters: list[Any] | None = None) -> list[tuple[Any, ...]]:
+    con = duckdb.connect(str(database), read_only=True)
+    try:
+        return con.execute(sql, parameters or []).fetchall()
+    finally:
+        con.close()
+
+
+def insert_raw_rows(database: Path, rows: dict[tuple[str, str], list[dict[str, Any]]], source: str = "trap") -> None:
+    """Add records to the raw tables the way the loader lands them (columns not given are null)."""
+    con = duckdb.connect(str(database))
+    try:
+        for (schema, table), records in rows.items():
+            columns = {name for (name,) in con.execute(
+                "select column_name from information_schema.columns where table_schema = ? and table_name = ?",
+                [schema, table]).fetchall()}
+            for number, record in enumerate(records):
+                values = {**record, "_cdw_source_file": f"{source}/{table}.parquet", "_cdw_loaded_at": LOADED_AT}
+                if "_dlt_load_id" in columns:
+                    values |= {"_dlt_load_id": source, "_dlt_id": f"{source}-{table}-{number}"}
+                unknown = set(values) - columns
+                assert not unknown, f"{schema}.{table} has no columns {unknown}"
+                names = list(values)
+                con.execute(f"insert into {schema}.{table} ({', '.join(names)}) values "
+                            f"({', '.join('?' for _ in names)})", [values[n] for n in names])
+    finally:
+        con.close()
+
+
+def delete_raw_rows(database: Path, schema: str, table: str, key: str, value: Any) -> None:
+    con = duckdb.connect(str(database))
+    try:
+        con.execute(f"delete from {schema}.{table} where {key} = ?", [value])
+    finally:
+        con.close()
+
+
+@pytest.fixture(scope="session")
+def identity_demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[IdentityDemo]:
+    base = tmp_path_factory.mktemp("identity_demo")
+    database, truth = make_demo(base, CUSTOMERS, SEED)
+    insert_raw_rows(database, TRAP_ROWS)
+    build_identity(database, base, with_customer_360=True)
+    yield IdentityDemo(database=database, truth=truth, work_dir=base)
+
+
+@pytest.fixture
+def demo_copy(identity_demo: IdentityDemo, tmp_path: Path) -> IdentityDemo:
+    """A private copy of the built demo warehouse, for tests that change data and rebuild."""
+    database = tmp_path / "build.duckdb"
+    shutil.copyfile(identity_demo.database, database)
+    return IdentityDemo(database=database, truth=identity_demo.truth, work_dir=tmp_path)
