@@ -9,6 +9,7 @@
     cdw status     what the last run did and what the warehouses hold
     cdw query      read-only SQL on the serving warehouse
     cdw sync       reverse ETL: plan, run and review syncs to marketing tools
+    cdw privacy    privacy requests: export (access) or erase a person
     cdw ui         open the Dagster UI on this warehouse
 """
 
@@ -30,6 +31,7 @@ from rich.progress import (
     TextColumn,
     TimeElapsedColumn,
 )
+from rich.table import Table
 
 from activation.cli import sync_app
 from cdw import pipeline, summary
@@ -126,15 +128,42 @@ def _build(as_of: date | None, full_refresh: bool):
     return result
 
 
-def _check(run_id: str):
+def _suite_table(report) -> Table:
+    """Rules per suite: passed, failed by severity, waiting for a relation that is not built yet."""
+    table = Table(title="Great Expectations suites", show_edge=False)
+    for column in ("suite", "rules", "passed", "failed (error)", "failed (warn)", "not built yet"):
+        table.add_column(column, justify="left" if column == "suite" else "right")
+    rows: dict[str, list[int]] = {}
+    for outcome in report.outcomes:
+        suite = outcome.rule.suite.split(".")[0]
+        row = rows.setdefault(suite, [0, 0, 0, 0, 0])
+        row[0] += 1
+        row[1] += outcome.success
+        row[2] += not outcome.success and outcome.rule.severity == "error"
+        row[3] += not outcome.success and outcome.rule.severity == "warn" and not outcome.not_built
+        row[4] += outcome.not_built
+    for suite, (total, passed, errors, warns, waiting) in rows.items():
+        table.add_row(suite, str(total), str(passed), f"[red]{errors}[/]" if errors else "0",
+                      f"[yellow]{warns}[/]" if warns else "0", str(waiting))
+    return table
+
+
+def _check(run_id: str, suites: list[str] | None = None, data_docs: bool = True):
     with console.status("running Great Expectations rules"):
-        report = pipeline.step_check(get_paths(), run_id)
+        report = pipeline.step_check(get_paths(), run_id, suites=suites, data_docs=data_docs)
     mark = "[green]✓[/]" if not report.blocking_failures else "[red]✗[/]"
     console.print(f"{mark} checks: {report.passed}/{len(report.outcomes)} rules passed in {report.seconds:.1f}s")
+    console.print(_suite_table(report))
     for failure in report.blocking_failures[:10]:
         console.print(f"   [red]blocking:[/] {failure}")
-    for warning in report.warnings[:10]:
+    real_warnings = [w for o, w in zip(report.failed("warn"), report.warnings, strict=True) if not o.not_built]
+    for warning in real_warnings[:10]:
         console.print(f"   [yellow]warn:[/] {warning}")
+    if report.not_built:
+        shown = ", ".join(report.not_built[:8]) + (" ..." if len(report.not_built) > 8 else "")
+        console.print(f"   [dim]not built yet (enforced once they exist): {shown}[/]")
+    if report.data_docs:
+        console.print(f"   data docs: {report.data_docs}")
     return report
 
 
@@ -171,24 +200,44 @@ def build(as_of: AsOf = None, full_refresh: Annotated[bool, typer.Option("--full
         raise typer.Exit(code=1)
 
 
+SuitesOption = Annotated[list[str] | None, typer.Option(
+    "--suite", help="Only this suite (repeatable): landing, dictionary, identity, value, audience, privacy.")]
+
+
 @app.command()
-def check() -> None:
-    """Run the Great Expectations rules on the build warehouse."""
-    report = _check(pipeline.new_run_id())
+def check(
+    suite: SuitesOption = None,
+    docs: Annotated[bool, typer.Option("--docs/--no-docs", help="Rebuild the GX Data Docs site.")] = True,
+) -> None:
+    """Run the Great Expectations suites on the build warehouse; results go to audit.validation_results."""
+    paths = get_paths()
+    if not paths.build_db.exists():
+        raise _fail(f"no build warehouse at {paths.build_db}", "run `cdw ingest` (or `cdw run`) first")
+    try:
+        report = _check(pipeline.new_run_id(), suites=suite, data_docs=docs)
+    except ValueError as exc:
+        raise _fail(str(exc), "pick suites from the list in `cdw check --help`") from None
     if report.blocking_failures:
         raise typer.Exit(code=1)
 
 
 @app.command()
-def publish() -> None:
-    """Check, then publish the build warehouse to the serving warehouse."""
+def publish(
+    parquet: Annotated[bool | None, typer.Option(
+        "--parquet/--no-parquet", help="Also publish the analytics schema as Parquet (default: $CDW_PUBLISH_PARQUET)."
+    )] = None,
+) -> None:
+    """Check, then publish the build warehouse to the serving warehouse (analytics + restricted schemas)."""
     run_id = pipeline.new_run_id()
     report = _check(run_id)
     try:
-        result = pipeline.step_publish(get_paths(), report.blocking_failures, run_id)
+        result = pipeline.step_publish(get_paths(), report.blocking_failures, run_id, parquet=parquet)
     except PublishRefused as exc:
         raise _fail(str(exc), "fix the failing data or rule, then `cdw publish` again") from None
-    console.print(f"[green]✓[/] published {len(result.tables)} tables to {result.serving_db}")
+    restricted = sum(1 for name in result.tables if name.startswith("restricted."))
+    console.print(f"[green]✓[/] published {len(result.tables) - restricted} analytics and {restricted} restricted "
+                  f"tables to {result.serving_db}" + (f" (+ Parquet in {result.parquet_dir})"
+                                                      if result.parquet_dir else ""))
 
 
 @app.command()
@@ -262,15 +311,154 @@ def query(
 
 
 @app.command()
-def ui(port: Annotated[int, typer.Option(help="Port for the Dagster UI.")] = 3000) -> None:
-    """Open the Dagster UI (assets, checks, schedules) on this warehouse."""
+def ui(
+    port: Annotated[int, typer.Option(help="Port for the Dagster UI.")] = 3000,
+    host: Annotated[str, typer.Option(help="Interface to listen on (0.0.0.0: the network).")] = "127.0.0.1",
+) -> None:
+    """Open the Dagster UI on this warehouse: lineage, owners, freshness, checks, schedules, sensors.
+
+    Runs ``dagster dev`` (web server + daemon, so schedules and sensors tick) with the instance in
+    ``<CDW_HOME>/dagster`` (``DAGSTER_HOME``), configured by the repository's ``dagster.yaml``.
+    """
     paths = get_paths().ensure()
     env = {**os.environ, "DAGSTER_HOME": str(paths.dagster_home), "CDW_HOME": str(paths.home)}
     (paths.dagster_home / "dagster.yaml").write_text((REPO_ROOT / "dagster.yaml").read_text())
-    console.print(f"Dagster UI on http://127.0.0.1:{port} (Ctrl-C to stop)")
+    console.print(f"[bold]Dagster UI[/] on http://{host}:{port}  (Ctrl-C to stop)")
+    console.print(f"  instance   {paths.dagster_home}\n  warehouse  {paths.build_db}")
+    console.print("  Assets: the lineage graph from each vendor to each mart and sync, with owners and checks.\n"
+                  "  Run everything now: Jobs -> main_job -> Materialize all (schedules: Automation).")
     dagster = Path(sys.executable).with_name("dagster")
-    os.execve(str(dagster), [str(dagster), "dev", "-m", "orchestration.definitions", "-h", "127.0.0.1",
+    os.execve(str(dagster), [str(dagster), "dev", "-m", "orchestration.definitions", "-h", host,
                              "-p", str(port)], env)
+
+
+# ------------------------------------------------------------------------------------------ privacy
+privacy_app = typer.Typer(no_args_is_help=True, help="Privacy requests: export (access) or erase a person.")
+app.add_typer(privacy_app, name="privacy", help="Privacy requests: export everything about a person, or erase them.")
+Email = Annotated[str | None, typer.Option("--email", help="The person's e-mail address.")]
+Phone = Annotated[str | None, typer.Option("--phone", help="The person's phone, international form (+14155550134).")]
+CustomerId = Annotated[str | None, typer.Option("--customer-id", help="The person's customer_id (cus_...).")]
+
+
+def _identifier(email: str | None, phone: str | None, customer_id: str | None) -> tuple[str, str]:
+    given = [(kind, value) for kind, value in (("email", email), ("phone", phone), ("customer_id", customer_id))
+             if value]
+    if len(given) != 1:
+        raise _fail("name the person by exactly one of --email, --phone, --customer-id",
+                    "e.g. `cdw privacy export --email jane@example.com`")
+    return given[0]
+
+
+def _subject(con, kind: str, value: str):
+    from cdw import privacy
+
+    try:
+        return privacy.find_subject(con, kind, value)
+    except privacy.PrivacyRequestError as exc:
+        raise _fail(str(exc), "check the identifier and try again") from None
+
+
+def _build_warehouse_connection(read_only: bool = False):
+    import duckdb
+
+    paths = get_paths()
+    if not paths.build_db.exists():
+        raise _fail(f"no build warehouse at {paths.build_db}", "run `make demo` (or `cdw run`) first")
+    return duckdb.connect(str(paths.build_db), read_only=read_only)
+
+
+@privacy_app.command("export")
+def privacy_export(
+    email: Email = None, phone: Phone = None, customer_id: CustomerId = None,
+    out: Annotated[Path | None, typer.Option(help="Folder for the export (default: <CDW_HOME>/privacy/exports).")
+                   ] = None,
+) -> None:
+    """Access request: write every row held about the person (raw, staged, marts, sync state) as JSON files."""
+    from cdw import privacy
+
+    kind, value = _identifier(email, phone, customer_id)
+    con = _build_warehouse_connection()
+    try:
+        subject = _subject(con, kind, value)
+        result = privacy.export_subject(con, subject, out or get_paths().home / "privacy" / "exports")
+    finally:
+        con.close()
+    console.print(f"request {result.request_id}: {kind} {privacy.mask(value)} -> {result.customers} customer id(s), "
+                  f"{result.records} source record(s), {result.total_rows:,} rows in {len(result.rows)} tables")
+    console.print(f"[green]✓[/] exported to {result.export_dir} (personal data: hand it to the requester only)")
+
+
+@privacy_app.command("erase")
+def privacy_erase(
+    email: Email = None, phone: Phone = None, customer_id: CustomerId = None,
+    yes: Annotated[bool, typer.Option("--yes", help="Do not ask for confirmation.")] = False,
+    rebuild: Annotated[bool, typer.Option(help="Rebuild, check and publish afterwards so marts and the serving "
+                                               "copy no longer hold the person.")] = True,
+    compact: Annotated[bool, typer.Option(help="Rewrite the build warehouse file so erased rows do not linger "
+                                               "in its free blocks.")] = True,
+) -> None:
+    """Erasure request: queue deletions at every destination, erase the person everywhere, rebuild and publish."""
+    from cdw import privacy
+
+    kind, value = _identifier(email, phone, customer_id)
+    paths = get_paths()
+    con = _build_warehouse_connection()
+    try:
+        subject = _subject(con, kind, value)
+        label = f"{kind} {privacy.mask(value)}"
+        if not yes and not typer.confirm(f"Erase {label}: {len(subject.customer_ids)} customer id(s), "
+                                         f"{len(subject.records)} source record(s)?"):
+            raise typer.Exit(code=1)
+        result = privacy.erase_subject(con, subject)
+    finally:
+        con.close()
+    if not result.found:
+        console.print(f"request {result.request_id}: nothing held for {label}; logged, nothing erased")
+        return
+    by_layer: dict[str, int] = {}
+    for relation, rows in result.rows.items():
+        layer = relation.split(".")[0]
+        by_layer[layer] = by_layer.get(layer, 0) + rows
+    console.print(f"[green]✓[/] request {result.request_id}: erased {result.total_rows:,} rows of {label} ("
+                  + ", ".join(f"{layer} {rows:,}" for layer, rows in sorted(by_layer.items())) + ")")
+    console.print(f"   deletions queued at {result.deletions_queued} destination sync(s); "
+                  "`cdw sync run` sends them")
+    if compact:
+        privacy.compact(paths.build_db)
+    if not rebuild:
+        console.print("[yellow]next:[/] `cdw build` then `cdw publish`, so marts and the serving copy follow")
+        return
+    built = _build(_as_of(None), False)
+    run_id = pipeline.new_run_id()
+    report = _check(run_id)
+    try:
+        pipeline.step_publish(paths, report.blocking_failures + [f"dbt {f}" for f in built.failures], run_id)
+    except PublishRefused as exc:
+        raise _fail(f"erased from the build warehouse, but the serving copy still holds the old state: {exc}",
+                    "fix the failures, then `cdw publish`") from None
+    console.print(f"[green]✓[/] rebuilt and published: {paths.serving_db} no longer holds {label}")
+
+
+@privacy_app.command("log")
+def privacy_log(limit: Annotated[int, typer.Option("-n", help="Requests to show.")] = 20) -> None:
+    """The privacy requests carried out (no personal data: identifiers are stored as hashes)."""
+    import duckdb
+
+    con = _build_warehouse_connection(read_only=True)
+    try:
+        rows = con.execute("select request_id, action, requested_at, identifier_kind, customers, records, "
+                           "rows_affected, deletions_queued, status from audit.privacy_requests "
+                           "order by requested_at desc limit ?", [limit]).fetchall()
+    except duckdb.CatalogException:
+        rows = []
+    finally:
+        con.close()
+    table = Table(title="privacy requests")
+    for column in ("request", "action", "at", "by", "customers", "records", "rows", "deletions queued", "status"):
+        table.add_column(column)
+    for row in rows:
+        table.add_row(*(str(v) for v in row))
+    console.print(table)
 
 
 if __name__ == "__main__":

@@ -91,21 +91,37 @@ def step_build(paths: Paths, as_of: date | None = None, full_refresh: bool = Fal
     return run_dbt(paths, command, as_of=as_of, on_node=on_node)
 
 
-def step_check(paths: Paths, run_id: str):
-    from expectations.landing import landing_rules
+def step_check(paths: Paths, run_id: str, suites: list[str] | None = None, data_docs: bool = True):
+    """Run every Great Expectations suite (or ``suites``) on the build warehouse.
+
+    Results go to ``audit.validation_results``; the GX Data Docs site under ``<home>/data_docs`` is
+    rebuilt (a failure to render it is logged, never fatal: the results are already stored).
+    """
+    import logging
+
     from expectations.runner import store_report, validate_rules
+    from expectations.suites import build_rules
 
     con = duckdb.connect(str(paths.build_db))
     try:
-        report = validate_rules(con, landing_rules(), run_id)
+        report = validate_rules(con, build_rules(con, suites), run_id)
         store_report(con, report)
     finally:
         con.close()
+    if data_docs:
+        from expectations.data_docs import build_data_docs
+
+        try:
+            report.data_docs = build_data_docs(report, paths.home)
+        except Exception as exc:  # rendering is a convenience; the stored results are the record
+            logging.getLogger(__name__).warning("GX Data Docs not built: %s", exc)
     return report
 
 
-def step_publish(paths: Paths, blocking_failures: list[str], run_id: str) -> PublishResult:
-    return publish(paths, blocking_failures, run_id)
+def step_publish(paths: Paths, blocking_failures: list[str], run_id: str,
+                 parquet: bool | None = None) -> PublishResult:
+    """Publish when nothing blocks (analytics + restricted schemas; Parquet too when asked or CDW_PUBLISH_PARQUET)."""
+    return publish(paths, blocking_failures, run_id, parquet=parquet)
 
 
 @dataclass

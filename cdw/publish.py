@@ -3,15 +3,30 @@
 The pipeline writes ``build.duckdb``; analysts and BI read ``serving.duckdb``. Publishing builds a
 complete new serving file beside the old one and renames it into place, so a reader sees either
 the previous published state or the new one, never a half-written file, and an open reader keeps
-its snapshot. Every relation is copied as a table (staging views over raw data become tables), so
-the serving file stands alone. It is written in an older storage format so BI tools that bundle
-an older DuckDB can open it.
+its snapshot. A run whose blocking checks failed is refused and the last good copy stays.
+
+The serving file has three schemas:
+
+* ``analytics``: every published relation as a table, without its personal columns (the PII
+  classes the data dictionary's ``serving.analytics_excludes`` lists): what dashboards read;
+* ``restricted``: the full rows of every relation that has personal columns, for the few who may
+  see them (grant access to this schema, or to a copy without it, by file);
+* ``meta``: ``publication`` (run, time) and ``columns`` (every published column, its PII class and
+  where it went).
+
+Every relation becomes a table (staging views over raw data too), so the file stands alone. It is
+written in an older storage format so BI tools that bundle an older DuckDB can open it, and the
+analytics schema can also be published as Parquet files (``parquet=True`` or
+``CDW_PUBLISH_PARQUET=1``) under ``<warehouse>/parquet/<run_id>/``, with ``parquet/CURRENT`` naming
+the published run (switched atomically after the serving file). Once there is an export, every
+publish refreshes it (an erased person must not linger there); ``parquet=False`` removes it.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import shutil
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -20,6 +35,7 @@ from pathlib import Path
 import duckdb
 
 from cdw.settings import Paths
+from governance.dictionary import Dictionary, load_dictionary
 
 # DuckDB 1.1 and newer can read this storage version; duckdb 2.0 writes a newer one by default.
 SERVING_STORAGE_VERSION = "v1.1.0"
@@ -27,6 +43,10 @@ SERVING_STORAGE_VERSION = "v1.1.0"
 # reverse-ETL sync state (it holds the identifiers sent to each destination).
 UNPUBLISHED_PREFIXES = ("raw_", "activation")
 UNPUBLISHED_SUFFIXES = ("_staging",)
+# Relations kept in the build warehouse only: privacy request bookkeeping.
+UNPUBLISHED_RELATIONS = frozenset({"audit.privacy_requests", "audit.erased_subjects"})
+ANALYTICS, RESTRICTED, META = "analytics", "restricted", "meta"
+PARQUET_ENV = "CDW_PUBLISH_PARQUET"
 
 
 class PublishRefused(RuntimeError):
@@ -36,9 +56,10 @@ class PublishRefused(RuntimeError):
 @dataclass
 class PublishResult:
     serving_db: Path
-    tables: dict[str, int] = field(default_factory=dict)  # "schema.table" -> rows
+    tables: dict[str, int] = field(default_factory=dict)  # "analytics.table" / "restricted.table" -> rows
     seconds: float = 0.0
     published_at: str = ""
+    parquet_dir: Path | None = None
 
 
 def publishable_relations(con: duckdb.DuckDBPyConnection, catalog: str) -> list[tuple[str, str]]:
@@ -56,11 +77,83 @@ def publishable_relations(con: duckdb.DuckDBPyConnection, catalog: str) -> list[
         (schema, name)
         for schema, name in rows
         if not schema.startswith(UNPUBLISHED_PREFIXES) and not schema.endswith(UNPUBLISHED_SUFFIXES)
-        and not name.startswith("_dlt")
+        and not name.startswith("_dlt") and f"{schema}.{name}".lower() not in UNPUBLISHED_RELATIONS
     ]
 
 
-def publish(paths: Paths, blocking_failures: list[str], run_id: str) -> PublishResult:
+def serving_names(relations: list[tuple[str, str]]) -> dict[tuple[str, str], str]:
+    """Name of each relation in the serving schemas: its own, or ``<schema>__<name>`` when two clash."""
+    counts: dict[str, int] = {}
+    for _, name in relations:
+        counts[name] = counts.get(name, 0) + 1
+    return {(schema, name): name if counts[name] == 1 else f"{schema}__{name}" for schema, name in relations}
+
+
+def _quote(identifier: str) -> str:
+    return '"' + identifier.replace('"', '""') + '"'
+
+
+def _columns(con: duckdb.DuckDBPyConnection, catalog: str, schema: str, name: str) -> list[str]:
+    return [r[0] for r in con.execute(
+        "select column_name from information_schema.columns where table_catalog = ? and table_schema = ? "
+        "and table_name = ? order by ordinal_position", [catalog, schema, name]).fetchall()]
+
+
+def _parquet_wanted(parquet: bool | None, root: Path) -> bool:
+    """Explicit choice; else ``CDW_PUBLISH_PARQUET``; else keep an existing export in step with serving."""
+    if parquet is not None:
+        return parquet
+    return os.environ.get(PARQUET_ENV, "").lower() in ("1", "true", "yes") or (root / "CURRENT").exists()
+
+
+def _copy(con: duckdb.DuckDBPyConnection, catalog: str, dictionary: Dictionary, result: PublishResult) -> list:
+    """Copy every relation into the attached ``serving`` file; returns the ``meta.columns`` rows."""
+    relations = publishable_relations(con, catalog)
+    names = serving_names(relations)
+    for schema in (ANALYTICS, RESTRICTED, META):
+        con.execute(f"create schema if not exists serving.{schema}")
+    column_rows = []
+    for schema, name in relations:
+        source = f"{_quote(catalog)}.{_quote(schema)}.{_quote(name)}"
+        target = names[(schema, name)]
+        columns = _columns(con, catalog, schema, name)
+        classes = {c: dictionary.pii_class(f"{schema}.{name}", c) for c in columns}
+        safe = [c for c in columns if classes[c] not in dictionary.pii_policy.analytics_excludes]
+        if safe:
+            con.execute(f"create table serving.{ANALYTICS}.{_quote(target)} as "
+                        f"select {', '.join(_quote(c) for c in safe)} from {source}")
+            result.tables[f"{ANALYTICS}.{target}"] = con.execute(
+                f"select count(*) from serving.{ANALYTICS}.{_quote(target)}").fetchone()[0]
+        if len(safe) < len(columns):
+            con.execute(f"create table serving.{RESTRICTED}.{_quote(target)} as select * from {source}")
+            result.tables[f"{RESTRICTED}.{target}"] = con.execute(
+                f"select count(*) from serving.{RESTRICTED}.{_quote(target)}").fetchone()[0]
+        column_rows += [(target, f"{schema}.{name}", c, classes[c], c in safe, len(safe) < len(columns))
+                        for c in columns]
+    return column_rows
+
+
+def _export_parquet(con: duckdb.DuckDBPyConnection, result: PublishResult, folder: Path) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    for key in result.tables:
+        schema, _, name = key.partition(".")
+        if schema == ANALYTICS:
+            target = str(folder / f"{name}.parquet").replace("'", "''")
+            con.execute(f"copy serving.{ANALYTICS}.{_quote(name)} to '{target}' (format parquet)")
+
+
+def _switch_parquet(root: Path, run_id: str) -> None:
+    """Point ``CURRENT`` at the new export atomically, then remove older exports."""
+    pointer = root / "CURRENT"
+    staging = root / f".CURRENT.{os.getpid()}.tmp"
+    staging.write_text(run_id + "\n")
+    os.replace(staging, pointer)
+    for folder in root.iterdir():
+        if folder.is_dir() and folder.name != run_id:
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+def publish(paths: Paths, blocking_failures: list[str], run_id: str, parquet: bool | None = None) -> PublishResult:
     """Publish the build warehouse when no blocking check failed; otherwise refuse and say why."""
     if blocking_failures:
         shown = "; ".join(blocking_failures[:5])
@@ -70,8 +163,11 @@ def publish(paths: Paths, blocking_failures: list[str], run_id: str) -> PublishR
             "see `cdw status` and the audit.validation_results table."
         )
     started = time.perf_counter()
+    dictionary = load_dictionary()
     staging_file = paths.serving_db.with_name(f".{paths.serving_db.name}.{os.getpid()}.tmp")
     staging_file.unlink(missing_ok=True)
+    parquet_root = paths.warehouse_dir / "parquet"
+    parquet_dir = parquet_root / run_id if _parquet_wanted(parquet, parquet_root) else None
     result = PublishResult(serving_db=paths.serving_db)
     # Not read-only: DuckDB shares one instance per file within a process (dbt may hold it open), and a
     # read-only connection could not attach the new serving file for writing. Nothing here writes the build.
@@ -79,26 +175,36 @@ def publish(paths: Paths, blocking_failures: list[str], run_id: str) -> PublishR
     try:
         catalog = con.execute("select current_database()").fetchall()[0][0]
         con.execute(f"attach '{staging_file}' as serving (storage_version '{SERVING_STORAGE_VERSION}')")
-        for schema, name in publishable_relations(con, catalog):
-            con.execute(f'create schema if not exists serving."{schema}"')
-            con.execute(f'create table serving."{schema}"."{name}" as select * from "{catalog}"."{schema}"."{name}"')
-            rows = con.execute(f'select count(*) from serving."{schema}"."{name}"').fetchone()[0]
-            result.tables[f"{schema}.{name}"] = rows
+        column_rows = _copy(con, catalog, dictionary, result)
         result.published_at = datetime.now(UTC).isoformat(timespec="seconds")
-        con.execute("create schema if not exists serving.meta")
         con.execute(
-            "create table serving.meta.publication as select ? as run_id, ?::timestamptz as published_at",
+            f"create table serving.{META}.publication as select ? as run_id, ?::timestamptz as published_at",
             [run_id, result.published_at],
         )
+        con.execute(f"create table serving.{META}.columns (relation varchar, source_relation varchar, "
+                    "column_name varchar, pii_class varchar, in_analytics boolean, in_restricted boolean)")
+        if column_rows:
+            con.executemany(f"insert into serving.{META}.columns values (?, ?, ?, ?, ?, ?)", column_rows)
+        if parquet_dir is not None:
+            shutil.rmtree(parquet_dir, ignore_errors=True)
+            _export_parquet(con, result, parquet_dir)
+            result.parquet_dir = parquet_dir
         con.execute("detach serving")
     except Exception:
         staging_file.unlink(missing_ok=True)
+        if parquet_dir is not None:
+            shutil.rmtree(parquet_dir, ignore_errors=True)
         raise
     finally:
         con.close()
     os.replace(staging_file, paths.serving_db)
+    if parquet_dir is not None:
+        _switch_parquet(parquet_root, run_id)
+    elif parquet is False and parquet_root.exists():
+        shutil.rmtree(parquet_root, ignore_errors=True)  # never leave a stale export beside the new copy
     (paths.warehouse_dir / "publication.json").write_text(
-        json.dumps({"run_id": run_id, "published_at": result.published_at, "tables": result.tables}, indent=2)
+        json.dumps({"run_id": run_id, "published_at": result.published_at, "tables": result.tables,
+                    "parquet": str(parquet_dir) if parquet_dir else None}, indent=2)
     )
     result.seconds = time.perf_counter() - started
     return result

@@ -3,26 +3,32 @@
 GX 1.24's SQLAlchemy path on DuckDB is broken, so frames are read from DuckDB as Arrow record
 batches and validated with GX's pandas datasource. Row rules run chunk by chunk (memory stays
 bounded whatever the table size) and their counts are summed; table rules (uniqueness) read only
-their own columns. Every result is stored in ``audit.validation_results``.
+their own columns; query rules read the rows of their query, also in chunks. A rule whose relation
+or column does not exist yet is reported as "not built yet" (warn) when it asks for that
+(``on_missing="warn"``), instead of failing. Every result is stored in ``audit.validation_results``.
 """
 
 from __future__ import annotations
 
+import copy
 import logging
 import os
 import time
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
+from pathlib import Path
 
 import duckdb
 import pandas as pd
 
+from expectations.catalog import Catalog
 from expectations.rules import Rule
 
 CHUNK_ROWS = 250_000
 MAX_EXAMPLES = 5
 RESULTS_TABLE = "audit.validation_results"
+POSITION = "cdw_rule_position"  # meta tag that maps a GX result back to its rule
 
 
 @dataclass
@@ -34,6 +40,7 @@ class RuleOutcome:
     examples: list[str] = field(default_factory=list)
     observed_value: str | None = None
     error: str | None = None
+    not_built: bool = False  # the relation or column does not exist yet (reported as a warning)
 
 
 @dataclass
@@ -41,6 +48,7 @@ class CheckReport:
     run_id: str
     outcomes: list[RuleOutcome] = field(default_factory=list)
     seconds: float = 0.0
+    data_docs: Path | None = None  # index.html of the GX Data Docs site, once built
 
     @property
     def blocking_failures(self) -> list[str]:
@@ -54,6 +62,14 @@ class CheckReport:
     def passed(self) -> int:
         return sum(o.success for o in self.outcomes)
 
+    @property
+    def not_built(self) -> list[str]:
+        """Relations some rule waits for (they are enforced once they exist)."""
+        return sorted({o.rule.relation for o in self.outcomes if o.not_built})
+
+    def failed(self, severity: str | None = None) -> list[RuleOutcome]:
+        return [o for o in self.outcomes if not o.success and (severity is None or o.rule.severity == severity)]
+
     def by_suite(self) -> dict[str, tuple[int, int]]:
         """suite -> (passed, total)."""
         totals: dict[str, list[int]] = defaultdict(lambda: [0, 0])
@@ -64,8 +80,18 @@ class CheckReport:
 
 
 def _describe(outcome: RuleOutcome) -> str:
-    detail = outcome.error or f"{outcome.unexpected_count} of {outcome.element_count} rows unexpected"
-    return f"{outcome.rule.relation} {outcome.rule.name}: {detail}"
+    rule = outcome.rule
+    if outcome.error:
+        detail = outcome.error
+    elif outcome.element_count or outcome.unexpected_count:
+        detail = f"{outcome.unexpected_count} of {outcome.element_count} rows unexpected"
+    else:
+        detail = f"observed {outcome.observed_value}"
+    if outcome.examples and not outcome.error:
+        detail += f" (e.g. {'; '.join(outcome.examples[:3])})"
+    label = f"{rule.family} {rule.name}" if rule.family else rule.name
+    why = f" [{rule.description}]" if rule.description else ""
+    return f"{rule.relation} {label}{why}: {detail}"
 
 
 def mask(value: object) -> str:
@@ -93,22 +119,59 @@ class _Validator:
         source = self.context.data_sources.add_pandas("warehouse_frames")
         self.batch_definition = source.add_dataframe_asset("frame").add_batch_definition_whole_dataframe("whole")
 
-    def validate(self, frame: pd.DataFrame, rules: list[Rule]) -> list[dict]:
-        suite = self._gx.ExpectationSuite(name="batch", expectations=[r.expectation for r in rules])
+    def validate(self, frame: pd.DataFrame, rules: list[Rule], index_columns: tuple[str, ...] = ()) -> list[dict]:
+        """One raw result per rule, in the order of ``rules``.
+
+        GX returns results grouped by domain, not in suite order, so each expectation is validated as
+        a copy tagged with its position and results are put back in place by that tag.
+        """
+        tagged = []
+        for position, rule in enumerate(rules):
+            expectation = copy.deepcopy(rule.expectation)
+            expectation.meta = {**(expectation.meta or {}), POSITION: position}
+            tagged.append(expectation)
+        suite = self._gx.ExpectationSuite(name="batch", expectations=tagged)
         batch = self.batch_definition.get_batch(batch_parameters={"dataframe": frame})
-        result = batch.validate(suite, result_format={"result_format": "SUMMARY",
-                                                      "partial_unexpected_count": MAX_EXAMPLES})
-        return [{"success": r.success, "result": r.result or {},
-                 "error": (r.exception_info or {}).get("exception_message") if not r.success else None}
-                for r in result.results]
+        result_format: dict = {"result_format": "SUMMARY", "partial_unexpected_count": MAX_EXAMPLES}
+        if index_columns:
+            result_format["unexpected_index_column_names"] = list(index_columns)
+        result = batch.validate(suite, result_format=result_format)
+        ordered: list[dict | None] = [None] * len(rules)
+        for r in result.results:
+            ordered[int(r.expectation_config.meta[POSITION])] = {
+                "success": r.success, "result": r.result or {},
+                "error": (r.exception_info or {}).get("exception_message") if not r.success else None}
+        missing = [rules[i].name for i, raw in enumerate(ordered) if raw is None]
+        if missing:
+            raise RuntimeError(f"GX returned no result for {', '.join(missing)}")
+        return ordered  # type: ignore[return-value]
 
 
-def _read_chunks(con: duckdb.DuckDBPyConnection, relation: str, columns: tuple[str, ...], where: str | None):
+def _sql(relation: str, columns: tuple[str, ...], where: str | None, query: str | None) -> str:
+    if query is not None:
+        return f"select * from ({query}) as judged" + (f" where {where}" if where else "")
     column_sql = ", ".join(f'"{c}"' for c in columns)
-    sql = f"select {column_sql} from {relation}" + (f" where {where}" if where else "")
-    reader = con.sql(sql).to_arrow_reader(CHUNK_ROWS)
+    return f"select {column_sql} from {relation}" + (f" where {where}" if where else "")
+
+
+def _read_chunks(con: duckdb.DuckDBPyConnection, relation: str, columns: tuple[str, ...], where: str | None,
+                 query: str | None = None):
+    """Frames of at most CHUNK_ROWS rows; one empty frame (with its columns) when there are no rows."""
+    reader = con.sql(_sql(relation, columns, where, query)).to_arrow_reader(CHUNK_ROWS)
+    empty = True
     for record_batch in reader:
+        empty = False
         yield record_batch.to_pandas()
+    if empty:
+        yield reader.schema.empty_table().to_pandas()
+
+
+def _example(outcome: RuleOutcome, row: dict) -> str:
+    """``key=value, ...`` for one failing row: its key columns first, personal values masked."""
+    pii = outcome.rule.pii_columns
+    keys = [k for k in outcome.rule.example_columns if k in row] + [k for k in row if k not in
+                                                                       outcome.rule.example_columns]
+    return ", ".join(f"{k}={mask(row[k]) if k in pii else str(row[k])[:60]}" for k in keys)
 
 
 def _accumulate(outcome: RuleOutcome, raw: dict) -> None:
@@ -120,33 +183,76 @@ def _accumulate(outcome: RuleOutcome, raw: dict) -> None:
         outcome.error = str(raw["error"])[:300]
     if "observed_value" in result:
         outcome.observed_value = str(result["observed_value"])[:300]
+    room = MAX_EXAMPLES - len(outcome.examples)
+    indexed = result.get("partial_unexpected_index_list") or []
+    if outcome.rule.example_columns and indexed and room > 0:
+        outcome.examples.extend(_example(outcome, dict(row)) for row in indexed[:room])
+        return
     examples = result.get("partial_unexpected_list") or []
     pii = set(outcome.rule.pii_columns) & set(outcome.rule.columns)
-    for example in examples[: MAX_EXAMPLES - len(outcome.examples)]:
+    for example in examples[:room]:
         outcome.examples.append(mask(example) if pii else str(example)[:120])
 
 
+def _missing(rule: Rule, catalog: Catalog) -> str | None:
+    """Why a rule cannot run yet (a relation or column it needs does not exist), or None."""
+    for relation in rule.required_relations:
+        if not catalog.exists(relation):
+            return f"not built yet: {relation} does not exist"
+    if rule.query is None:
+        absent = [c for c in rule.read_columns if c.lower() not in catalog.columns(rule.relation)]
+        if absent:
+            return f"not built yet: {rule.relation} has no column {', '.join(absent)}"
+    return None
+
+
+def _not_built(rule: Rule, reason: str) -> RuleOutcome:
+    """A rule waiting for its relation: reported as a warning, enforced once the relation exists."""
+    return RuleOutcome(rule=replace(rule, severity="warn"), success=False, error=reason, not_built=True)
+
+
+def _validate_group(con: duckdb.DuckDBPyConnection, validator: _Validator, group: list[Rule],
+                    outcomes: list[RuleOutcome]) -> None:
+    first = group[0]
+    relation, where, query = first.relation, first.where, first.query
+    index_columns = tuple(dict.fromkeys(c for r in group for c in r.example_columns))
+    if first.scope == "row":
+        columns = tuple(sorted({c for r in group for c in r.read_columns}))
+        for frame in _read_chunks(con, relation, columns, where, query):
+            for outcome, raw in zip(outcomes, validator.validate(frame, group, index_columns), strict=True):
+                _accumulate(outcome, raw)
+        return
+    for outcome in outcomes:
+        columns = tuple(sorted(set(outcome.rule.read_columns)))
+        frame = pd.concat(list(_read_chunks(con, relation, columns, where, query)))
+        _accumulate(outcome, validator.validate(frame, [outcome.rule], outcome.rule.example_columns)[0])
+
+
 def validate_rules(con: duckdb.DuckDBPyConnection, rules: list[Rule], run_id: str) -> CheckReport:
-    """Validate every rule; a relation that cannot be read fails its rules with the reason."""
+    """Validate every rule; a relation that cannot be read fails its rules with the reason.
+
+    Rules with ``on_missing="warn"`` whose relation or column does not exist (yet) are reported as
+    "not built yet" warnings instead.
+    """
     started = time.perf_counter()
     validator = _Validator()
     report = CheckReport(run_id=run_id)
-    groups: dict[tuple[str, str | None, str], list[Rule]] = defaultdict(list)
+    catalog = Catalog.load(con)
+    groups: dict[tuple, list[Rule]] = defaultdict(list)
     for rule in rules:
-        groups[(rule.relation, rule.where, rule.scope)].append(rule)
-    for (relation, where, scope), group in groups.items():
+        reason = _missing(rule, catalog) if rule.on_missing == "warn" else None
+        if reason:
+            report.outcomes.append(_not_built(rule, reason))
+            continue
+        groups[(rule.relation, rule.where, rule.scope, rule.query)].append(rule)
+    for (relation, _where, _scope, _query), group in groups.items():
         outcomes = [RuleOutcome(rule=r, success=True) for r in group]
         try:
-            if scope == "row":
-                columns = tuple(sorted({c for r in group for c in r.columns}))
-                for frame in _read_chunks(con, relation, columns, where):
-                    for outcome, raw in zip(outcomes, validator.validate(frame, group), strict=True):
-                        _accumulate(outcome, raw)
-            else:
-                for outcome in outcomes:
-                    columns = tuple(sorted(set(outcome.rule.columns)))
-                    frame = pd.concat(list(_read_chunks(con, relation, columns, where)) or [pd.DataFrame()])
-                    _accumulate(outcome, validator.validate(frame, [outcome.rule])[0])
+            _validate_group(con, validator, group, outcomes)
+        except (duckdb.CatalogException, duckdb.BinderException) as exc:
+            outcomes = [_not_built(o.rule, f"not built yet: {str(exc).splitlines()[0][:200]}")
+                        if o.rule.on_missing == "warn" else
+                        replace(o, success=False, error=f"cannot read {relation}: {exc}") for o in outcomes]
         except duckdb.Error as exc:
             for outcome in outcomes:
                 outcome.success, outcome.error = False, f"cannot read {relation}: {exc}"
@@ -155,8 +261,17 @@ def validate_rules(con: duckdb.DuckDBPyConnection, rules: list[Rule], run_id: st
     return report
 
 
+COLUMNS = ("run_id", "validated_at", "suite", "relation", "expectation", "severity", "success", "element_count",
+           "unexpected_count", "unexpected_examples", "observed_value", "error", "rule_family", "reason")
+
+
 def store_report(con: duckdb.DuckDBPyConnection, report: CheckReport) -> None:
-    """Append the run's results to ``audit.validation_results`` (re-running a run id replaces it)."""
+    """Append the run's results to ``audit.validation_results`` (re-running a run id replaces it).
+
+    One row per rule: run, suite, relation, expectation, severity, success, element and unexpected
+    counts, a few unexpected examples (personal values masked), observed value, error, the rule
+    family of the data dictionary and the reason the rule exists.
+    """
     con.execute("create schema if not exists audit")
     con.execute(
         f"""
@@ -167,12 +282,16 @@ def store_report(con: duckdb.DuckDBPyConnection, report: CheckReport) -> None:
         )
         """
     )
+    for column in ("rule_family", "reason"):  # added after the first release: older warehouses lack them
+        con.execute(f"alter table {RESULTS_TABLE} add column if not exists {column} varchar")
     now = datetime.now(UTC)
     rows = [
         (report.run_id, now, o.rule.suite, o.rule.relation, o.rule.name, o.rule.severity, o.success,
-         o.element_count, o.unexpected_count, o.examples, o.observed_value, o.error)
+         o.element_count, o.unexpected_count, o.examples, o.observed_value, o.error, o.rule.family or None,
+         o.rule.description or None)
         for o in report.outcomes
     ]
     con.execute(f"delete from {RESULTS_TABLE} where run_id = ?", [report.run_id])
     if rows:
-        con.executemany(f"insert into {RESULTS_TABLE} values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+        placeholders = ", ".join("?" for _ in COLUMNS)
+        con.executemany(f"insert into {RESULTS_TABLE} ({', '.join(COLUMNS)}) values ({placeholders})", rows)

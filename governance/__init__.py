@@ -1,1 +1,4 @@
-"""Governance: the data dictionary (owners, governed fields and their rules) and what reads it."""
+"""Governance: the data dictionary (owners, governed fields, severities, PII classes, privacy map), its generators.
+
+See ``governance/README.md``; ``python -m governance.generate`` writes the dbt docs blocks and seed.
+"""

@@ -1,7 +1,10 @@
 """Write-audit-publish on real DuckDB files."""
 
+import json
 import subprocess
 import sys
+import textwrap
+import time
 from pathlib import Path
 
 import duckdb
@@ -20,6 +23,10 @@ def _build(paths: Paths, value: int) -> None:
     con.execute(f"create or replace view staging.stg_orders as select id, {value} as v from raw_shop.orders")
     con.execute("create schema if not exists marts")
     con.execute(f"create or replace table marts.fct_orders as select {value} as v")
+    con.execute(f"""create or replace table marts.dim_customers as
+                    select 'cus_' || i as customer_id, 'p' || i || '@example.com' as email, 'Ann' as first_name,
+                           '9411' || i as postal_code, 'active' as customer_status, {value} as v
+                    from range(3) as t(i)""")
     con.close()
 
 
@@ -27,13 +34,36 @@ def test_publish_copies_models_as_tables_and_leaves_raw_behind(tmp_path: Path):
     paths = Paths(tmp_path)
     _build(paths, 1)
     result = publish(paths, [], run_id="run-1")
-    assert result.tables == {"marts.fct_orders": 1, "staging.stg_orders": 1}
+    assert result.tables == {"analytics.fct_orders": 1, "analytics.stg_orders": 1, "analytics.dim_customers": 3,
+                             "restricted.dim_customers": 3}
     con = duckdb.connect(str(paths.serving_db), read_only=True)
     # the staging view became a table: it no longer needs raw data
-    assert con.execute("select v from staging.stg_orders").fetchone() == (1,)
+    assert con.execute("select v from analytics.stg_orders").fetchone() == (1,)
     assert con.execute("select run_id from meta.publication").fetchone() == ("run-1",)
     assert con.execute("select count(*) from information_schema.schemata where schema_name like 'raw_%'"
                        ).fetchone() == (0,)
+
+
+def test_analytics_schema_is_free_of_personal_columns_and_restricted_keeps_them(tmp_path: Path):
+    paths = Paths(tmp_path)
+    _build(paths, 1)
+    publish(paths, [], run_id="run-1")
+    con = duckdb.connect(str(paths.serving_db), read_only=True)
+
+    def columns(schema: str) -> list[str]:
+        return [r[0] for r in con.execute("select column_name from information_schema.columns where table_schema = ? "
+                                          "and table_name = 'dim_customers' order by ordinal_position",
+                                          [schema]).fetchall()]
+
+    assert columns("analytics") == ["customer_id", "customer_status", "v"]
+    assert columns("restricted") == ["customer_id", "email", "first_name", "postal_code", "customer_status", "v"]
+    classes = dict(con.execute("select column_name, pii_class from meta.columns where relation = 'dim_customers'"
+                               ).fetchall())
+    assert classes == {"customer_id": "none", "email": "direct", "first_name": "direct", "postal_code": "indirect",
+                       "customer_status": "none", "v": "none"}
+    # tables without personal columns are not duplicated into restricted
+    assert con.execute("select count(*) from information_schema.tables where table_schema = 'restricted'"
+                       ).fetchone() == (1,)
 
 
 def test_a_blocked_run_leaves_the_last_good_copy_untouched(tmp_path: Path):
@@ -55,12 +85,81 @@ def test_a_reader_keeps_a_consistent_snapshot_while_a_new_copy_is_published(tmp_
     reader = duckdb.connect(str(paths.serving_db), read_only=True)
     _build(paths, 2)
     publish(paths, [], run_id="two")
-    assert reader.execute("select v from marts.fct_orders").fetchone() == (1,)
+    assert reader.execute("select v from analytics.fct_orders").fetchone() == (1,)
     # a new reader (another process: DuckDB shares one instance per path within a process) sees the new copy
     code = (f"import duckdb; print(duckdb.connect({str(paths.serving_db)!r}, read_only=True)"
-            ".execute('select v from marts.fct_orders').fetchone()[0])")
+            ".execute('select v from analytics.fct_orders').fetchone()[0])")
     seen = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert seen.strip() == "2"
+
+
+READER = textwrap.dedent("""
+    import json, sys, time
+    import duckdb
+    path, until = sys.argv[1], time.time() + float(sys.argv[2])
+    while time.time() < until:
+        try:
+            con = duckdb.connect(path, read_only=True)
+            run = con.execute("select run_id from meta.publication").fetchone()[0]
+            orders = con.execute("select v from analytics.fct_orders").fetchone()[0]
+            customers = con.execute("select min(v), max(v), count(*) from analytics.dim_customers").fetchone()
+            con.close()
+            print(json.dumps({"run": run, "orders": orders, "customers": list(customers)}), flush=True)
+        except Exception as exc:
+            print(json.dumps({"error": repr(exc)}), flush=True)
+        time.sleep(0.02)
+""")
+
+
+def test_another_process_reads_serving_while_a_run_writes_the_build_warehouse(tmp_path: Path):
+    paths = Paths(tmp_path)
+    _build(paths, 1)
+    publish(paths, [], run_id="run-1")
+    reader = subprocess.Popen([sys.executable, "-c", READER, str(paths.serving_db), "6"], stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE, text=True)
+    try:
+        time.sleep(1.0)  # the reader is up and reading
+        for value in range(2, 5):
+            # a run writing the build warehouse: a long write transaction, then a publish
+            con = duckdb.connect(str(paths.build_db))
+            con.execute("begin transaction")
+            con.execute("create or replace table marts.big as select range as n, md5(range::varchar) as h "
+                        "from range(300000)")
+            con.execute(f"update marts.fct_orders set v = {value}")
+            con.execute(f"update marts.dim_customers set v = {value}")
+            con.execute("commit")
+            con.close()
+            publish(paths, [], run_id=f"run-{value}")
+        out, err = reader.communicate(timeout=60)
+    finally:
+        reader.kill()
+    reads = [json.loads(line) for line in out.splitlines()]
+    assert reads and not [r for r in reads if "error" in r], (err[-2000:], [r for r in reads if "error" in r][:3])
+    for read in reads:  # every read saw one whole publication, never a mix
+        value = int(read["run"].split("-")[1])
+        assert read["orders"] == value and read["customers"] == [value, value, 3]
+    assert len({r["run"] for r in reads}) >= 2  # it kept reading across publications
+
+
+def test_parquet_export_follows_the_serving_copy(tmp_path: Path):
+    paths = Paths(tmp_path)
+    _build(paths, 1)
+    result = publish(paths, [], run_id="run-1", parquet=True)
+    root = paths.warehouse_dir / "parquet"
+    assert result.parquet_dir == root / "run-1"
+    assert (root / "CURRENT").read_text().strip() == "run-1"
+    assert sorted(p.name for p in (root / "run-1").iterdir()) == ["dim_customers.parquet", "fct_orders.parquet",
+                                                                   "stg_orders.parquet"]
+    con = duckdb.connect()
+    columns = [r[0] for r in con.execute(f"describe select * from '{root / 'run-1' / 'dim_customers.parquet'}'"
+                                         ).fetchall()]
+    assert "email" not in columns  # only the analytics schema is exported
+    _build(paths, 2)
+    publish(paths, [], run_id="run-2")  # an existing export is kept in step without asking
+    assert (root / "CURRENT").read_text().strip() == "run-2"
+    assert [p.name for p in root.iterdir() if p.is_dir()] == ["run-2"]
+    publish(paths, [], run_id="run-3", parquet=False)
+    assert not root.exists()
 
 
 def test_serving_copy_uses_a_storage_version_older_duckdb_can_read(tmp_path: Path):

@@ -88,3 +88,36 @@ def test_an_unreadable_relation_fails_its_rules_with_the_reason(tmp_path):
 @pytest.mark.parametrize(("value", "masked"), [("jane@gmail.com", "j***@g***"), ("4155550134", "4***"), ("", "")])
 def test_mask(value, masked):
     assert runner.mask(value) == masked
+
+
+def test_results_go_back_to_their_own_rule_whatever_order_gx_returns_them(tmp_path):
+    import great_expectations as gx
+
+    from expectations.rules import Rule
+
+    con = _warehouse(tmp_path, [(1, "a@b.co", "2025-01-02", "1", "1")])
+
+    def rule(expectation, column):
+        return Rule(suite="t", relation="raw_shop.customers", expectation=expectation, severity="error",
+                    columns=(column,))
+
+    rules = [rule(gx.expectations.ExpectColumnValuesToBeInSet(column="id", value_set=[1]), "id"),
+             rule(gx.expectations.ExpectColumnValuesToMatchRegex(column="email", regex="^[0-9a-f]{64}$"), "email"),
+             rule(gx.expectations.ExpectColumnValuesToNotBeNull(column="total"), "total"),
+             rule(gx.expectations.ExpectColumnValuesToMatchRegex(column="email", regex="@"), "email")]
+    report = runner.validate_rules(con, rules, run_id="r7")
+    assert [o.success for o in report.outcomes] == [True, False, True, True]
+
+
+def test_a_rule_that_may_wait_reports_a_missing_relation_as_not_built(tmp_path):
+    import great_expectations as gx
+
+    from expectations.rules import governed_rule
+
+    con = duckdb.connect(str(tmp_path / "empty.duckdb"))
+    rule = governed_rule("identity", "marts.dim_customers", gx.expectations.ExpectColumnValuesToNotBeNull(
+        column="customer_id"), family="identity.one_row_per_customer", severity="error", columns=("customer_id",),
+        description="every profile has a customer_id")
+    report = runner.validate_rules(con, [rule], run_id="r8")
+    assert report.blocking_failures == [] and report.not_built == ["marts.dim_customers"]
+    assert "not built yet" in report.warnings[0]
