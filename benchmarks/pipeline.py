@@ -46,6 +46,7 @@ def main() -> None:
                      lambda r: r.total_rows)
     step("ingest", lambda: pipeline.step_ingest(paths), lambda r: r.load.rows_read)
     built = step("build", lambda: pipeline.step_build(paths, as_of=pipeline.demo_end_date(paths)))
+    step("clv", lambda: pipeline.step_clv(paths, pipeline.demo_end_date(paths)))
     report = step("check", lambda: pipeline.step_check(paths, "bench"))
     step("publish", lambda: pipeline.step_publish(paths, report.blocking_failures + built.failures, "bench"),
          lambda r: sum(r.tables.values()))

@@ -102,6 +102,18 @@ def _ingest(source: str, landing: Path | None, systems: list[str] | None, force:
     return outcome
 
 
+def _clv(as_of: date | None) -> str:
+    with console.status("fitting predictive CLV (BG/NBD + Gamma-Gamma)"):
+        result = pipeline.step_clv(get_paths(), as_of)
+    if isinstance(result, str):
+        console.print(f"[yellow]•[/] CLV {result}")
+        return result
+    text = (f"fitted on {result.n_customers:,} customers ({result.n_repeat_buyers:,} repeat buyers), "
+            f"{result.horizon_months}-month CLV total {result.total_clv:,.0f}")
+    console.print(f"[green]✓[/] CLV {text}")
+    return text
+
+
 def _systems(value: str | None) -> list[str] | None:
     return [s.strip() for s in value.split(",") if s.strip()] if value else None
 
@@ -266,6 +278,8 @@ def run(
         record.as_of = as_of.isoformat() if as_of else None
         built, seconds = pipeline.timed(_build, as_of, False)
         record.steps["build"] = {"seconds": seconds, "counts": built.counts, "failures": built.failures}
+        clv, seconds = pipeline.timed(_clv, as_of)
+        record.steps["clv"] = {"seconds": seconds, "result": clv}
         report, seconds = pipeline.timed(_check, record.run_id)
         record.steps["check"] = {"seconds": seconds, "passed": report.passed, "total": len(report.outcomes),
                                  "blocking_failures": report.blocking_failures}

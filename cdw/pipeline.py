@@ -118,6 +118,31 @@ def step_check(paths: Paths, run_id: str, suites: list[str] | None = None, data_
     return report
 
 
+def step_clv(paths: Paths, as_of: date | None):
+    """Fit BG/NBD + Gamma-Gamma on the stitched orders and score every customer (marts.customer_clv).
+
+    Returns the fit result, or the reason nothing was refitted (too few repeat buyers, marts missing).
+    """
+    from clv.run import InsufficientRepeatBuyersError, fit_and_score_with_config
+    from clv.run import load_config as load_clv_config
+    from clv.transactions import TRANSACTIONS_RELATION, TRANSACTIONS_SQL
+
+    con = duckdb.connect(str(paths.build_db))
+    try:
+        schema, name = TRANSACTIONS_RELATION.split(".")
+        exists = con.execute("select count(*) from information_schema.tables where table_schema = ? "
+                             "and table_name = ?", [schema, name]).fetchall()[0][0]
+        if not exists:
+            return f"skipped: {TRANSACTIONS_RELATION} is not built"
+        try:
+            return fit_and_score_with_config(con, TRANSACTIONS_SQL, as_of or datetime.now(UTC).date(),
+                                             load_clv_config())
+        except InsufficientRepeatBuyersError as exc:
+            return f"not refitted: {exc}"
+    finally:
+        con.close()
+
+
 def step_publish(paths: Paths, blocking_failures: list[str], run_id: str,
                  parquet: bool | None = None) -> PublishResult:
     """Publish when nothing blocks (analytics + restricted schemas; Parquet too when asked or CDW_PUBLISH_PARQUET)."""

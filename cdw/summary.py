@@ -49,6 +49,7 @@ def print_run_summary(console: Console, paths: Paths, record: RunRecord) -> None
             "generate": lambda i: f"{i['rows']:,} rows",
             "ingest": lambda i: f"{i['rows_landed']:,} landed, {i['rows_quarantined']:,} quarantined",
             "build": lambda i: ", ".join(f"{n} {s}" for s, n in sorted(i["counts"].items())),
+            "clv": lambda i: i["result"],
             "check": lambda i: f"{i['passed']}/{i['total']} rules passed",
             "publish": lambda i: f"{i['tables']} tables published",
         }[name](info)
