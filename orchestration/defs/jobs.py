@@ -1,17 +1,69 @@
-"""Jobs and schedules."""
+"""Jobs: the nightly whole graph, the activation lane, the weekly CLV refit, landing-file ingests.
+
+Every job that writes the build warehouse carries the ``cdw/warehouse: build`` run tag; the run
+queue (``dagster.yaml``) admits one such run at a time. Freshness checks stay out of the jobs:
+their sensor evaluates them.
+"""
 
 import dagster as dg
 
+from orchestration.config import load_config
+from orchestration.defs.activation import LANE_SYNCS
+from orchestration.defs.clv import clv_fit
+from orchestration.defs.freshness import FRESHNESS_CHECKS
+from orchestration.defs.ingestion import SYSTEM_ASSETS
+from orchestration.defs.transformation import dbt_models
+from orchestration.keys import LANE_TAG, LANE_VALUE, WRITER_TAG, WRITER_VALUE, sync_key
+
+WRITER = {WRITER_TAG: WRITER_VALUE}
+FRESHNESS = dg.AssetSelection.checks(*FRESHNESS_CHECKS)
+
+
+def lane_selection(systems: tuple[str, ...], sync_names: set[str]) -> dg.AssetSelection:
+    """What one activation-lane run touches.
+
+    The raw tables of the lane's systems (new files only: landing is incremental), every dbt model
+    on a path from those tables to a lane sync's audience (plus models tagged for the lane), and
+    the lane syncs. Nothing else: the nightly run keeps the rest of the warehouse current.
+    """
+    unknown = sorted(set(systems) - set(SYSTEM_ASSETS))
+    if unknown:
+        raise ValueError(f"activation_lane.systems: unknown system(s) {unknown}; known: {sorted(SYSTEM_ASSETS)}")
+    raw = dg.AssetSelection.assets(*(SYSTEM_ASSETS[s] for s in systems))
+    syncs = dg.AssetSelection.assets(*(sync_key(name) for name in sorted(sync_names)))
+    models = dg.AssetSelection.assets(dbt_models)
+    between = raw.downstream() & syncs.upstream() & models
+    tagged = dg.AssetSelection.tag(LANE_TAG, LANE_VALUE) & models
+    return (raw | between | tagged | syncs) - FRESHNESS
+
+
 main_job = dg.define_asset_job(
-    "main_job",
-    selection=dg.AssetSelection.all(),
-    description="Generate or land vendor data, build every model, check, publish.",
-    tags={"cdw/warehouse": "build"},
+    "main_job", selection=dg.AssetSelection.all() - FRESHNESS, tags=WRITER,
+    description="The whole warehouse: generate or land vendor data, landing checks, every dbt model and test, "
+                "CLV, publish, every sync.",
 )
 
-nightly_schedule = dg.ScheduleDefinition(
-    name="nightly_warehouse", job=main_job, cron_schedule="0 2 * * *", execution_timezone="UTC",
-    description="The whole warehouse, every night.",
+activation_lane_job = dg.define_asset_job(
+    "activation_lane", selection=lane_selection(load_config().lane.systems, LANE_SYNCS),
+    tags={**WRITER, LANE_TAG: LANE_VALUE},
+    description="Time-sensitive automations: ingest new events, rebuild the models between them and the "
+                "trigger audiences, run the trigger syncs.",
 )
 
-defs = dg.Definitions(jobs=[main_job], schedules=[nightly_schedule])
+clv_refit_job = dg.define_asset_job(
+    "clv_weekly_refit", selection=dg.AssetSelection.assets(clv_fit), tags=WRITER,
+    description="Refit and rescore predictive CLV on the marts of the last nightly build.",
+)
+
+LANDING_RUN_CONFIG = {"resources": {"warehouse": {"config": {"source": "landing"}}}}
+
+landing_ingest_job = dg.define_asset_job(
+    "landing_ingest", selection=dg.AssetSelection.assets(*SYSTEM_ASSETS.values()) - FRESHNESS, tags=WRITER,
+    config=LANDING_RUN_CONFIG,
+    description="Land vendor export files dropped in <CDW_HOME>/landing (started by the landing sensor, one "
+                "run per new file, for the file's system).",
+)
+
+JOBS = [main_job, activation_lane_job, clv_refit_job, landing_ingest_job]
+
+defs = dg.Definitions(jobs=JOBS)

@@ -1,0 +1,84 @@
+"""The whole graph materializes in process on a small demo; a failing blocking check stops what is downstream."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import dagster as dg
+import duckdb
+import pytest
+
+from orchestration.definitions import defs
+from orchestration.defs.freshness import FRESHNESS_CHECKS
+from orchestration.defs.ingestion import SYSTEM_ASSETS
+from orchestration.keys import SERVING
+from orchestration.resources import WarehouseResource
+
+pytestmark = pytest.mark.e2e
+CUSTOMERS = 600
+INSTANCE = dg.DagsterInstance.ephemeral()  # long-lived: see tests/orchestration/test_schedules.py
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory) -> tuple[Path, dg.DagsterInstance, dg.ExecuteInProcessResult]:
+    """One whole-graph run on a small demo, shared by the tests of this module."""
+    home = tmp_path_factory.mktemp("cdw_home")
+    instance = INSTANCE
+    result = defs.resolve_job_def("main_job").execute_in_process(
+        resources={"warehouse": WarehouseResource(home=str(home), demo_customers=CUSTOMERS)},
+        instance=instance, raise_on_error=False,
+    )
+    return home, instance, result
+
+
+def test_whole_graph_materializes_in_process_with_every_check_passing(built):
+    home, _, result = built
+    assert result.success, [e.message for e in result.all_events if e.is_failure]
+    evaluations = result.get_asset_check_evaluations()
+    assert evaluations and all(e.passed for e in evaluations), [
+        (e.asset_key.to_user_string(), e.check_name) for e in evaluations if not e.passed]
+    materialized = {e.materialization.asset_key: e.materialization for e in result.get_asset_materialization_events()}
+    assert SERVING in materialized
+    assert (home / "warehouse" / "serving.duckdb").exists()
+    orders = materialized[dg.AssetKey(["raw_shopify", "orders"])]
+    assert orders.metadata["dagster/row_count"].value > 0
+    assert "dagster/last_updated_timestamp" in orders.metadata
+    staged = materialized[dg.AssetKey(["stg_shopify__orders"])]
+    assert staged.metadata["dagster/row_count"].value > 0
+    preview = staged.metadata["preview"].value
+    assert "| email* |" in preview and "@" in preview and "***@" in preview, "emails are masked in previews"
+
+
+def test_freshness_checks_pass_right_after_the_run(built):
+    _, instance, _ = built
+    job = dg.define_asset_job("freshness_only", selection=dg.AssetSelection.checks(*FRESHNESS_CHECKS))
+    result = dg.Definitions.merge(defs, dg.Definitions(jobs=[job])).resolve_job_def("freshness_only") \
+        .execute_in_process(instance=instance, raise_on_error=False)
+    evaluations = result.get_asset_check_evaluations()
+    assert len(evaluations) == sum(len(list(c.check_keys)) for c in FRESHNESS_CHECKS)
+    assert all(e.passed for e in evaluations), [e.asset_key.to_user_string() for e in evaluations if not e.passed]
+
+
+def test_a_failing_blocking_check_stops_everything_downstream(built):
+    home, _, _ = built
+    build_db = home / "warehouse" / "build.duckdb"
+    with duckdb.connect(str(build_db)) as con:  # one corrupt row in the newest load batch
+        con.execute("update raw_shopify.customers set created_at = 'not a timestamp' "
+                    "where id = (select min(id) from raw_shopify.customers)")
+    downstream = [dg.AssetKey(["stg_shopify__customers"]), dg.AssetKey(["stg_amazon__orders"]), SERVING]
+    raw = [*SYSTEM_ASSETS["shopify"].keys, *SYSTEM_ASSETS["amazon"].keys]  # one ingest step per system
+    selection = [*raw, *downstream]
+    result = defs.resolve_job_def("main_job").execute_in_process(
+        run_config={"resources": {"warehouse": {"config": {"home": str(home)}}}},
+        asset_selection=selection, raise_on_error=False,
+    )
+    assert not result.success
+    failed = [e for e in result.get_asset_check_evaluations() if not e.passed]
+    assert [(e.asset_key, e.check_name) for e in failed] == [(dg.AssetKey(["raw_shopify", "customers"]),
+                                                              "landing_contract")]
+    assert "raw_shopify.customers" in (failed[0].description or "")
+    materialized = {e.asset_key for e in result.get_asset_materialization_events()}
+    assert dg.AssetKey(["raw_amazon", "orders"]) in materialized, "the healthy system still lands"
+    assert not set(downstream) & materialized, "nothing downstream of a failing blocking check runs"
+    started = {e.step_key for e in result.all_events if e.event_type_value == "STEP_START"}
+    assert "ingest_shopify" in started and not {"dbt_models", "serving__warehouse"} & started
