@@ -11,7 +11,7 @@ import pytest
 from orchestration.definitions import defs
 from orchestration.defs.freshness import FRESHNESS_CHECKS
 from orchestration.defs.ingestion import SYSTEM_ASSETS
-from orchestration.keys import SERVING
+from orchestration.keys import DEMO_FILES, SERVING
 from orchestration.resources import WarehouseResource
 
 pytestmark = pytest.mark.e2e
@@ -19,27 +19,18 @@ CUSTOMERS = 600
 INSTANCE = dg.DagsterInstance.ephemeral()  # long-lived: see tests/orchestration/test_schedules.py
 
 
-@pytest.fixture(scope="module")
-def built(tmp_path_factory) -> tuple[Path, dg.DagsterInstance, dg.ExecuteInProcessResult]:
-    """One whole-graph run on a small demo, shared by the tests of this module."""
-    home = tmp_path_factory.mktemp("cdw_home")
-    instance = INSTANCE
+def test_whole_graph_materializes_in_process_with_every_check_passing(tmp_path: Path):
     result = defs.resolve_job_def("main_job").execute_in_process(
-        resources={"warehouse": WarehouseResource(home=str(home), demo_customers=CUSTOMERS)},
-        instance=instance, raise_on_error=False,
+        resources={"warehouse": WarehouseResource(home=str(tmp_path), demo_customers=CUSTOMERS)},
+        instance=INSTANCE, raise_on_error=False,
     )
-    return home, instance, result
-
-
-def test_whole_graph_materializes_in_process_with_every_check_passing(built):
-    home, _, result = built
     assert result.success, [e.message for e in result.all_events if e.is_failure]
     evaluations = result.get_asset_check_evaluations()
     assert evaluations and all(e.passed for e in evaluations), [
         (e.asset_key.to_user_string(), e.check_name) for e in evaluations if not e.passed]
     materialized = {e.materialization.asset_key: e.materialization for e in result.get_asset_materialization_events()}
     assert SERVING in materialized
-    assert (home / "warehouse" / "serving.duckdb").exists()
+    assert (tmp_path / "warehouse" / "serving.duckdb").exists()
     orders = materialized[dg.AssetKey(["raw_shopify", "orders"])]
     assert orders.metadata["dagster/row_count"].value > 0
     assert "dagster/last_updated_timestamp" in orders.metadata
@@ -49,8 +40,24 @@ def test_whole_graph_materializes_in_process_with_every_check_passing(built):
     assert "| email* |" in preview and "@" in preview and "***@" in preview, "emails are masked in previews"
 
 
-def test_freshness_checks_pass_right_after_the_run(built):
-    _, instance, _ = built
+@pytest.fixture(scope="module")
+def landed(tmp_path_factory) -> tuple[Path, dg.DagsterInstance]:
+    """Demo files landed in every raw table (no models): enough for freshness and blocking checks.
+
+    Cheap on purpose, so that ``pytest -n 2`` may run it once per worker.
+    """
+    home = tmp_path_factory.mktemp("cdw_home")
+    raw = [DEMO_FILES, *(key for assets in SYSTEM_ASSETS.values() for key in assets.keys)]
+    result = defs.resolve_job_def("main_job").execute_in_process(
+        run_config={"resources": {"warehouse": {"config": {"home": str(home), "demo_customers": CUSTOMERS}}}},
+        asset_selection=raw, instance=INSTANCE, raise_on_error=False,
+    )
+    assert result.success, [e.message for e in result.all_events if e.is_failure]
+    return home, INSTANCE
+
+
+def test_freshness_checks_pass_right_after_the_run(landed):
+    _, instance = landed
     job = dg.define_asset_job("freshness_only", selection=dg.AssetSelection.checks(*FRESHNESS_CHECKS))
     result = dg.Definitions.merge(defs, dg.Definitions(jobs=[job])).resolve_job_def("freshness_only") \
         .execute_in_process(instance=instance, raise_on_error=False)
@@ -59,8 +66,8 @@ def test_freshness_checks_pass_right_after_the_run(built):
     assert all(e.passed for e in evaluations), [e.asset_key.to_user_string() for e in evaluations if not e.passed]
 
 
-def test_a_failing_blocking_check_stops_everything_downstream(built):
-    home, _, _ = built
+def test_a_failing_blocking_check_stops_everything_downstream(landed):
+    home, _ = landed
     build_db = home / "warehouse" / "build.duckdb"
     with duckdb.connect(str(build_db)) as con:  # one corrupt row in the newest load batch
         con.execute("update raw_shopify.customers set created_at = 'not a timestamp' "
@@ -70,7 +77,7 @@ def test_a_failing_blocking_check_stops_everything_downstream(built):
     selection = [*raw, *downstream]
     result = defs.resolve_job_def("main_job").execute_in_process(
         run_config={"resources": {"warehouse": {"config": {"home": str(home)}}}},
-        asset_selection=selection, raise_on_error=False,
+        asset_selection=selection, instance=INSTANCE, raise_on_error=False,
     )
     assert not result.success
     failed = [e for e in result.get_asset_check_evaluations() if not e.passed]

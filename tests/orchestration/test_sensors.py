@@ -121,7 +121,7 @@ def failed_run() -> tuple[dg.DagsterInstance, dg.ExecuteInProcessResult]:
         raise RuntimeError("vendor API answered 503")
 
     instance = INSTANCE
-    job = dg.define_asset_job("test_job", selection="*")
+    job = dg.define_asset_job("test_job", selection=dg.AssetSelection.all())
     result = dg.Definitions(assets=[orders, downstream, flaky], jobs=[job]).resolve_job_def("test_job") \
         .execute_in_process(instance=instance, raise_on_error=False)
     assert not result.success
