@@ -33,6 +33,8 @@ DESTINATIONS_ENV = "CDW_ACTIVATION_DESTINATIONS"
 MODES = ("upsert", "mirror", "append")
 CONSENTS = ("email", "sms", "ads", "none")
 DESTINATION_TYPES = ("klaviyo", "mailchimp", "meta", "google_ads", "webhook", "files")
+# Destinations whose API answers with asynchronous jobs that are polled (``job_polling:``).
+POLLING_TYPES = ("klaviyo",)
 # Settings that are credentials: they must be ${...} references, never literals.
 SECRET_KEYS = frozenset({"api_key", "access_token", "secret", "developer_token", "client_secret",
                          "refresh_token", "password", "token"})
@@ -76,6 +78,35 @@ class DeliverySettings:
 
 
 @dataclass(frozen=True)
+class JobPolling:
+    """How long to wait for an asynchronous job: the first wait, its growth, its cap, the overall limit."""
+
+    interval: float = 1.0      # seconds before the first status check
+    backoff: float = 1.5       # each later wait is this many times the previous one ...
+    max_interval: float = 15.0  # ... but never longer than this
+    timeout: float = 600.0     # give up (the job's records stay unaccepted) after this many seconds
+
+    @classmethod
+    def from_mapping(cls, raw: Any, where: str) -> JobPolling:
+        if raw is None:
+            return cls()
+        if not isinstance(raw, dict):
+            raise ConfigError(f"{where}: job_polling must be a mapping of {sorted(cls.__dataclass_fields__)}")
+        unknown = set(raw) - set(cls.__dataclass_fields__)
+        if unknown:
+            raise ConfigError(f"{where}: unknown job_polling setting(s) {sorted(unknown)}; "
+                              f"known: {sorted(cls.__dataclass_fields__)}")
+        try:
+            polling = cls(**{k: float(v) for k, v in raw.items()})
+        except (TypeError, ValueError) as exc:
+            raise ConfigError(f"{where}: job_polling: {exc}") from None
+        if min(polling.interval, polling.max_interval, polling.timeout) <= 0 or polling.backoff < 1:
+            raise ConfigError(f"{where}: job_polling needs positive interval, max_interval and timeout "
+                              "and a backoff of at least 1")
+        return polling
+
+
+@dataclass(frozen=True)
 class DestinationConfig:
     """One configured marketing tool. ``settings`` values that were references are :class:`Secret`."""
 
@@ -83,6 +114,7 @@ class DestinationConfig:
     type: str
     settings: Mapping[str, Any]
     delivery: DeliverySettings = field(default_factory=DeliverySettings)
+    job_polling: JobPolling = field(default_factory=JobPolling)
 
     def get(self, key: str, default: Any = None) -> Any:
         """A setting as configured (a :class:`Secret` for references)."""
@@ -198,7 +230,11 @@ def parse_destinations(raw: Any, env: Mapping[str, str] | None = None) -> dict[s
         if kind not in DESTINATION_TYPES:
             raise ConfigError(f"destination {name}: type must be one of {DESTINATION_TYPES}, got {kind!r}")
         delivery = DeliverySettings.from_mapping(body.pop("delivery", None), f"destination {name}")
-        out[name] = DestinationConfig(name=name, type=kind, settings=_settings(name, body, env), delivery=delivery)
+        if "job_polling" in body and kind not in POLLING_TYPES:
+            raise ConfigError(f"destination {name}: job_polling applies to {POLLING_TYPES} destinations only")
+        polling = JobPolling.from_mapping(body.pop("job_polling", None), f"destination {name}")
+        out[name] = DestinationConfig(name=name, type=kind, settings=_settings(name, body, env), delivery=delivery,
+                                      job_polling=polling)
     return out
 
 

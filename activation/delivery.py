@@ -9,6 +9,11 @@
   isolates the bad records: directly when the error names them, otherwise by splitting the batch in
   halves until each bad record stands alone. Good records are still delivered.
 * :func:`chunk` sizes batches by record count and by payload bytes.
+* :func:`poll` waits for a vendor's asynchronous job (Klaviyo bulk import jobs): bounded polling
+  whose waits grow by a backoff factor up to a cap, within an overall timeout (:class:`JobPolling`).
+  Each poll is an ordinary :class:`HttpClient` request, so 429/``Retry-After`` and 5xx are retried
+  there. A job that ends failed or cancelled raises :class:`JobFailed`, one that does not finish in
+  time :class:`JobTimedOut`: the run stops and none of the job's records count as accepted.
 
 Nothing here logs a URL query, a header or a body: only method, path and status.
 """
@@ -28,7 +33,7 @@ from urllib.parse import urlsplit
 
 import requests
 
-from activation.config import DeliverySettings
+from activation.config import DeliverySettings, JobPolling
 from activation.credentials import redact
 from activation.records import BatchResult
 
@@ -48,6 +53,14 @@ class RetriesExhausted(DeliveryError):
 
 class FatalDestinationError(DeliveryError):
     """The destination refused the credentials or the configuration; retrying cannot help."""
+
+
+class JobFailed(DeliveryError):
+    """An asynchronous job ended failed or cancelled: none of its records count as accepted."""
+
+
+class JobTimedOut(DeliveryError):
+    """An asynchronous job did not finish within the polling timeout; its records stay unaccepted."""
 
 
 class BatchRejected(DeliveryError):
@@ -85,6 +98,34 @@ class RetryPolicy:
         """Exponential backoff with 'equal jitter': between half and all of ``base * 2**(attempt-1)``."""
         ceiling = min(self.max_delay, self.base_delay * (2 ** max(attempt - 1, 0)))
         return self.rng.uniform(ceiling / 2, ceiling)
+
+
+def poll(check: Callable[[], T | None], polling: JobPolling, sleep: Callable[[float], None], what: str,
+         clock: Callable[[], float] = time.monotonic) -> T:
+    """Wait, then call ``check`` until it returns something other than ``None``; return that.
+
+    Waits start at ``interval`` and grow by ``backoff`` up to ``max_interval``. Time is counted as
+    the larger of the wall clock and the waits asked for (so an injected ``sleep`` counts too); the
+    last check happens when ``timeout`` is reached, after which :class:`JobTimedOut` is raised.
+    """
+    started = clock()
+    waited = 0.0
+    delay = polling.interval
+    checks = 0
+    while True:
+        elapsed = max(clock() - started, waited)
+        remaining = polling.timeout - elapsed
+        if remaining <= 0:
+            raise JobTimedOut(f"{what}: not finished after {checks} status checks in {elapsed:.0f}s "
+                              f"(timeout {polling.timeout:.0f}s)")
+        pause = min(delay, remaining)
+        sleep(pause)
+        waited += pause
+        checks += 1
+        outcome = check()
+        if outcome is not None:
+            return outcome
+        delay = min(polling.max_interval, delay * polling.backoff)
 
 
 @dataclass

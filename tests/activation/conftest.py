@@ -19,6 +19,8 @@ from tests.activation.fakes import FakeGoogleAds, FakeKlaviyo, FakeMailchimp, Fa
 
 AUDIENCE = "marts.aud_test"
 FAST_DELIVERY = {"max_attempts": 4, "base_delay": 0.01, "max_delay": 0.05, "timeout": 0.5, "batch_size": 4}
+# Waits between Klaviyo job status checks (recorded, not slept: tests inject ``sleep``).
+FAST_JOB_POLLING = {"interval": 0.5, "backoff": 2, "max_interval": 2, "timeout": 30}
 VENDORS = ("klaviyo", "mailchimp", "meta", "google_ads", "webhook")
 
 
@@ -193,7 +195,8 @@ def make_harness(vendor: str, serve: Callable[[FakeVendor], str], poison_email: 
     if vendor == "klaviyo":
         fake: FakeVendor = FakeKlaviyo(reject_emails=rejects)
         url = serve(fake)
-        return Harness(vendor, fake, {"api_key": "${KLAVIYO_KEY}", "list_id": fake.list_id, "base_url": url},
+        return Harness(vendor, fake, {"api_key": "${KLAVIYO_KEY}", "list_id": fake.list_id, "base_url": url,
+                                      "job_polling": dict(FAST_JOB_POLLING)},
                        {"KLAVIYO_KEY": fake.api_key}, "email",
                        {"first_name": "first_name", "properties.ltv": "ltv",
                         "properties.rfm_segment": {"column": "rfm_segment", "send_nulls": True}})

@@ -132,13 +132,54 @@ class FakeVendor:
 
 # ---------------------------------------------------------------------------------------- Klaviyo
 @dataclass
+class KlaviyoJob:
+    """One bulk import job as Klaviyo holds it: processed only when it completes."""
+
+    id: str
+    profiles: list[dict[str, Any]]
+    lists: list[str]
+    fate: str                       # complete | failed | cancelled | stuck
+    polls: int = 0
+    status: str = "queued"
+    errors: list[dict[str, Any]] = field(default_factory=list)
+    completed_at: str | None = None
+
+    def document(self) -> dict[str, Any]:
+        done = self.status == "complete"
+        return {"data": {"type": "profile-bulk-import-job", "id": self.id,
+                         "attributes": {"status": self.status, "created_at": "2026-05-01T00:00:00+00:00",
+                                        "total_count": len(self.profiles),
+                                        "completed_count": len(self.profiles) - len(self.errors) if done else 0,
+                                        "failed_count": len(self.errors) if done else 0,
+                                        "completed_at": self.completed_at, "expires_at": None, "started_at": None},
+                         "links": {"self": f"/api/profile-bulk-import-jobs/{self.id}/"}}}
+
+
+@dataclass
 class FakeKlaviyo(FakeVendor):
+    """Klaviyo's profile, list, subscription and privacy APIs.
+
+    Bulk import jobs behave as Klaviyo's do: the POST validates the request's shape (a malformed
+    email or phone is a 400 naming the profile by JSON pointer) and answers 202 with a ``queued``
+    job; the job reports ``queued``, then ``processing`` and ends on its ``polls_to_complete``-th
+    status check, when its profiles are applied. A well-formed email in ``reject_emails`` is
+    refused while the job is processed: the job completes with ``failed_count`` and lists the
+    profile in ``/import-errors`` (with its ``original_payload``). ``job_fates`` decides how the
+    next jobs end (``complete``, ``failed``, ``cancelled``, or ``stuck``: processing until
+    :meth:`finish_jobs`, as a backlogged Klaviyo would). ``name_errors=False`` drops the payload and
+    pointer from import errors.
+    """
+
     api_key: str = "pk_test_klaviyo"
     list_id: str = "LIST01"
     reject_emails: set[str] = field(default_factory=set)
     profiles: dict[str, dict[str, Any]] = field(default_factory=dict)
     list_members: set[str] = field(default_factory=set)
     erased: list[str] = field(default_factory=list)
+    polls_to_complete: int = 2
+    job_fates: list[str] = field(default_factory=list)
+    jobs: dict[str, KlaviyoJob] = field(default_factory=dict)
+    name_errors: bool = True
 
     def _error(self, status: int, detail: str, pointer: str | None = None) -> dict[str, Any]:
         error: dict[str, Any] = {"id": uuid.uuid4().hex, "status": status, "code": "invalid",
@@ -161,6 +202,13 @@ class FakeKlaviyo(FakeVendor):
         path = request.path
         if request.method == "POST" and path == "/api/profile-bulk-import-jobs":
             return self._bulk_import(entry.json())
+        job = re.fullmatch(r"/api/profile-bulk-import-jobs/([^/]+)/?(import-errors)?/?", path)
+        if request.method == "GET" and job:
+            if job.group(1) not in self.jobs:
+                return _json({"errors": [self._error(404, "A job with this id does not exist.")]}, 404)
+            if job.group(2):
+                return self._import_errors(request, self.jobs[job.group(1)])
+            return self._poll(self.jobs[job.group(1)])
         if request.method == "POST" and path == "/api/profile-subscription-bulk-create-jobs":
             data = entry.json()["data"]
             profiles = data["attributes"]["profiles"]["data"]
@@ -205,7 +253,7 @@ class FakeKlaviyo(FakeVendor):
         for i, profile in enumerate(profiles):
             email = profile["attributes"].get("email")
             phone = profile["attributes"].get("phone_number")
-            if email is not None and (not _EMAIL.match(email) or email in self.reject_emails):
+            if email is not None and not _EMAIL.match(email):
                 errors.append(self._error(400, f"Invalid email address: {email}",
                                           f"/data/attributes/profiles/data/{i}/attributes/email"))
             if phone is not None and not _E164.match(phone):
@@ -214,20 +262,68 @@ class FakeKlaviyo(FakeVendor):
         if errors:
             return _json({"errors": errors}, 400)
         lists = [d["id"] for d in (data.get("relationships") or {}).get("lists", {}).get("data", [])]
-        for profile in profiles:
+        fate = self.job_fates.pop(0) if self.job_fates else "complete"
+        job = KlaviyoJob(uuid.uuid4().hex, profiles, lists, fate)
+        self.jobs[job.id] = job
+        return _json(job.document(), 202, content_type="application/vnd.api+json")
+
+    def _poll(self, job: KlaviyoJob) -> Response:
+        if job.status in ("queued", "processing"):
+            job.polls += 1
+            if job.polls >= self.polls_to_complete and job.fate != "stuck":
+                self._end(job, job.fate)
+            else:
+                job.status = "queued" if job.polls == 1 else "processing"
+        return _json(job.document(), content_type="application/vnd.api+json")
+
+    def _end(self, job: KlaviyoJob, fate: str) -> None:
+        job.status = fate
+        if fate != "complete":
+            return
+        job.completed_at = "2026-05-01T00:01:00+00:00"
+        for i, profile in enumerate(job.profiles):
             attrs = profile["attributes"]
-            pid = (self._find("email", attrs["email"]) if attrs.get("email") else None) or \
-                (self._find("phone_number", attrs["phone_number"]) if attrs.get("phone_number") else None) or \
-                uuid.uuid4().hex[:26]
-            current = self.profiles.setdefault(pid, {})
-            properties = {**current.get("properties", {}), **attrs.get("properties", {})}
-            current.update({k: v for k, v in attrs.items() if k != "properties"})
-            current["properties"] = properties
-            if self.list_id in lists:
-                self.list_members.add(pid)
-            self.adds[attrs.get("email") or attrs.get("phone_number")] += 1
-        return _json({"data": {"type": "profile-bulk-import-job", "id": uuid.uuid4().hex,
-                               "attributes": {"status": "queued", "total_count": len(profiles)}}}, 202,
+            if attrs.get("email") in self.reject_emails:
+                error = self._error(400, f"Invalid email address: {attrs['email']} was refused",
+                                    f"/data/attributes/profiles/data/{i}/attributes/email")
+                error = {"type": "import-error", "id": error.pop("id"),
+                         "attributes": {**{k: error[k] for k in ("code", "title", "detail")},
+                                        "source": error["source"], "original_payload": attrs}}
+                if not self.name_errors:
+                    error["attributes"].update(source={"pointer": "/data"}, original_payload=None)
+                job.errors.append(error)
+                continue
+            self._apply(attrs, job.lists)
+
+    def _apply(self, attrs: dict[str, Any], lists: list[str]) -> None:
+        pid = (self._find("email", attrs["email"]) if attrs.get("email") else None) or \
+            (self._find("phone_number", attrs["phone_number"]) if attrs.get("phone_number") else None) or \
+            uuid.uuid4().hex[:26]
+        current = self.profiles.setdefault(pid, {})
+        properties = {**current.get("properties", {}), **attrs.get("properties", {})}
+        current.update({k: v for k, v in attrs.items() if k != "properties"})
+        current["properties"] = properties
+        if self.list_id in lists:
+            self.list_members.add(pid)
+        self.adds[attrs.get("email") or attrs.get("phone_number")] += 1
+
+    def finish_jobs(self) -> None:
+        """Klaviyo works through its backlog: every unfinished job completes (stuck ones too)."""
+        with self.lock:
+            for job in self.jobs.values():
+                if job.status in ("queued", "processing"):
+                    self._end(job, "complete" if job.fate == "stuck" else job.fate)
+
+    def _import_errors(self, request: Request, job: KlaviyoJob) -> Response:
+        size = int(request.args.get("page[size]", "20"))
+        if not 1 <= size <= 100:
+            return _json({"errors": [self._error(400, "page[size] must be between 1 and 100")]}, 400)
+        start = int(request.args.get("page[cursor]", "0"))
+        page = job.errors[start:start + size]
+        following = None
+        if start + size < len(job.errors):
+            following = f"{request.base_url}?page[size]={size}&page[cursor]={start + size}"
+        return _json({"data": page, "links": {"self": request.url, "next": following}},
                      content_type="application/vnd.api+json")
 
     def _get_profiles(self, request: Request) -> Response:

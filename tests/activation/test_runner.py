@@ -171,7 +171,7 @@ def test_nulls_do_not_overwrite_unless_mapped_to(serve, warehouse):
     con.execute("update marts.aud_test set ltv = null, rfm_segment = null where customer_id = 'cust-0001'")
     h.fake.clear_log()
     run_sync(con, h.sync(), h.client())
-    sent = [p for e in h.fake.log for p in e.json()["data"]["attributes"]["profiles"]["data"]]
+    sent = [p for e in h.fake.log if e.method == "POST" for p in e.json()["data"]["attributes"]["profiles"]["data"]]
     assert len(sent) == 1
     properties = sent[0]["attributes"]["properties"]
     assert "ltv" not in properties, "a null ltv is not sent"
@@ -301,12 +301,14 @@ def test_klaviyo_can_also_record_the_consent_through_bulk_subscription_jobs(serv
     crowd = people()
     h = make_harness("klaviyo", serve)
     h.settings["subscribe"] = "email"
+    h.fake.polls_to_complete = 1  # the estimate counts one status check per import job
     _, con = warehouse
     write_audience(con, crowd)
     plan = run_sync(con, h.sync(), h.client(), dry_run=True)
     result = run_sync(con, h.sync(), h.client())
     assert result.status == "success", result.error
-    assert (result.requests, plan.requests_estimate) == (6, 6)
+    # 3 import jobs, each checked once, then 3 subscription jobs for the profiles they accepted
+    assert (result.requests, plan.requests_estimate) == (9, 9)
     jobs = [e for e in h.fake.log if e.path == "/api/profile-subscription-bulk-create-jobs"]
     assert len(jobs) == 3
     profile = h.fake.properties("person01@shop.example")

@@ -9,17 +9,19 @@ from email.utils import format_datetime
 
 import pytest
 
-from activation.config import ConfigError, load_config, parse_destinations, parse_syncs
+from activation.config import ConfigError, JobPolling, load_config, parse_destinations, parse_syncs
 from activation.consent import block_reason, guard
 from activation.credentials import redact, resolve
 from activation.delivery import (
     BatchRejected,
     FatalDestinationError,
     HttpClient,
+    JobTimedOut,
     RetriesExhausted,
     RetryPolicy,
     chunk,
     parse_retry_after,
+    poll,
     send_isolating,
 )
 from activation.destinations import build_destination
@@ -136,6 +138,36 @@ def test_backoff_is_exponential_with_jitter_and_capped():
     for attempt, ceiling in [(1, 1), (2, 2), (3, 4), (4, 8), (5, 10), (9, 10)]:
         waits = {policy.backoff(attempt) for _ in range(20)}
         assert all(ceiling / 2 <= w <= ceiling for w in waits) and len(waits) > 1
+
+
+def test_job_polling_waits_grow_to_a_cap_and_stop_at_the_timeout():
+    polling = JobPolling(interval=1, backoff=2, max_interval=5, timeout=20)
+    waits: list[float] = []
+    answers = iter([None, None, None, "complete"])
+    assert poll(lambda: next(answers), polling, waits.append, "job") == "complete"
+    assert waits == [1, 2, 4, 5]
+
+    waits.clear()
+    with pytest.raises(JobTimedOut, match=r"job: not finished after 6 status checks in 20s"):
+        poll(lambda: None, polling, waits.append, "job")
+    assert waits == [1, 2, 4, 5, 5, 3], "the last wait is cut so the last check falls on the timeout"
+
+    clock = iter([0.0, 50.0])  # the wall clock counts too: a slow check uses up the time
+    with pytest.raises(JobTimedOut):
+        poll(lambda: None, polling, lambda _: None, "job", clock=lambda: next(clock))
+
+
+@pytest.mark.parametrize("raw, message", [({"interval": 1, "timout": 9}, "unknown job_polling setting"),
+                                          ({"backoff": 0.5}, "backoff of at least 1"),
+                                          ({"timeout": "soon"}, "job_polling"), ([1], "must be a mapping")])
+def test_job_polling_settings_are_checked_when_the_configuration_loads(raw, message):
+    klaviyo = {"type": "klaviyo", "api_key": "${KEY}", "list_id": "L"}
+    assert parse_destinations({"k": klaviyo}, {})["k"].job_polling == JobPolling()
+    assert parse_destinations({"k": {**klaviyo, "job_polling": {"timeout": 60}}}, {})["k"].job_polling.timeout == 60
+    with pytest.raises(ConfigError, match=message):
+        parse_destinations({"k": {**klaviyo, "job_polling": raw}}, {})
+    with pytest.raises(ConfigError, match="job_polling applies to"):
+        parse_destinations({"w": {"type": "webhook", "url": "http://x", "secret": "${S}", "job_polling": {}}}, {})
 
 
 def test_batches_respect_record_and_byte_limits():
