@@ -28,10 +28,9 @@ import requests
 
 from ingestion.sources import Backoff, retry_after_seconds
 from ingestion.sources.amazon import settings
+from ingestion.sources.http import Retry, send_with_retries, transient
 
 log = logging.getLogger(__name__)
-
-RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 
 
 class SpApiError(RuntimeError):
@@ -90,32 +89,24 @@ class LwaAuth:
         self._token = None
 
     def _exchange(self) -> None:
-        for attempt in range(1, self._backoff.attempts + 1):
-            try:
-                response = self._session.post(self.token_url, data=self._form, timeout=settings.TIMEOUT_SECONDS,
-                                              headers={"User-Agent": settings.USER_AGENT}, allow_redirects=False)
-            except (requests.ConnectionError, requests.Timeout) as error:
-                if attempt == self._backoff.attempts:
-                    raise SpApiError(f"amazon LWA token exchange: no response ({type(error).__name__})") from None
-                self._backoff.sleep(self._backoff.delay(attempt), f"amazon LWA: {type(error).__name__}", log)
-                continue
-            if response.status_code in RETRY_STATUSES and attempt < self._backoff.attempts:
-                wait = retry_after_seconds(response.headers)
-                self._backoff.sleep(wait if wait is not None else self._backoff.delay(attempt),
-                                    f"amazon LWA: HTTP {response.status_code}", log)
-                continue
-            if response.status_code != 200:
-                code = _json(response).get("error", "")
-                raise SpApiAuthError(
-                    f"amazon LWA token exchange refused: HTTP {response.status_code} {code} (check "
-                    "SOURCES__AMAZON__LWA_CLIENT_ID, SOURCES__AMAZON__LWA_CLIENT_SECRET and "
-                    "SOURCES__AMAZON__REFRESH_TOKEN)")
-            body = response.json()
-            self._token = body["access_token"]
-            self._expires_at = time.monotonic() + float(body.get("expires_in", 3600))
-            self.exchanges += 1
-            log.info("amazon LWA: new access token (valid %s s)", body.get("expires_in", 3600))
-            return
+        answer = send_with_retries(
+            lambda attempt: self._session.post(self.token_url, data=self._form, timeout=settings.TIMEOUT_SECONDS,
+                                               headers={"User-Agent": settings.USER_AGENT}, allow_redirects=False),
+            backoff=self._backoff, where="amazon LWA", logger=log,
+            classify=lambda response, attempt: transient(response, attempt, self._backoff, "amazon LWA", hint=False),
+            no_response=lambda error: SpApiError(f"amazon LWA token exchange: no response ({error})"))
+        response = answer.response
+        if response.status_code != 200:
+            code = _json(response).get("error", "")
+            raise SpApiAuthError(
+                f"amazon LWA token exchange refused: HTTP {response.status_code} {code} (check "
+                "SOURCES__AMAZON__LWA_CLIENT_ID, SOURCES__AMAZON__LWA_CLIENT_SECRET and "
+                "SOURCES__AMAZON__REFRESH_TOKEN)")
+        body = response.json()
+        self._token = body["access_token"]
+        self._expires_at = time.monotonic() + float(body.get("expires_in", 3600))
+        self.exchanges += 1
+        log.info("amazon LWA: new access token (valid %s s)", body.get("expires_in", 3600))
 
 
 class SpApiClient:
@@ -146,54 +137,53 @@ class SpApiClient:
              body: Any = None, restricted: bool = False) -> dict[str, Any]:
         """One SP-API operation; its JSON body, after rate limiting, token refresh and retries."""
         bucket = self._buckets.setdefault(operation, TokenBucket(1.0, 1))
+        where = f"amazon {operation}"
         refreshed = False
-        for attempt in range(1, self.backoff.attempts + 1):
-            last = attempt == self.backoff.attempts
+
+        def send(attempt: int) -> requests.Response:
             wait = bucket.take()
             if wait > 0:
                 self.backoff.sleep(wait, f"amazon {operation}: rate limit {bucket.rate:g}/s", log)
             token = self._restricted_token(path) if restricted else self.auth.access_token()
             headers = {settings.ACCESS_TOKEN_HEADER: token, "User-Agent": settings.USER_AGENT,
                        "Accept": "application/json"}
-            try:
-                response = self._session.request(method, self.endpoint + path, params=params, json=body,
-                                                 headers=headers, timeout=settings.TIMEOUT_SECONDS,
-                                                 allow_redirects=False)  # the token goes to this host only
-            except (requests.ConnectionError, requests.Timeout) as error:
-                if last:
-                    raise SpApiError(f"amazon {operation}: no response ({type(error).__name__})") from None
-                self.backoff.sleep(self.backoff.delay(attempt), f"amazon {operation}: {type(error).__name__}", log)
-                continue
+            response = self._session.request(method, self.endpoint + path, params=params, json=body,
+                                             headers=headers, timeout=settings.TIMEOUT_SECONDS,
+                                             allow_redirects=False)  # the token goes to this host only
             self._note_rate(bucket, response.headers)
+            return response
+
+        def refresh() -> None:
+            nonlocal refreshed
+            refreshed = True
+            self.auth.invalidate()
+            self._rdt = None
+
+        def classify(response: requests.Response, attempt: int) -> Retry | None:
             status = response.status_code
-            if status in (401, 403):
-                if not refreshed:
-                    refreshed = True
-                    self.auth.invalidate()
-                    self._rdt = None
-                    log.info("amazon %s: HTTP %s (%s), exchanging a new access token", operation, status,
-                             _error_summary(response))
-                    continue
-                raise SpApiAuthError(f"amazon {operation}: HTTP {status} {_error_summary(response)} (check the "
-                                     "app's authorization and roles for this selling partner)")
-            if status in RETRY_STATUSES:
-                if last:
-                    raise SpApiError(f"amazon {operation}: HTTP {status} after {attempt} attempts")
-                if status == 429:
-                    bucket.empty()
-                    hinted = retry_after_seconds(response.headers)
-                    wait = hinted if hinted is not None else min(
-                        (2 ** (attempt - 1)) / bucket.rate, self.backoff.max_seconds)
-                    why = f"amazon {operation}: HTTP 429 ({'Retry-After' if hinted is not None else 'rate limit'})"
-                else:
-                    wait = self.backoff.delay(attempt)
-                    why = f"amazon {operation}: HTTP {status} (backoff)"
-                self.backoff.sleep(wait, why, log)
-                continue
-            if status >= 300:
-                raise SpApiError(f"amazon {operation}: HTTP {status} {_error_summary(response)}")
-            return _json(response)
-        raise SpApiError(f"amazon {operation}: no attempts left")  # pragma: no cover (loop always returns)
+            if status in (401, 403) and not refreshed:
+                log.info("amazon %s: HTTP %s (%s), exchanging a new access token", operation, status,
+                         _error_summary(response))
+                return Retry(wait=False, then=refresh)
+            if status == 429:
+                bucket.empty()
+                hinted = retry_after_seconds(response.headers)
+                wait = hinted if hinted is not None else min((2 ** (attempt - 1)) / bucket.rate,
+                                                             self.backoff.max_seconds)
+                return Retry(wait, f"{where}: HTTP 429 ({'Retry-After' if hinted is not None else 'rate limit'})")
+            return transient(response, attempt, self.backoff, where, honour_retry_after=False)
+
+        answer = send_with_retries(send, backoff=self.backoff, where=where, logger=log, classify=classify,
+                                   no_response=lambda error: SpApiError(f"{where}: no response ({error})"))
+        response, status = answer.response, answer.response.status_code
+        if status in (401, 403):
+            raise SpApiAuthError(f"amazon {operation}: HTTP {status} {_error_summary(response)} (check the "
+                                 "app's authorization and roles for this selling partner)")
+        if answer.exhausted:
+            raise SpApiError(f"amazon {operation}: HTTP {status} after {answer.attempt} attempts")
+        if status >= 300:
+            raise SpApiError(f"amazon {operation}: HTTP {status} {_error_summary(response)}")
+        return _json(response)
 
     def _note_rate(self, bucket: TokenBucket, headers: Mapping[str, str]) -> None:
         value = headers.get("x-amzn-RateLimit-Limit")
@@ -274,26 +264,21 @@ class SpApiClient:
 
     def _download(self, report_type: str, url: str, compression: str | None) -> str:
         """The report document from its pre-signed URL: no credentials are sent there."""
-        for attempt in range(1, self.backoff.attempts + 1):
-            try:
-                response = requests.get(url, timeout=settings.TIMEOUT_SECONDS,
-                                        headers={"User-Agent": settings.USER_AGENT})
-            except (requests.ConnectionError, requests.Timeout) as error:
-                if attempt == self.backoff.attempts:
-                    raise SpApiError(f"amazon {report_type}: download failed ({type(error).__name__})") from None
-                self.backoff.sleep(self.backoff.delay(attempt), f"amazon {report_type}: download", log)
-                continue
-            if response.status_code in RETRY_STATUSES and attempt < self.backoff.attempts:
-                self.backoff.sleep(self.backoff.delay(attempt), f"amazon {report_type}: download HTTP "
-                                                                f"{response.status_code}", log)
-                continue
-            if response.status_code != 200:
-                raise SpApiError(f"amazon {report_type}: download HTTP {response.status_code}")
-            data = response.content
-            if (compression or "").upper() == "GZIP":
-                data = gzip.decompress(data)
-            return _decode(data, response.headers.get("Content-Type", ""))
-        raise SpApiError(f"amazon {report_type}: download failed")  # pragma: no cover
+        where = f"amazon {report_type}: download"
+        answer = send_with_retries(
+            lambda attempt: requests.get(url, timeout=settings.TIMEOUT_SECONDS,
+                                         headers={"User-Agent": settings.USER_AGENT}),
+            backoff=self.backoff, where=where, logger=log,
+            classify=lambda response, attempt: transient(response, attempt, self.backoff, where,
+                                                         honour_retry_after=False, hint=False),
+            no_response=lambda error: SpApiError(f"amazon {report_type}: download failed ({error})"))
+        response = answer.response
+        if response.status_code != 200:
+            raise SpApiError(f"amazon {report_type}: download HTTP {response.status_code}")
+        data = response.content
+        if (compression or "").upper() == "GZIP":
+            data = gzip.decompress(data)
+        return _decode(data, response.headers.get("Content-Type", ""))
 
 
 def _decode(data: bytes, content_type: str) -> str:

@@ -8,8 +8,8 @@
 - **Pagination**: the absolute ``links.next`` URL (it already carries ``page[cursor]`` and the
   original filters) until Klaviyo gives none.
 - **Retries**: 429 honours ``Retry-After``; 5xx and connection errors back off exponentially
-  (:class:`ingestion.sources.Backoff`). 401/403 stop the run at once with a message naming the
-  setting to fix.
+  (:class:`ingestion.sources.Backoff`), through the shared loop of :mod:`ingestion.sources.http`.
+  401/403 stop the run at once with a message naming the setting to fix.
 """
 
 from __future__ import annotations
@@ -21,12 +21,11 @@ from urllib.parse import urlsplit
 
 import requests
 
-from ingestion.sources import Backoff, retry_after_seconds
+from ingestion.sources import Backoff
+from ingestion.sources.http import send_with_retries
 from ingestion.sources.klaviyo import settings
 
 log = logging.getLogger(__name__)
-
-RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 
 
 class KlaviyoError(RuntimeError):
@@ -75,34 +74,20 @@ class KlaviyoClient:
         where = f"klaviyo GET {urlsplit(url).path}"
         if _origin(url) != self._origin:
             raise KlaviyoError(f"{where}: refusing to send the API key to {_origin(url)} (configured: {self._origin})")
-        for attempt in range(1, self.backoff.attempts + 1):
-            last = attempt == self.backoff.attempts
-            try:
-                response = self._session.get(url, params=params, headers=self._headers,
-                                             timeout=settings.TIMEOUT_SECONDS, allow_redirects=False)
-            except (requests.ConnectionError, requests.Timeout) as error:
-                if last:
-                    raise KlaviyoError(f"{where}: no response ({type(error).__name__})") from None
-                self.backoff.sleep(self.backoff.delay(attempt), f"{where}: {type(error).__name__}", log)
-                continue
-            status = response.status_code
-            if status in (401, 403):
-                raise KlaviyoAuthError(f"{where}: HTTP {status} {self._error_text(response)}; the private API key "
-                                       "was refused (check SOURCES__KLAVIYO__API_KEY and its read scopes)", status)
-            if status in RETRY_STATUSES and not last:
-                told = retry_after_seconds(response.headers)
-                if told is not None and told > settings.MAX_RETRY_AFTER_SECONDS:
-                    raise KlaviyoError(f"{where}: HTTP {status} asks to wait {told:.0f} s, more than the "
-                                       f"{settings.MAX_RETRY_AFTER_SECONDS:.0f} s allowed", status)
-                hint = "Retry-After" if told is not None else "backoff"
-                self.backoff.sleep(told if told is not None else self.backoff.delay(attempt),
-                                   f"{where}: HTTP {status} ({hint})", log)
-                continue
-            if status >= 300:
-                raise KlaviyoError(f"{where}: HTTP {status} {self._error_text(response)}"
-                                   + (f" after {attempt} attempts" if status in RETRY_STATUSES else ""), status)
-            return response.json()
-        raise KlaviyoError(f"{where}: no attempts left")  # pragma: no cover (the loop always returns or raises)
+        answer = send_with_retries(
+            lambda attempt: self._session.get(url, params=params, headers=self._headers,
+                                              timeout=settings.TIMEOUT_SECONDS, allow_redirects=False),
+            backoff=self.backoff, where=where, logger=log,
+            no_response=lambda error: KlaviyoError(f"{where}: no response ({error})"),
+            max_retry_after=settings.MAX_RETRY_AFTER_SECONDS, too_long=KlaviyoError)
+        response, status = answer.response, answer.response.status_code
+        if status in (401, 403):
+            raise KlaviyoAuthError(f"{where}: HTTP {status} {self._error_text(response)}; the private API key "
+                                   "was refused (check SOURCES__KLAVIYO__API_KEY and its read scopes)", status)
+        if status >= 300:
+            raise KlaviyoError(f"{where}: HTTP {status} {self._error_text(response)}"
+                               + (f" after {answer.attempt} attempts" if answer.exhausted else ""), status)
+        return response.json()
 
     def paginate(self, path: str, params: Mapping[str, Any] | None = None) -> Iterator[dict[str, Any]]:
         """Every page (JSON:API document) of a collection, following ``links.next``."""

@@ -6,7 +6,8 @@
   (``requestedQueryCost`` and ``throttleStatus { currentlyAvailable restoreRate }``). Before the
   next query the client waits until the bucket, refilled at ``restoreRate``, holds what that query
   asked for last time; a ``THROTTLED`` error waits for exactly the missing points and retries.
-- **Retries**: 429 honours ``Retry-After``; 5xx and connection errors back off exponentially.
+- **Retries**: 429 honours ``Retry-After``; 5xx and connection errors back off exponentially
+  (the shared loop of :mod:`ingestion.sources.http`).
 - **Pagination**: ``pageInfo { hasNextPage endCursor }`` on the top-level connection, and
   follow-up ``node(id:)`` queries for nested connections that did not fit in one page.
 """
@@ -20,12 +21,11 @@ from typing import Any
 
 import requests
 
-from ingestion.sources import Backoff, retry_after_seconds
+from ingestion.sources import Backoff
+from ingestion.sources.http import RETRY_STATUSES, Retry, send_with_retries, transient
 from ingestion.sources.shopify import queries, settings
 
 log = logging.getLogger(__name__)
-
-RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 
 
 class ShopifyError(RuntimeError):
@@ -110,48 +110,42 @@ class ShopifyClient:
 
     def execute(self, operation: str, document: str, variables: Mapping[str, Any]) -> dict[str, Any]:
         """Run one query (named ``operation`` in logs); its ``data``, after throttling and retries."""
-        for attempt in range(1, self.backoff.attempts + 1):
-            last = attempt == self.backoff.attempts
+        where = f"shopify {operation}"
+
+        def send(attempt: int) -> requests.Response:
             self._respect_budget(operation)
-            try:
-                response = self._session.post(self.endpoint, json={"query": document, "variables": dict(variables)},
-                                              headers=self._headers, timeout=settings.TIMEOUT_SECONDS,
-                                              allow_redirects=False)  # the token goes to this host only
-            except (requests.ConnectionError, requests.Timeout) as error:
-                if last:
-                    raise ShopifyError(f"shopify {operation}: no response ({type(error).__name__})") from None
-                self.backoff.sleep(self.backoff.delay(attempt), f"shopify {operation}: {type(error).__name__}", log)
-                continue
-            if response.status_code in (401, 403):
-                raise ShopifyAuthError(
-                    f"shopify {operation}: HTTP {response.status_code}, the access token was refused "
-                    "(check SOURCES__SHOPIFY__ACCESS_TOKEN and the app's access scopes)")
-            if response.status_code in RETRY_STATUSES:
-                if last:
-                    raise ShopifyError(f"shopify {operation}: HTTP {response.status_code} after {attempt} attempts")
-                wait = retry_after_seconds(response.headers)
-                hint = "Retry-After" if wait is not None else "backoff"
-                self.backoff.sleep(wait if wait is not None else self.backoff.delay(attempt),
-                                   f"shopify {operation}: HTTP {response.status_code} ({hint})", log)
-                continue
+            return self._session.post(self.endpoint, json={"query": document, "variables": dict(variables)},
+                                      headers=self._headers, timeout=settings.TIMEOUT_SECONDS,
+                                      allow_redirects=False)  # the token goes to this host only
+
+        def classify(response: requests.Response, attempt: int) -> Retry | None:
             if response.status_code >= 300:
-                raise ShopifyError(f"shopify {operation}: HTTP {response.status_code}")
+                return transient(response, attempt, self.backoff, where)
             body = response.json()
             self.budget.update((body.get("extensions") or {}).get("cost"), operation)
-            errors = body.get("errors") or []
-            if not isinstance(errors, list):  # some errors come as one string
-                errors = [{"message": str(errors)}]
-            errors = [e if isinstance(e, dict) else {"message": str(e)} for e in errors]
-            if any(_is_throttled(e) for e in errors):
-                if last:
-                    raise ShopifyError(f"shopify {operation}: still THROTTLED after {attempt} attempts")
-                self._wait_after_throttle(operation, attempt)
-                continue
-            if errors:
-                messages = "; ".join(str(e.get("message", e)) for e in errors)
-                raise ShopifyError(f"shopify {operation}: {messages}")
-            return body.get("data") or {}
-        raise ShopifyError(f"shopify {operation}: no attempts left")  # pragma: no cover (loop always returns)
+            if any(_is_throttled(e) for e in _errors(body)):  # a 200 whose query was THROTTLED
+                return self._throttle_retry(operation, attempt)
+            return None
+
+        answer = send_with_retries(send, backoff=self.backoff, where=where, logger=log, classify=classify,
+                                   no_response=lambda error: ShopifyError(f"{where}: no response ({error})"))
+        response = answer.response
+        if response.status_code in (401, 403):
+            raise ShopifyAuthError(
+                f"shopify {operation}: HTTP {response.status_code}, the access token was refused "
+                "(check SOURCES__SHOPIFY__ACCESS_TOKEN and the app's access scopes)")
+        if response.status_code in RETRY_STATUSES:
+            raise ShopifyError(f"shopify {operation}: HTTP {response.status_code} after {answer.attempt} attempts")
+        if response.status_code >= 300:
+            raise ShopifyError(f"shopify {operation}: HTTP {response.status_code}")
+        body = response.json()
+        errors = _errors(body)
+        if answer.exhausted:
+            raise ShopifyError(f"shopify {operation}: still THROTTLED after {answer.attempt} attempts")
+        if errors:
+            messages = "; ".join(str(e.get("message", e)) for e in errors)
+            raise ShopifyError(f"shopify {operation}: {messages}")
+        return body.get("data") or {}
 
     def _respect_budget(self, operation: str) -> None:
         expected = self.budget.requested.get(operation)
@@ -162,13 +156,13 @@ class ShopifyClient:
             self.backoff.sleep(wait, f"shopify {operation}: cost bucket low, letting it refill", log)
             self.budget.assume(expected)
 
-    def _wait_after_throttle(self, operation: str, attempt: int) -> None:
+    def _throttle_retry(self, operation: str, attempt: int) -> Retry:
+        """Wait until the cost bucket holds what the query asked for (else back off), then count it there."""
         requested = self.budget.requested.get(operation, float(settings.MAX_QUERY_COST))
         wait = self.budget.wait_for(requested)
         if wait <= 0:
             wait = self.backoff.delay(attempt)
-        self.backoff.sleep(wait, f"shopify {operation}: THROTTLED", log)
-        self.budget.assume(requested)
+        return Retry(wait, f"shopify {operation}: THROTTLED", then=lambda: self.budget.assume(requested))
 
     # -- pagination ------------------------------------------------------------------------
 
@@ -241,6 +235,14 @@ class ShopifyClient:
             for product in products:
                 self.complete(product, "variants", "VariantsRest", queries.VARIANTS_REST)
             yield products
+
+
+def _errors(body: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """GraphQL ``errors`` as a list of dicts (some come as one string)."""
+    errors = body.get("errors") or []
+    if not isinstance(errors, list):
+        errors = [{"message": str(errors)}]
+    return [e if isinstance(e, dict) else {"message": str(e)} for e in errors]
 
 
 def _is_throttled(error: Mapping[str, Any]) -> bool:

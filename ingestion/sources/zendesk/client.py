@@ -8,7 +8,8 @@
   cursor), every next one ``cursor=<after_cursor>``, until ``end_of_stream``.
 - **Lists**, cursor pagination: ``page[size]``, then ``links.next`` while ``meta.has_more``.
 - **Retries**: 429 honours ``Retry-After`` (incremental exports allow 10 requests a minute); 5xx
-  and connection errors back off exponentially (:class:`ingestion.sources.Backoff`). 401/403 stop
+  and connection errors back off exponentially (:class:`ingestion.sources.Backoff`), through the
+  shared loop of :mod:`ingestion.sources.http`. 401/403 stop
   the run at once with a message naming the setting to fix; an expired OAuth token says so.
 """
 
@@ -23,12 +24,11 @@ from urllib.parse import urlsplit
 import requests
 from requests.auth import HTTPBasicAuth
 
-from ingestion.sources import Backoff, retry_after_seconds
+from ingestion.sources import Backoff
+from ingestion.sources.http import send_with_retries
 from ingestion.sources.zendesk import settings
 
 log = logging.getLogger(__name__)
-
-RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 
 
 class ZendeskError(RuntimeError):
@@ -92,37 +92,23 @@ class ZendeskClient:
         if _origin(url) != self._origin:
             raise ZendeskError(f"{where}: refusing to send credentials to {_origin(url)} "
                                f"(configured: {self._origin})")
-        for attempt in range(1, self.backoff.attempts + 1):
-            last = attempt == self.backoff.attempts
-            try:
-                response = self._session.get(url, params=params, headers=self._headers, auth=self._auth,
-                                             timeout=settings.TIMEOUT_SECONDS, allow_redirects=False)
-            except (requests.ConnectionError, requests.Timeout) as error:
-                if last:
-                    raise ZendeskError(f"{where}: no response ({type(error).__name__})") from None
-                self.backoff.sleep(self.backoff.delay(attempt), f"{where}: {type(error).__name__}", log)
-                continue
-            status = response.status_code
-            if status == 401:
-                raise ZendeskAuthError(f"{where}: HTTP 401 {self._error_text(response)}; {self._auth_hint(response)}",
-                                       status)
-            if status == 403:
-                raise ZendeskAuthError(f"{where}: HTTP 403 {self._error_text(response)}; the user behind the "
-                                       "credentials needs admin access", status)
-            if status in RETRY_STATUSES and not last:
-                told = retry_after_seconds(response.headers)
-                if told is not None and told > settings.MAX_RETRY_AFTER_SECONDS:
-                    raise ZendeskError(f"{where}: HTTP {status} asks to wait {told:.0f} s, more than the "
-                                       f"{settings.MAX_RETRY_AFTER_SECONDS:.0f} s allowed", status)
-                hint = "Retry-After" if told is not None else "backoff"
-                self.backoff.sleep(told if told is not None else self.backoff.delay(attempt),
-                                   f"{where}: HTTP {status} ({hint})", log)
-                continue
-            if status >= 300:
-                raise ZendeskError(f"{where}: HTTP {status} {self._error_text(response)}"
-                                   + (f" after {attempt} attempts" if status in RETRY_STATUSES else ""), status)
-            return response.json()
-        raise ZendeskError(f"{where}: no attempts left")  # pragma: no cover (the loop always returns or raises)
+        answer = send_with_retries(
+            lambda attempt: self._session.get(url, params=params, headers=self._headers, auth=self._auth,
+                                              timeout=settings.TIMEOUT_SECONDS, allow_redirects=False),
+            backoff=self.backoff, where=where, logger=log,
+            no_response=lambda error: ZendeskError(f"{where}: no response ({error})"),
+            max_retry_after=settings.MAX_RETRY_AFTER_SECONDS, too_long=ZendeskError)
+        response, status = answer.response, answer.response.status_code
+        if status == 401:
+            raise ZendeskAuthError(f"{where}: HTTP 401 {self._error_text(response)}; {self._auth_hint(response)}",
+                                   status)
+        if status == 403:
+            raise ZendeskAuthError(f"{where}: HTTP 403 {self._error_text(response)}; the user behind the "
+                                   "credentials needs admin access", status)
+        if status >= 300:
+            raise ZendeskError(f"{where}: HTTP {status} {self._error_text(response)}"
+                               + (f" after {answer.attempt} attempts" if answer.exhausted else ""), status)
+        return response.json()
 
     def export(self, path: str, key: str, *, start_time: int | None = None, cursor: str | None = None,
                per_page: int = settings.EXPORT_PAGE_SIZE) -> Iterator[ExportPage]:
