@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import logging
-import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -17,46 +17,18 @@ from pytest_httpserver import HTTPServer
 from cdw.contracts import load_contracts
 from ingestion.api import load_from_api
 from ingestion.contract_check import QUARANTINE_SCHEMA
-from ingestion.load import DLT_DEFAULTS, make_pipeline
+from ingestion.load import make_pipeline
 from ingestion.sources.klaviyo import SYSTEM, settings, source
 from ingestion.sources.klaviyo.client import KlaviyoAuthError, KlaviyoClient, KlaviyoError
 from tests.connectors.fake_klaviyo_zendesk import FakeKlaviyo, Fault
+from tests.connectors.landing import landed_by_id, landed_columns, landed_rows, run_source
 
 API_KEY = "pk_live_5ecretKlaviyoKey0123456789abcdef"
 CONTRACT = load_contracts()[SYSTEM]
 METADATA = ["_cdw_source_file", "_cdw_loaded_at"]
-WAITED = re.compile(r"klaviyo GET \S+: HTTP \d+ \([\w-]+\); waiting ([\d.]+) s")
 
 
 # -- fixtures --------------------------------------------------------------------------------
-
-
-@pytest.fixture(autouse=True)
-def quiet_dlt(monkeypatch: pytest.MonkeyPatch) -> None:
-    """No telemetry, no leftover load files (the settings ``load_landing`` uses)."""
-    for key, value in DLT_DEFAULTS.items():
-        monkeypatch.setenv(key, value)
-
-
-@pytest.fixture
-def waits(caplog: pytest.LogCaptureFixture) -> Callable[[], list[float]]:
-    """The waits between attempts the client logged (in real seconds; tests sleep a thousandth)."""
-    caplog.set_level(logging.INFO, logger="ingestion.sources.klaviyo")
-
-    def logged() -> list[float]:
-        return [float(m) for m in WAITED.findall(caplog.text)]
-
-    return logged
-
-
-@pytest.fixture
-def server() -> Iterator[HTTPServer]:
-    http = HTTPServer(host="127.0.0.1", port=0, threaded=True)
-    http.start()
-    yield http
-    http.clear()
-    if http.is_running():
-        http.stop()
 
 
 @pytest.fixture
@@ -99,34 +71,18 @@ def klaviyo(server: HTTPServer) -> FakeKlaviyo:
 
 def run(fake: FakeKlaviyo, root: Path, **overrides: Any) -> dict[str, int]:
     """One pipeline run of the connector against the fake, into ``root``/warehouse.duckdb; rows per table."""
-    arguments: dict[str, Any] = {"api_key": API_KEY, "start_date": "2024-01-01", "base_url": fake.url,
-                                 "backoff_scale": 0.001, **overrides}
-    pipeline = make_pipeline(SYSTEM, CONTRACT.schema, root / "warehouse.duckdb", root / "pipelines")
-    pipeline.run(source(**arguments))
-    return dict(pipeline.last_trace.last_normalize_info.row_counts)
+    return run_source(source, CONTRACT, root, {"api_key": API_KEY, "start_date": "2024-01-01", "base_url": fake.url,
+                                          "backoff_scale": 0.001, **overrides})
 
 
-def rows(root: Path, table: str, order: str = "1") -> list[dict[str, Any]]:
-    with duckdb.connect(str(root / "warehouse.duckdb"), read_only=True) as con:
-        result = con.execute(f"SELECT * FROM {CONTRACT.schema}.{table} ORDER BY {order}")
-        names = [d[0] for d in result.description]
-        return [dict(zip(names, values, strict=True)) for values in result.fetchall()]
-
-
-def columns(root: Path, table: str) -> list[str]:
-    with duckdb.connect(str(root / "warehouse.duckdb"), read_only=True) as con:
-        return [r[0] for r in con.execute(
-            "SELECT column_name FROM information_schema.columns WHERE table_schema = ? AND table_name = ? "
-            "ORDER BY ordinal_position", [CONTRACT.schema, table]).fetchall()]
+rows = partial(landed_rows, CONTRACT.schema)
+by_id = partial(landed_by_id, CONTRACT.schema)
+columns = partial(landed_columns, CONTRACT.schema)
 
 
 def keys(root: Path, table: str) -> list[tuple]:
     pk = CONTRACT.table(table).primary_key
     return [tuple(r[k] for k in pk) for r in rows(root, table)]
-
-
-def by_id(root: Path, table: str) -> dict[str, dict[str, Any]]:
-    return {r["id"]: r for r in rows(root, table)}
 
 
 def filters(fake: FakeKlaviyo, path: str) -> set[str | None]:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import base64
 import logging
-import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -16,11 +16,12 @@ from dlt.pipeline.exceptions import PipelineStepFailed
 from pytest_httpserver import HTTPServer
 
 from cdw.contracts import load_contracts
-from ingestion.load import DLT_DEFAULTS, make_pipeline
+from ingestion.load import make_pipeline
 from ingestion.sources.zendesk import SYSTEM, source
 from ingestion.sources.zendesk.client import ZendeskAuthError
 from ingestion.sources.zendesk.source import epoch_seconds
 from tests.connectors.fake_klaviyo_zendesk import FakeZendesk, Fault, decode_cursor, epoch
+from tests.connectors.landing import landed_by_id, landed_columns, landed_rows, run_source
 
 EMAIL = "ops@shop.example"
 API_TOKEN = "zdTok3n5ecretABCDEFGHIJKLMNOPQRSTUVWX"
@@ -30,37 +31,9 @@ CONTRACT = load_contracts()[SYSTEM]
 TICKETS = "/api/v2/incremental/tickets/cursor.json"
 USERS = "/api/v2/incremental/users/cursor.json"
 RATINGS = "/api/v2/satisfaction_ratings.json"
-WAITED = re.compile(r"zendesk GET \S+: HTTP \d+ \([\w-]+\); waiting ([\d.]+) s")
 
 
 # -- fixtures --------------------------------------------------------------------------------
-
-
-@pytest.fixture(autouse=True)
-def quiet_dlt(monkeypatch: pytest.MonkeyPatch) -> None:
-    for key, value in DLT_DEFAULTS.items():
-        monkeypatch.setenv(key, value)
-
-
-@pytest.fixture
-def waits(caplog: pytest.LogCaptureFixture) -> Callable[[], list[float]]:
-    """The waits between attempts the client logged (in real seconds; tests sleep a thousandth)."""
-    caplog.set_level(logging.INFO, logger="ingestion.sources.zendesk")
-
-    def logged() -> list[float]:
-        return [float(m) for m in WAITED.findall(caplog.text)]
-
-    return logged
-
-
-@pytest.fixture
-def server() -> Iterator[HTTPServer]:
-    http = HTTPServer(host="127.0.0.1", port=0, threaded=True)
-    http.start()
-    yield http
-    http.clear()
-    if http.is_running():
-        http.stop()
 
 
 @pytest.fixture
@@ -90,31 +63,13 @@ def zendesk(server: HTTPServer) -> FakeZendesk:
 
 def run(fake: FakeZendesk, root: Path, **overrides: Any) -> dict[str, int]:
     """One pipeline run of the connector against the fake, into ``root``/warehouse.duckdb; rows per table."""
-    arguments: dict[str, Any] = {"email": EMAIL, "api_token": API_TOKEN, "start_date": "2024-01-01",
-                                 "base_url": fake.url, "backoff_scale": 0.001, **overrides}
-    pipeline = make_pipeline(SYSTEM, CONTRACT.schema, root / "warehouse.duckdb", root / "pipelines")
-    pipeline.run(source(**arguments))
-    return dict(pipeline.last_trace.last_normalize_info.row_counts)
+    return run_source(source, CONTRACT, root, {"email": EMAIL, "api_token": API_TOKEN, "start_date": "2024-01-01",
+                                          "base_url": fake.url, "backoff_scale": 0.001, **overrides})
 
 
-def rows(root: Path, table: str) -> list[dict[str, Any]]:
-    with duckdb.connect(str(root / "warehouse.duckdb"), read_only=True) as con:
-        result = con.execute(f"SELECT * FROM {CONTRACT.schema}.{table} ORDER BY 1")
-        names = [d[0] for d in result.description]
-        return [dict(zip(names, values, strict=True)) for values in result.fetchall()]
-
-
-def by_id(root: Path, table: str) -> dict[int, dict[str, Any]]:
-    found = rows(root, table)
-    assert len(found) == len({r["id"] for r in found}), f"duplicates in {table}"
-    return {r["id"]: r for r in found}
-
-
-def columns(root: Path, table: str) -> list[str]:
-    with duckdb.connect(str(root / "warehouse.duckdb"), read_only=True) as con:
-        return [r[0] for r in con.execute(
-            "SELECT column_name FROM information_schema.columns WHERE table_schema = ? AND table_name = ? "
-            "ORDER BY ordinal_position", [CONTRACT.schema, table]).fetchall()]
+rows = partial(landed_rows, CONTRACT.schema)
+by_id = partial(landed_by_id, CONTRACT.schema)
+columns = partial(landed_columns, CONTRACT.schema)
 
 
 # -- tests -----------------------------------------------------------------------------------
