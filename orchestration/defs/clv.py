@@ -1,9 +1,10 @@
 """Predictive CLV: fit BG/NBD + Gamma-Gamma on every customer's orders and score everyone.
 
-Reads per-customer order transactions (``marts.fct_orders`` joined to ``marts.customer_source_map``
-on the actor columns, see ``docs/mart_interfaces.md``) and writes ``marts.customer_clv`` and
-``marts.clv_model_runs`` through :func:`clv.run.fit_and_score_with_config`. Runs nightly and in
-the weekly refit. Until those marts exist it is skipped with a message saying so.
+Reads the transactions the ``clv`` package defines (:mod:`clv.transactions`: every stitched
+customer's orders from ``marts.customer_orders``, money in the reporting currency), the same input
+as the main job's CLV step, and writes ``marts.customer_clv`` and ``marts.clv_model_runs`` through
+:func:`clv.run.fit_and_score_with_config`. Runs nightly and in the weekly refit. Until that mart
+exists it is skipped with a message saying so.
 """
 
 from datetime import UTC, date, datetime
@@ -14,30 +15,14 @@ import duckdb
 from cdw.pipeline import demo_end_date
 from clv.run import InsufficientRepeatBuyersError, fit_and_score_with_config
 from clv.run import load_config as load_clv_config
+from clv.transactions import INPUT_RELATIONS, TRANSACTIONS_SQL, missing_inputs
 from orchestration.checks import retry_transient
 from orchestration.keys import CLV_SCORES, model_key
 from orchestration.ownership import govern
 from orchestration.resources import WRITER_POOL, WarehouseResource
-from orchestration.table_metadata import relation_exists, relation_metadata
+from orchestration.table_metadata import relation_metadata
 
-ORDERS = "marts.fct_orders"
-IDENTITY_MAP = "marts.customer_source_map"
-CLV_UPSTREAM = [model_key(ORDERS), model_key(IDENTITY_MAP)]
-
-TRANSACTIONS_SQL = f"""
-select
-    map.customer_id,
-    orders.ordered_at,
-    coalesce(orders.net_revenue, 0) as revenue
-from {ORDERS} as orders
-inner join {IDENTITY_MAP} as map
-    on map.source_system = orders.actor_source_system
-    and map.source_entity = orders.actor_entity
-    and map.source_key = orders.actor_key
-where not coalesce(orders.is_cancelled, false)
-    and not coalesce(map.is_business_profile, false)
-    and orders.ordered_at is not null
-"""
+CLV_UPSTREAM = [model_key(relation) for relation in INPUT_RELATIONS]
 
 
 CLV_SPEC = govern(dg.AssetSpec(
@@ -61,7 +46,7 @@ def _as_of(warehouse: WarehouseResource) -> date:
 def clv_fit(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
     paths = warehouse.paths
     with retry_transient(), duckdb.connect(str(paths.build_db)) as con:
-        missing = [r for r in (ORDERS, IDENTITY_MAP) if not relation_exists(con, r)]
+        missing = missing_inputs(con)
         if missing:
             context.log.warning("CLV skipped: %s not built yet (the value marts provide them); nothing written.",
                                 " and ".join(missing))
