@@ -47,36 +47,10 @@ shipment_totals as (
 placed as (
 
     select
-        -- ids
-        source_system,
-        'orders' as source_table,
-        order_id as source_record_key,
-        'order_placed' as vendor_event_name,
-        order_key,
-        order_id,
-        cast(null as {{ dbt.type_bigint() }}) as product_id,
-        cast(null as {{ dbt.type_string() }}) as checkout_token,
-        actor_source_system,
-        actor_entity,
-        actor_key,
-
-        -- strings
-        channel_source as order_channel_source,
-        marketplace,
-        cast(null as {{ dbt.type_string() }}) as device_type,
-        currency,
-        cast(null as {{ dbt.type_string() }}) as campaign_name,
-        cast(null as {{ dbt.type_string() }}) as url,
-        cast(null as {{ dbt.type_string() }}) as message_channel,
-
-        -- numerics
-        cast(gross_revenue - discount_amount as numeric(18, 2)) as revenue,
-        items_quantity as quantity,
-        cast(null as {{ dbt.type_bigint() }}) as rating,
-
-        -- timestamps
-        ordered_at as occurred_at,
-        loaded_at
+        {{ order_event_columns(
+            'order_placed', 'ordered_at',
+            revenue='cast(gross_revenue - discount_amount as numeric(18, 2))', currency='currency'
+        ) }}
 
     from orders
 
@@ -85,36 +59,7 @@ placed as (
 merchant_shipped as (
 
     select
-        -- ids
-        source_system,
-        'orders' as source_table,
-        order_id as source_record_key,
-        'mfn_order_shipped' as vendor_event_name,
-        order_key,
-        order_id,
-        cast(null as {{ dbt.type_bigint() }}) as product_id,
-        cast(null as {{ dbt.type_string() }}) as checkout_token,
-        actor_source_system,
-        actor_entity,
-        actor_key,
-
-        -- strings
-        channel_source as order_channel_source,
-        marketplace,
-        cast(null as {{ dbt.type_string() }}) as device_type,
-        cast(null as {{ dbt.type_string() }}) as currency,
-        cast(null as {{ dbt.type_string() }}) as campaign_name,
-        cast(null as {{ dbt.type_string() }}) as url,
-        cast(null as {{ dbt.type_string() }}) as message_channel,
-
-        -- numerics
-        cast(null as numeric(18, 2)) as revenue,
-        items_quantity as quantity,
-        cast(null as {{ dbt.type_bigint() }}) as rating,
-
-        -- timestamps
-        fulfilled_at as occurred_at,
-        loaded_at
+        {{ order_event_columns('mfn_order_shipped', 'fulfilled_at') }}
 
     from orders
     where fulfillment_channel = 'MFN' and fulfilled_at is not null

@@ -40,36 +40,11 @@ refund_totals as (
 placed as (
 
     select
-        -- ids
-        source_system,
-        'orders' as source_table,
-        order_id as source_record_key,
-        'order_placed' as vendor_event_name,
-        order_key,
-        order_id,
-        cast(null as {{ dbt.type_bigint() }}) as product_id,
-        cast(null as {{ dbt.type_string() }}) as checkout_token,
-        actor_source_system,
-        actor_entity,
-        actor_key,
-
-        -- strings
-        channel_source as order_channel_source,
-        marketplace,
-        device_type,
-        currency,
-        utm_campaign as campaign_name,
-        landing_site as url,
-        cast(null as {{ dbt.type_string() }}) as message_channel,
-
-        -- numerics
-        cast(gross_revenue - discount_amount as numeric(18, 2)) as revenue,
-        items_quantity as quantity,
-        cast(null as {{ dbt.type_bigint() }}) as rating,
-
-        -- timestamps
-        ordered_at as occurred_at,
-        loaded_at
+        {{ order_event_columns(
+            'order_placed', 'ordered_at',
+            revenue='cast(gross_revenue - discount_amount as numeric(18, 2))', currency='currency',
+            device_type='device_type', campaign_name='utm_campaign', url='landing_site'
+        ) }}
 
     from orders
 
@@ -78,36 +53,7 @@ placed as (
 fulfilled as (
 
     select
-        -- ids
-        source_system,
-        'orders' as source_table,
-        order_id as source_record_key,
-        'order_fulfilled' as vendor_event_name,
-        order_key,
-        order_id,
-        cast(null as {{ dbt.type_bigint() }}) as product_id,
-        cast(null as {{ dbt.type_string() }}) as checkout_token,
-        actor_source_system,
-        actor_entity,
-        actor_key,
-
-        -- strings
-        channel_source as order_channel_source,
-        marketplace,
-        cast(null as {{ dbt.type_string() }}) as device_type,
-        cast(null as {{ dbt.type_string() }}) as currency,
-        cast(null as {{ dbt.type_string() }}) as campaign_name,
-        cast(null as {{ dbt.type_string() }}) as url,
-        cast(null as {{ dbt.type_string() }}) as message_channel,
-
-        -- numerics
-        cast(null as numeric(18, 2)) as revenue,
-        items_quantity as quantity,
-        cast(null as {{ dbt.type_bigint() }}) as rating,
-
-        -- timestamps
-        fulfilled_at as occurred_at,
-        loaded_at
+        {{ order_event_columns('order_fulfilled', 'fulfilled_at') }}
 
     from orders
     where fulfilled_at is not null
