@@ -1,4 +1,5 @@
-"""Helpers for connector tests: run a connector's dlt source into a temporary warehouse, read it back."""
+"""Helpers for connector tests: run a connector's dlt source into a temporary warehouse, read it back,
+look for leaked secrets."""
 
 from __future__ import annotations
 
@@ -41,3 +42,27 @@ def landed_columns(schema: str, root: Path, table: str) -> list[str]:
         return [r[0] for r in con.execute(
             "SELECT column_name FROM information_schema.columns WHERE table_schema = ? AND table_name = ? "
             "ORDER BY ordinal_position", [schema, table]).fetchall()]
+
+
+def warehouse_values_containing(warehouse: Path, needle: str) -> list[str]:
+    """``schema.table.column`` of every text-castable value holding ``needle``, over all tables."""
+    found = []
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        cells = con.execute("SELECT table_schema, table_name, column_name FROM information_schema.columns "
+                            "WHERE table_catalog = current_database()").fetchall()
+        for schema, table, column in cells:
+            hit = con.execute(f'SELECT count(*) FROM "{schema}"."{table}" WHERE CAST("{column}" AS VARCHAR) '
+                              f"LIKE '%' || ? || '%'", [needle]).fetchall()[0][0]
+            if hit:
+                found.append(f"{schema}.{table}.{column}")
+    return found
+
+
+def error_chain(error: BaseException) -> list[BaseException]:
+    """``error`` and every exception it was raised from or during, without repeats."""
+    seen: list[BaseException] = []
+    current: BaseException | None = error
+    while current is not None and all(current is not s for s in seen):
+        seen.append(current)
+        current = current.__cause__ or current.__context__
+    return seen

@@ -8,7 +8,6 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-import duckdb
 import pytest
 import requests
 from dlt.pipeline.exceptions import PipelineStepFailed
@@ -21,7 +20,18 @@ from ingestion.load import make_pipeline
 from ingestion.sources.klaviyo import SYSTEM, settings, source
 from ingestion.sources.klaviyo.client import KlaviyoAuthError, KlaviyoClient, KlaviyoError
 from tests.connectors.fake_klaviyo_zendesk import FakeKlaviyo, Fault
-from tests.connectors.landing import landed_by_id, landed_columns, landed_rows, run_source
+from tests.connectors.landing import (
+    error_chain as _chain,
+)
+from tests.connectors.landing import (
+    landed_by_id,
+    landed_columns,
+    landed_rows,
+    run_source,
+)
+from tests.connectors.landing import (
+    warehouse_values_containing as _warehouse_values_containing,
+)
 
 API_KEY = "pk_live_5ecretKlaviyoKey0123456789abcdef"
 CONTRACT = load_contracts()[SYSTEM]
@@ -291,29 +301,3 @@ def test_the_client_never_sends_the_key_to_another_host(klaviyo: FakeKlaviyo) ->
     with pytest.raises(KlaviyoError, match="refusing to send the API key"):
         client.get("http://203.0.113.9/api/profiles")
     assert klaviyo.requests == [] and API_KEY not in repr(client)
-
-
-# -- internals -------------------------------------------------------------------------------
-
-
-def _chain(error: BaseException) -> list[BaseException]:
-    seen: list[BaseException] = []
-    current: BaseException | None = error
-    while current is not None and all(current is not s for s in seen):
-        seen.append(current)
-        current = current.__cause__ or current.__context__
-    return seen
-
-
-def _warehouse_values_containing(warehouse: Path, needle: str) -> list[str]:
-    """``schema.table.column`` of every text-castable value holding ``needle``, over all tables."""
-    found = []
-    with duckdb.connect(str(warehouse), read_only=True) as con:
-        cells = con.execute("SELECT table_schema, table_name, column_name FROM information_schema.columns "
-                            "WHERE table_catalog = current_database()").fetchall()
-        for schema, table, column in cells:
-            hit = con.execute(f'SELECT count(*) FROM "{schema}"."{table}" WHERE CAST("{column}" AS VARCHAR) '
-                              f"LIKE '%' || ? || '%'", [needle]).fetchall()[0][0]
-            if hit:
-                found.append(f"{schema}.{table}.{column}")
-    return found

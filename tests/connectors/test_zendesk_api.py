@@ -10,7 +10,6 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-import duckdb
 import pytest
 from dlt.pipeline.exceptions import PipelineStepFailed
 from pytest_httpserver import HTTPServer
@@ -21,7 +20,18 @@ from ingestion.sources.zendesk import SYSTEM, source
 from ingestion.sources.zendesk.client import ZendeskAuthError
 from ingestion.sources.zendesk.source import epoch_seconds
 from tests.connectors.fake_klaviyo_zendesk import FakeZendesk, Fault, decode_cursor, epoch
-from tests.connectors.landing import landed_by_id, landed_columns, landed_rows, run_source
+from tests.connectors.landing import (
+    error_chain as _chain,
+)
+from tests.connectors.landing import (
+    landed_by_id,
+    landed_columns,
+    landed_rows,
+    run_source,
+)
+from tests.connectors.landing import (
+    warehouse_values_containing as _warehouse_values_containing,
+)
 
 EMAIL = "ops@shop.example"
 API_TOKEN = "zdTok3n5ecretABCDEFGHIJKLMNOPQRSTUVWX"
@@ -247,28 +257,3 @@ def test_start_time_is_never_within_the_last_minute() -> None:
     assert epoch_seconds("2024-06-01T11:00:00Z", timedelta(hours=1), now=now) == int(datetime(
         2024, 6, 1, 10, tzinfo=UTC).timestamp())
     assert epoch_seconds(None) == 0
-
-
-# -- internals -------------------------------------------------------------------------------
-
-
-def _chain(error: BaseException) -> list[BaseException]:
-    seen: list[BaseException] = []
-    current: BaseException | None = error
-    while current is not None and all(current is not s for s in seen):
-        seen.append(current)
-        current = current.__cause__ or current.__context__
-    return seen
-
-
-def _warehouse_values_containing(warehouse: Path, needle: str) -> list[str]:
-    found = []
-    with duckdb.connect(str(warehouse), read_only=True) as con:
-        cells = con.execute("SELECT table_schema, table_name, column_name FROM information_schema.columns "
-                            "WHERE table_catalog = current_database()").fetchall()
-        for schema, table, column in cells:
-            hit = con.execute(f'SELECT count(*) FROM "{schema}"."{table}" WHERE CAST("{column}" AS VARCHAR) '
-                              f"LIKE '%' || ? || '%'", [needle]).fetchall()[0][0]
-            if hit:
-                found.append(f"{schema}.{table}.{column}")
-    return found
