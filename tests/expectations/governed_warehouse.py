@@ -140,7 +140,7 @@ BREAKS: dict[str, str] = {
     "value.cohort_month0_retention": "update marts.cohort_retention set retention_rate = 0.8 "
                                      "where months_since_first_order = 0 and cohort_month = date '2025-02-01'",
     "audience.consent": "insert into marts.aud_vip select customer_id, email, phone, first_name, consent_email, "
-                        "consent_sms, consent_ads, is_suppressed, 1.0, 'Loyal' from marts.dim_customers "
+                        "consent_sms, consent_ads, is_suppressed, 1.0, 'Loyal Customers' from marts.dim_customers "
                         "where customer_id = 'cus_b'",
     "audience.not_suppressed": "update marts.aud_lapsed_ads set is_suppressed = true where customer_id = 'cus_b'",
     "audience.columns_within_mapping": "alter table marts.aud_lapsed_ads add column last_name varchar",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import fnmatch
 import os
 import shutil
 from pathlib import Path
@@ -88,9 +89,23 @@ MODEL = """
 """
 CASES = {"clean": ("active", "ann@example.com"), "bad_status": ("vip", "ann@example.com"),
          "bad_email": ("lapsed", "not-an-email")}
+AUDIENCE = """
+  - name: {name}
+    columns:
+      - name: consent_email
+        data_tests:
+          - holds_consent
+      - name: is_suppressed
+        data_tests:
+          - not_suppressed
+"""
+# audience rows: (consent_email, is_suppressed); a null consent is no consent, a null flag no suppression
+AUDIENCE_CASES = {"sendable": ("true", "null"), "unconsented": ("null", "false"), "suppressed": ("true", "true")}
 
 
 def test_dbt_generic_tests_read_the_generated_seed(tmp_path: Path):
+    """dictionary_values / dictionary_format read the generated seed; holds_consent / not_suppressed
+    enforce the audience rules; each fails exactly on the row that breaks its rule."""
     from dbt.cli.main import dbtRunner
 
     project = tmp_path / "project"
@@ -104,7 +119,12 @@ def test_dbt_generic_tests_read_the_generated_seed(tmp_path: Path):
     for name, (status, email) in CASES.items():
         (project / "models" / f"{name}.sql").write_text(
             f"select 1 as customer_id, '{status}' as customer_status, '{email}' as email")
-    (project / "models" / "models.yml").write_text(MODELS + "".join(MODEL.format(name=n) for n in CASES))
+    for name, (consent, suppressed) in AUDIENCE_CASES.items():
+        (project / "models" / f"{name}.sql").write_text(
+            f"select 1 as customer_id, cast({consent} as boolean) as consent_email, "
+            f"cast({suppressed} as boolean) as is_suppressed union all select 2, true, false")
+    (project / "models" / "models.yml").write_text(MODELS + "".join(MODEL.format(name=n) for n in CASES)
+                                                  + "".join(AUDIENCE.format(name=n) for n in AUDIENCE_CASES))
     cwd = os.getcwd()
     try:
         result = dbtRunner().invoke(["build", "--project-dir", str(project), "--profiles-dir", str(project),
@@ -115,6 +135,71 @@ def test_dbt_generic_tests_read_the_generated_seed(tmp_path: Path):
     assert result.exception is None
     outcomes = {r.node.name: str(r.status) for r in result.result.results if r.node.resource_type == "test"}
     failed = sorted(name for name, status in outcomes.items() if status == "fail")
-    assert len(outcomes) == 6
+    assert len(outcomes) == 12
     assert failed == ["dictionary_format_bad_email_email__email",
-                      "dictionary_values_bad_status_customer_status__customer_status"]
+                      "dictionary_values_bad_status_customer_status__customer_status",
+                      "holds_consent_unconsented_consent_email",
+                      "not_suppressed_suppressed_is_suppressed"]
+
+
+# Literal accepted_values lists of governed values still written outside the files governance owns,
+# with who is to switch them to `dictionary_values` (this list may only shrink: the test fails when
+# an entry is fixed, so it is removed here).
+PENDING_LITERAL_LISTS = {
+    # intermediate models are the identity engineers' files
+    "models/intermediate/identity/int_customer_consent_latest.yml: consent_state",
+}
+SCHEMAS = {"models/staging": "staging", "models/intermediate": "intermediate", "models/marts": "marts",
+           "seeds": "seeds"}
+
+
+def _accepted_values(path: Path):
+    """(relation, column, values) of every accepted_values test in a dbt properties file."""
+    import yaml
+
+    doc = yaml.safe_load(path.read_text()) or {}
+    for kind in ("models", "seeds", "snapshots"):
+        for node in doc.get(kind) or []:
+            for column in node.get("columns") or []:
+                for test in column.get("data_tests") or column.get("tests") or []:
+                    if isinstance(test, dict) and "accepted_values" in test:
+                        spec = test["accepted_values"] or {}
+                        values = (spec.get("arguments") or spec).get("values") or []
+                        yield node["name"], column["name"], [str(v).replace("''", "'") for v in values]
+
+
+def _restated(relation: str, schema: str, column: str, values: list[str], dictionary) -> str | None:
+    """The governed field a literal list restates: the column is one of the field's targets, or its
+    values (at least two) are among the field's allowed values. (A column merely named like a field
+    is not enough: staging's `event_name` is the vendor's name, not the canonical one.)"""
+    for spec in dictionary.fields.values():
+        allowed = {str(v) for v in spec.allowed_values}
+        targeted = any(fnmatch.fnmatchcase(f"{schema}.{relation}", r) and fnmatch.fnmatchcase(column, c)
+                       for r, c in spec.targets())
+        if allowed and (targeted or (len(values) >= 2 and set(values) <= allowed)):
+            return spec.name
+    return None
+
+
+def test_no_governed_value_list_is_written_in_a_dbt_yml():
+    """dbt ymls test governed fields with `dictionary_values` (the generated seed), never a literal list."""
+    dictionary = load_dictionary()
+    found = set()
+    for folder, schema in SCHEMAS.items():
+        for path in sorted((REPO_ROOT / folder).rglob("*.yml")):
+            for relation, column, values in _accepted_values(path):
+                if _restated(relation, schema, column, values, dictionary):
+                    found.add(f"{path.relative_to(REPO_ROOT)}: {column}")
+    assert found - PENDING_LITERAL_LISTS == set(), "use the dictionary_values test (see dbt_project/macros/governance)"
+    assert PENDING_LITERAL_LISTS - found == set(), "fixed: remove it from PENDING_LITERAL_LISTS"
+
+
+def test_a_restated_governed_list_is_recognised():
+    dictionary = load_dictionary()
+    assert _restated("fct_orders", "marts", "channel_source", ["Amazon", "DTC"], dictionary) == "channel_source"
+    assert _restated("anything", "marts", "status", ["prospect", "lapsed"], dictionary) == "customer_status"
+    assert _restated("customer_rfm", "marts", "segment", ["Can't Lose Them", "Lost"], dictionary) == "rfm_segment"
+    assert _restated("trigger_welcome", "marts", "message_channel", ["email", "sms"], dictionary) is None
+    assert _restated("fct_orders", "marts", "source_system", ["shopify", "amazon"], dictionary) is None
+    assert _restated("stg_shopify__pixel_events", "staging", "event_name", ["page_viewed", "cart_viewed"],
+                     dictionary) is None

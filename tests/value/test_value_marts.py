@@ -186,6 +186,27 @@ def test_lifecycle_and_status_follow_the_thresholds(con: duckdb.DuckDBPyConnecti
     assert stages["prospect"][2] is None
 
 
+def test_dim_customers_reports_the_lifecycle_status(con: duckdb.DuckDBPyConnection) -> None:
+    """dim_customers.customer_status is customer_lifecycle's, customer by customer; null for a profile
+    that is not a known customer by as_of (an anonymous device without an order, or first seen later)."""
+    rows = con.execute("""
+        select
+            lifecycle.customer_id is not null as in_lifecycle,
+            dim.customer_id is not null as in_dim,
+            lifecycle.customer_status is not distinct from dim.customer_status as same_status,
+            dim.customer_status,
+            count(*)
+        from marts.customer_lifecycle as lifecycle
+        full join marts.dim_customers as dim using (customer_id)
+        group by all
+    """).fetchall()
+    assert all(in_dim for _, in_dim, *_ in rows), "every lifecycle customer is in dim_customers"
+    assert all(same for _, _, same, *_ in rows), rows
+    assert all(status is None for in_lifecycle, _, _, status, _ in rows if not in_lifecycle)
+    statuses = {status for in_lifecycle, _, _, status, _ in rows if in_lifecycle}
+    assert statuses == {"prospect", "active", "lapsed"}
+
+
 def test_every_built_column_is_documented_and_every_model_unit_tested(con: duckdb.DuckDBPyConnection,
                                                                     demo: Path) -> None:
     """Each value/activation model's yml lists exactly its built columns, in order, each described."""

@@ -1,8 +1,11 @@
 -- The customer 360: one row per customer (a resolved profile, customer_source_map), with the
 -- ids every system gave them, best e-mail and phone, name, how and when they arrived, what they
 -- bought and browsed, how they engage by e-mail and support, what they think (reviews), and
--- their consent per channel. Facts join through customer_source_map on their actor columns.
--- Time-dependent figures read `as_of` (nothing after it counts).
+-- their consent per channel, and their governed customer_status (the lifecycle stage of
+-- customer_lifecycle, derived by the same macro from the same seed lifecycle_thresholds, without
+-- reading the value marts: the activation lane rebuilds this model). Facts join through
+-- customer_source_map on their actor columns. Time-dependent figures read `as_of` (nothing after
+-- it counts).
 
 {%- set shop_currency = var('shop_currency', 'USD') %}
 {#- Rates to one common currency (the value marts' var); amounts convert to the shop currency. -#}
@@ -36,11 +39,25 @@ support as (
 
 ),
 
+lifecycle_thresholds as (
+
+    select * from {{ ref('lifecycle_thresholds') }}
+
+),
+
+thresholds as (
+
+    {{ lifecycle_threshold_days('lifecycle_thresholds') }}
+
+),
+
 profiles as (
 
     select
         customer_id,
-        max(case when is_business_profile then 1 else 0 end) = 1 as is_business_profile
+        max(case when is_business_profile then 1 else 0 end) = 1 as is_business_profile,
+        -- A known customer: an identified record (not only an anonymous storefront device).
+        min(case when source_entity <> 'device' then first_seen_at end) as first_known_at
 
     from source_map
     group by customer_id
@@ -194,6 +211,38 @@ event_totals as (
 
 ),
 
+lifecycle as (
+
+    select
+        profiles.customer_id,
+        {{ lifecycle_stage(
+            'coalesce(order_totals.orders_count, 0) > 0',
+            value_datediff('day', 'order_totals.first_order_at', as_of_timestamp()),
+            value_datediff('day', 'order_totals.last_order_at', as_of_timestamp())
+        ) }} as lifecycle_stage
+
+    from profiles
+    cross join thresholds
+    left join order_totals
+        on profiles.customer_id = order_totals.customer_id
+    where
+        coalesce(order_totals.orders_count, 0) > 0
+        or profiles.first_known_at <= {{ as_of_timestamp() }}
+
+),
+
+customer_statuses as (
+
+    select
+        lifecycle.customer_id,
+        lifecycle_thresholds.customer_status
+
+    from lifecycle
+    inner join lifecycle_thresholds
+        on lifecycle.lifecycle_stage = lifecycle_thresholds.lifecycle_stage
+
+),
+
 email_consent as (
 
     select * from consent
@@ -240,6 +289,7 @@ joined as (
         support.last_ticket_at,
         support.last_satisfaction_score,
         support.last_satisfaction_at,
+        customer_statuses.customer_status,
         email_consent.consent_state as email_consent_state,
         email_consent.consent_source as email_consent_source,
         email_consent.consent_at as email_consent_at,
@@ -272,6 +322,8 @@ joined as (
         on contacts.customer_id = event_totals.customer_id
     left join support
         on contacts.customer_id = support.customer_id
+    left join customer_statuses
+        on contacts.customer_id = customer_statuses.customer_id
     left join email_consent
         on contacts.customer_id = email_consent.customer_id
     left join sms_consent
@@ -297,6 +349,7 @@ select
         when is_anonymous then 'anonymous'
         else 'person'
     end as profile_type,
+    customer_status,
     coalesce(first_order_channel, case
         when klaviyo_profile_ids is not null then 'email'
         when zendesk_user_ids is not null then 'support'

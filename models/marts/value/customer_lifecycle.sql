@@ -26,13 +26,7 @@ lifecycle_thresholds as (
 
 thresholds as (
 
-    select
-        max(case when lifecycle_stage = 'new' then threshold_days end) as new_days,
-        max(case when lifecycle_stage = 'at_risk' then threshold_days end) as at_risk_days,
-        max(case when lifecycle_stage = 'lapsed' then threshold_days end) as lapsed_days,
-        max(case when lifecycle_stage = 'churned' then threshold_days end) as churned_days
-
-    from lifecycle_thresholds
+    {{ lifecycle_threshold_days('lifecycle_thresholds') }}
 
 ),
 
@@ -68,14 +62,11 @@ staged as (
         customer_ltv.days_since_last_order,
         customer_ltv.first_order_at,
         customer_ltv.last_order_at,
-        case
-            when customer_ltv.customer_id is null then 'prospect'
-            when customer_ltv.tenure_days <= thresholds.new_days then 'new'
-            when customer_ltv.days_since_last_order > thresholds.churned_days then 'churned'
-            when customer_ltv.days_since_last_order > thresholds.lapsed_days then 'lapsed'
-            when customer_ltv.days_since_last_order > thresholds.at_risk_days then 'at_risk'
-            else 'active'
-        end as lifecycle_stage
+        {{ lifecycle_stage(
+            'customer_ltv.customer_id is not null',
+            'customer_ltv.tenure_days',
+            'customer_ltv.days_since_last_order'
+        ) }} as lifecycle_stage
 
     from customers
     cross join thresholds
