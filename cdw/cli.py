@@ -118,7 +118,7 @@ def _systems(value: str | None) -> list[str] | None:
     return [s.strip() for s in value.split(",") if s.strip()] if value else None
 
 
-def _build(as_of: date | None, full_refresh: bool):
+def _build(as_of: date | None, full_refresh: bool, unit_tests: bool = False):
     paths = get_paths()
     if not paths.build_db.exists():
         raise _fail(f"no build warehouse at {paths.build_db}", "run `cdw ingest` (or `cdw run`) first")
@@ -129,7 +129,8 @@ def _build(as_of: date | None, full_refresh: bool):
             progress.update(task, advance=1, description=f"dbt build: {unique_id.split('.')[-1]} {status}")
 
         try:
-            result = pipeline.step_build(paths, as_of=as_of, full_refresh=full_refresh, on_node=on_node)
+            result = pipeline.step_build(paths, as_of=as_of, full_refresh=full_refresh, on_node=on_node,
+                                         unit_tests=unit_tests)
         except DbtError as exc:
             raise _fail(str(exc), "fix the model or YAML named above, then `cdw build` again") from None
     counts = ", ".join(f"{n} {s}" for s, n in sorted(result.counts.items()))
@@ -205,9 +206,14 @@ def ingest(
 
 
 @app.command()
-def build(as_of: AsOf = None, full_refresh: Annotated[bool, typer.Option("--full-refresh")] = False) -> None:
-    """Run dbt build: models, data tests and unit tests."""
-    result = _build(_as_of(as_of), full_refresh)
+def build(
+    as_of: AsOf = None,
+    full_refresh: Annotated[bool, typer.Option("--full-refresh")] = False,
+    unit_tests: Annotated[bool, typer.Option(
+        "--unit-tests", help="Also run the dbt unit tests (SQL logic on fixed inputs; make test runs them).")] = False,
+) -> None:
+    """Run dbt build: models, seeds and data tests (and unit tests with --unit-tests)."""
+    result = _build(_as_of(as_of), full_refresh, unit_tests)
     if not result.success:
         raise typer.Exit(code=1)
 
@@ -307,7 +313,7 @@ def status() -> None:
 
 @app.command()
 def query(
-    sql: Annotated[str, typer.Argument(help="SQL to run, e.g. \"select * from staging.stg_shopify__orders limit 5\"")],
+    sql: Annotated[str, typer.Argument(help="SQL to run, e.g. \"select * from analytics.fct_orders limit 5\"")],
     build_warehouse: Annotated[bool, typer.Option("--build", help="Query the build warehouse instead.")] = False,
 ) -> None:
     """Run read-only SQL on the serving warehouse and print the result."""

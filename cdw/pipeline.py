@@ -86,8 +86,15 @@ def step_ingest(paths: Paths, source: str = "demo", landing: Path | None = None,
 
 
 def step_build(paths: Paths, as_of: date | None = None, full_refresh: bool = False,
-               on_node: Callable[[str, str], None] | None = None) -> DbtBuildResult:
+               on_node: Callable[[str, str], None] | None = None, unit_tests: bool = False) -> DbtBuildResult:
+    """dbt build: models, seeds and data tests.
+
+    dbt unit tests check SQL logic on fixed inputs, not the data: like dbt recommends, they run in
+    development and CI (``make test`` builds every one of them) and are left out of production runs
+    unless asked for (``unit_tests=True``, ``cdw build --unit-tests``).
+    """
     command = ["build"] + (["--full-refresh"] if full_refresh else [])
+    command += [] if unit_tests else ["--exclude-resource-type", "unit_test"]
     return run_dbt(paths, command, as_of=as_of, on_node=on_node)
 
 

@@ -9,12 +9,15 @@ The serving file has three schemas:
 
 * ``analytics``: every published relation as a table, without its personal columns (the PII
   classes the data dictionary's ``serving.analytics_excludes`` lists): what dashboards read;
+  the published relations are the marts, the seeds (reference tables such as the event mapping)
+  and the validation results: the interfaces analysts and BI use. Staging views and intermediate
+  models are plumbing; they stay in the build warehouse (``cdw query --build`` reads them);
 * ``restricted``: the full rows of every relation that has personal columns, for the few who may
   see them (grant access to this schema, or to a copy without it, by file);
 * ``meta``: ``publication`` (run, time) and ``columns`` (every published column, its PII class and
   where it went).
 
-Every relation becomes a table (staging views over raw data too), so the file stands alone. It is
+Every relation becomes a table (a view over raw data too), so the file stands alone. It is
 written in an older storage format so BI tools that bundle an older DuckDB can open it, and the
 analytics schema can also be published as Parquet files (``parquet=True`` or
 ``CDW_PUBLISH_PARQUET=1``) under ``<warehouse>/parquet/<run_id>/``, with ``parquet/CURRENT`` naming
@@ -39,10 +42,11 @@ from governance.dictionary import Dictionary, load_dictionary
 
 # DuckDB 1.1 and newer can read this storage version; duckdb 2.0 writes a newer one by default.
 SERVING_STORAGE_VERSION = "v1.1.0"
-# Schemas that never reach the serving copy: raw landing data, dlt's internal staging, and the
-# reverse-ETL sync state (it holds the identifiers sent to each destination).
-UNPUBLISHED_PREFIXES = ("raw_", "activation")
-UNPUBLISHED_SUFFIXES = ("_staging",)
+# Schemas of the build warehouse that reach the serving copy. Never raw landing data, dlt's
+# internal staging, the reverse-ETL sync state (it holds the identifiers sent to each destination),
+# nor dbt's staging views and intermediate models (copying them doubled the serving file and the
+# publish time, and no analyst interface reads them).
+PUBLISHED_SCHEMAS = ("marts", "seeds", "audit")
 # Relations kept in the build warehouse only: privacy request bookkeeping.
 UNPUBLISHED_RELATIONS = frozenset({"audit.privacy_requests", "audit.erased_subjects"})
 ANALYTICS, RESTRICTED, META = "analytics", "restricted", "meta"
@@ -68,17 +72,13 @@ def publishable_relations(con: duckdb.DuckDBPyConnection, catalog: str) -> list[
         """
         select table_schema, table_name
         from information_schema.tables
-        where table_catalog = ? and table_schema not in ('information_schema', 'pg_catalog', 'main')
+        where table_catalog = ? and table_schema in (select unnest(?::varchar[]))
         order by 1, 2
         """,
-        [catalog],
+        [catalog, list(PUBLISHED_SCHEMAS)],
     ).fetchall()
-    return [
-        (schema, name)
-        for schema, name in rows
-        if not schema.startswith(UNPUBLISHED_PREFIXES) and not schema.endswith(UNPUBLISHED_SUFFIXES)
-        and not name.startswith("_dlt") and f"{schema}.{name}".lower() not in UNPUBLISHED_RELATIONS
-    ]
+    return [(schema, name) for schema, name in rows
+            if not name.startswith("_dlt") and f"{schema}.{name}".lower() not in UNPUBLISHED_RELATIONS]
 
 
 def serving_names(relations: list[tuple[str, str]]) -> dict[tuple[str, str], str]:

@@ -60,12 +60,14 @@ def test_forced_reingest_leaves_every_raw_table_unchanged(demo_home: Path):
     assert _raw_counts(demo_home / "warehouse" / "build.duckdb") == before
 
 
-def test_serving_copy_holds_the_models_and_no_raw_data(demo_home: Path):
+def test_serving_copy_holds_the_marts_and_no_raw_or_staging_data(demo_home: Path):
     con = duckdb.connect(str(demo_home / "warehouse" / "serving.duckdb"), read_only=True)
     schemas = {row[0] for row in con.execute("select distinct table_schema from information_schema.tables").fetchall()}
-    assert not any(s.startswith("raw_") for s in schemas)
-    staged = con.execute("select count(*) from information_schema.tables where table_name like 'stg_%'").fetchone()[0]
-    assert staged >= 20
+    assert schemas == {"analytics", "restricted", "meta"}
+    names = {row[0] for row in con.execute("select table_name from information_schema.tables").fetchall()}
+    assert {"fct_orders", "fct_events", "dim_customers", "customer_ltv", "customer_rfm", "validation_results",
+            "event_mapping"} <= names
+    assert not {n for n in names if n.startswith(("stg_", "int_", "_dlt"))}
 
 
 def test_status_and_query_read_the_warehouse(demo_home: Path):

@@ -96,6 +96,9 @@ class DbtBuildConfig(dg.Config):
     """Run settings of ``dbt build`` (the reference time is the warehouse resource's ``as_of``)."""
 
     full_refresh: bool = False
+    # dbt unit tests check SQL logic on fixed inputs, not data: CI runs them (`make test`); a
+    # production build leaves them out unless asked, like `cdw build --unit-tests`.
+    unit_tests: bool = False
 
 
 def _asset_events(invocation: DbtCliInvocation, context: dg.AssetExecutionContext) -> Iterator[Any]:
@@ -133,9 +136,7 @@ def dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse
     as_of = warehouse.as_of or (str(demo_end_date(paths) or "") if warehouse.source == "demo" else "")
     args = ["build"] + (["--vars", json.dumps({"as_of": as_of})] if as_of else [])
     args += ["--full-refresh"] if config.full_refresh else []
-    if context.run.tags.get(LANE_TAG) == LANE_VALUE:
-        # Unit tests check SQL logic, not data: the nightly build runs them; the lane must be fast.
-        args += ["--exclude-resource-type", "unit_test"]
+    args += [] if config.unit_tests else ["--exclude-resource-type", "unit_test"]
     context.log.info("dbt %s (as_of: %s)", " ".join(args), as_of or "now")
     invocation = dbt.cli(args, context=context, raise_on_error=False)
     # Events are held until dbt exits: DuckDB lets no other process read the file while dbt writes it.

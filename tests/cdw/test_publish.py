@@ -22,6 +22,7 @@ def _build(paths: Paths, value: int) -> None:
     con.execute("create schema if not exists staging")
     con.execute(f"create or replace view staging.stg_orders as select id, {value} as v from raw_shop.orders")
     con.execute("create schema if not exists marts")
+    con.execute(f"create or replace view marts.orders_by_id as select id, {value} as v from raw_shop.orders")
     con.execute(f"create or replace table marts.fct_orders as select {value} as v")
     con.execute(f"""create or replace table marts.dim_customers as
                     select 'cus_' || i as customer_id, 'p' || i || '@example.com' as email, 'Ann' as first_name,
@@ -30,15 +31,17 @@ def _build(paths: Paths, value: int) -> None:
     con.close()
 
 
-def test_publish_copies_models_as_tables_and_leaves_raw_behind(tmp_path: Path):
+def test_publish_copies_marts_as_tables_and_leaves_raw_and_staging_behind(tmp_path: Path):
     paths = Paths(tmp_path)
     _build(paths, 1)
     result = publish(paths, [], run_id="run-1")
-    assert result.tables == {"analytics.fct_orders": 1, "analytics.stg_orders": 1, "analytics.dim_customers": 3,
+    assert result.tables == {"analytics.fct_orders": 1, "analytics.orders_by_id": 1, "analytics.dim_customers": 3,
                              "restricted.dim_customers": 3}
     con = duckdb.connect(str(paths.serving_db), read_only=True)
-    # the staging view became a table: it no longer needs raw data
-    assert con.execute("select v from analytics.stg_orders").fetchone() == (1,)
+    # the marts view became a table: it no longer needs raw data
+    assert con.execute("select v from analytics.orders_by_id").fetchone() == (1,)
+    assert con.execute("select count(*) from information_schema.tables where table_name = 'stg_orders'"
+                       ).fetchone() == (0,)
     assert con.execute("select run_id from meta.publication").fetchone() == ("run-1",)
     assert con.execute("select count(*) from information_schema.schemata where schema_name like 'raw_%'"
                        ).fetchone() == (0,)
@@ -149,7 +152,7 @@ def test_parquet_export_follows_the_serving_copy(tmp_path: Path):
     assert result.parquet_dir == root / "run-1"
     assert (root / "CURRENT").read_text().strip() == "run-1"
     assert sorted(p.name for p in (root / "run-1").iterdir()) == ["dim_customers.parquet", "fct_orders.parquet",
-                                                                   "stg_orders.parquet"]
+                                                                   "orders_by_id.parquet"]
     con = duckdb.connect()
     columns = [r[0] for r in con.execute(f"describe select * from '{root / 'run-1' / 'dim_customers.parquet'}'"
                                          ).fetchall()]
