@@ -132,15 +132,13 @@ def step_clv(paths: Paths, as_of: date | None):
     """
     from clv.run import InsufficientRepeatBuyersError, fit_and_score_with_config
     from clv.run import load_config as load_clv_config
-    from clv.transactions import TRANSACTIONS_RELATION, TRANSACTIONS_SQL
+    from clv.transactions import TRANSACTIONS_SQL, missing_inputs
 
     con = duckdb.connect(str(paths.build_db))
     try:
-        schema, name = TRANSACTIONS_RELATION.split(".")
-        exists = con.execute("select count(*) from information_schema.tables where table_schema = ? "
-                             "and table_name = ?", [schema, name]).fetchall()[0][0]
-        if not exists:
-            return f"skipped: {TRANSACTIONS_RELATION} is not built"
+        missing = missing_inputs(con)
+        if missing:
+            return f"skipped: {', '.join(missing)} is not built"
         try:
             return fit_and_score_with_config(con, TRANSACTIONS_SQL, as_of or datetime.now(UTC).date(),
                                              load_clv_config())
