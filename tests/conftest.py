@@ -5,7 +5,7 @@ xdist's default distribution each worker that runs one test of such a module bui
 warehouse again. `make test` runs with ``--dist loadgroup``: every test is put in the group of its
 module (or of its package, where a fixture is shared by a whole package), so each warehouse is
 built once and the two workers still share the modules between them. The groups that build a
-warehouse (the packages below and modules marked ``e2e``) are handed out first, so the cheap ones
+warehouse (the packages below and modules marked ``e2e`` or ``slow``) are handed out first, so the cheap ones
 fill the gaps at the end instead of one long build running alone.
 """
 
@@ -35,5 +35,6 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         if marker is None:
             item.add_marker(pytest.mark.xdist_group(group))
         groups[item.nodeid] = group
-    heavy = {groups[i.nodeid] for i in items if i.get_closest_marker("e2e")} | PACKAGE_GROUPS
+    heavy = {groups[i.nodeid] for i in items if i.get_closest_marker("e2e") or i.get_closest_marker("slow")}
+    heavy |= PACKAGE_GROUPS
     items.sort(key=lambda i: groups[i.nodeid] not in heavy)  # stable: heavy groups first, order kept

@@ -11,7 +11,9 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from cdw.contracts import load_contracts
 from cdw.inventory import table_counts
+from tests.dbt.test_dbt_project import STAGING_MODELS
 
 pytestmark = pytest.mark.e2e
 CDW = str(Path(sys.executable).with_name("cdw"))
@@ -68,6 +70,22 @@ def test_serving_copy_holds_the_marts_and_no_raw_or_staging_data(demo_home: Path
     assert {"fct_orders", "fct_events", "dim_customers", "customer_ltv", "customer_rfm", "validation_results",
             "event_mapping"} <= names
     assert not {n for n in names if n.startswith(("stg_", "int_", "_dlt"))}
+
+
+def test_staging_holds_one_row_per_raw_key_on_the_demo(demo_home: Path):
+    contracts = load_contracts()
+    con = duckdb.connect(str(demo_home / "warehouse" / "build.duckdb"), read_only=True)
+    try:
+        for system, entities in STAGING_MODELS.items():
+            for entity, table_name in entities.items():
+                table = contracts[system].table(table_name)
+                key = " || '|' || ".join(f"cast({k} as varchar)" for k in table.primary_key)
+                raw_keys = con.execute(f"select count(distinct {key}) from {table.qualified_name}").fetchall()[0][0]
+                staged = con.execute(f"select count(*) from staging.stg_{system}__{entity}").fetchall()[0][0]
+                assert staged > 0, f"stg_{system}__{entity} is empty on the demo"
+                assert staged == raw_keys, f"stg_{system}__{entity}: {staged} rows for {raw_keys} raw keys"
+    finally:
+        con.close()
 
 
 def test_status_and_query_read_the_warehouse(demo_home: Path):
