@@ -87,12 +87,16 @@ def _order_sessions(rng: np.random.Generator, shop: ShopifyData) -> Sessions:
     lines = np.flatnonzero(orders.web[orders.line_order])
     n = len(web)
     logged = rng.random(n) < 0.5
+    views = 1 + rng.poisson(1.3, n)
+    # The session completes the order's own checkout (its token is on the order); the tokens once
+    # drawn here are still drawn, and dropped, so the rest of the pixel stream is unchanged.
+    random_text(rng, n, 32, HEX)
     account = shop.accounts.id[shop.accounts.index_of_key[orders.account_key[web]]]
     return Sessions(
         anchor=orders.ts[web], ends_at_anchor=np.ones(n, bool), person=orders.person[web], device=orders.device[web],
         anon_client=np.full(n, -1), account_id=np.where(logged, account, -1),
         landing=orders.landing.take(pa.array(web)),
-        views=1 + rng.poisson(1.3, n), stage=np.full(n, COMPLETED), token=random_text(rng, n, 32, HEX),
+        views=views, stage=np.full(n, COMPLETED), token=orders.checkout_token.take(pa.array(web)),
         cart_count=np.bincount(orders.line_order, minlength=len(orders))[web],
         cart_variant=orders.line_variant[lines], cart_qty=orders.line_qty[lines],
     )

@@ -16,11 +16,18 @@ import pyarrow as pa
 from ingestion.demo import refdata
 from ingestion.demo.catalog import BRAND, SHOP_DOMAIN, Catalog
 from ingestion.demo.frame import TableOut, const, frame, ints
-from ingestion.demo.identity import render_address1, render_phone, take, vary_case
+from ingestion.demo.identity import render_address1, render_name, render_phone, take, vary_case
 from ingestion.demo.people import COUNTRIES, Persons
 from ingestion.demo.shopify_checkouts import Checkouts, make_checkouts
 from ingestion.demo.shopify_customers import Accounts, account_keys, customers_table, make_accounts
-from ingestion.demo.shopify_orders import FULL_REFUND, Refunds, StoreOrders, make_orders, make_refunds
+from ingestion.demo.shopify_orders import (
+    FULL_REFUND,
+    Refunds,
+    StoreOrders,
+    checkout_tokens,
+    make_orders,
+    make_refunds,
+)
 from ingestion.demo.timeline import Timeline
 from ingestion.demo.vector import HEX, NO_TIME, iso_shop_local, join, money, null_where, pick, random_text, where
 
@@ -40,10 +47,14 @@ class ShopifyData:
 
 def generate(rng: np.random.Generator, persons: Persons, catalog: Catalog, timeline: Timeline) -> ShopifyData:
     """All Shopify tables except pixel events."""
+    # The orders' checkout tokens and shipping names come from a child stream: drawing them from
+    # ``rng`` would shift every later draw of the store (and the figures measured on it).
+    order_detail_rng = rng.spawn(1)[0]
     main_key, second_key = account_keys(rng, persons)
     orders = make_orders(rng, persons, catalog, timeline, main_key, second_key)
     refunds = make_refunds(rng, orders)
     checkouts = make_checkouts(rng, persons, catalog, timeline, orders, main_key)
+    orders.checkout_token = checkout_tokens(order_detail_rng, orders, checkouts.order, checkouts.token)
     accounts = make_accounts(
         rng, persons, timeline,
         activity_key=np.r_[orders.account_key, checkouts.account_key], activity_ts=np.r_[orders.ts, checkouts.ts],
@@ -51,7 +62,7 @@ def generate(rng: np.random.Generator, persons: Persons, catalog: Catalog, timel
         activity_is_order=np.r_[np.ones(len(orders), bool), np.zeros(len(checkouts), bool)])
     tables = [
         customers_table(rng, persons, accounts, timeline),
-        orders_table(rng, persons, catalog, orders, accounts),
+        orders_table(rng, persons, catalog, orders, accounts, order_detail_rng),
         line_items_table(catalog, orders),
         refunds_table(rng, orders, refunds),
         refund_lines_table(orders, refunds),
@@ -82,9 +93,15 @@ def _order_state(orders: StoreOrders, at: np.ndarray) -> dict[str, pa.Array]:
 
 
 def orders_table(rng: np.random.Generator, persons: Persons, catalog: Catalog, orders: StoreOrders,
-                 accounts: Accounts) -> TableOut:
-    """Orders as the Admin API returns them; a paid/unfulfilled earlier version of changed orders."""
+                 accounts: Accounts, detail_rng: np.random.Generator) -> TableOut:
+    """Orders as the Admin API returns them; a paid/unfulfilled earlier version of changed orders.
+
+    The order's e-mail and customer are its account's (a household sharing an inbox shares them);
+    the shipping name is the buyer's own, so household members' orders show who each one is.
+    """
     p = orders.person
+    ship_first = render_name(detail_rng, take(persons.first_name, p))
+    ship_last = render_name(detail_rng, take(persons.last_name, p))
     n = len(orders)
     account = accounts.index_of_key[orders.account_key]
     country = persons.country[p]
@@ -108,6 +125,10 @@ def orders_table(rng: np.random.Generator, persons: Persons, catalog: Catalog, o
         "landing_site": null_where(orders.landing, ~orders.web),
         "referring_site": null_where(orders.referrer, ~orders.web),
         "client_details__user_agent": null_where(user_agent, ~orders.web),
+        "checkout_token": orders.checkout_token,
+        "shipping_address__first_name": ship_first,
+        "shipping_address__last_name": ship_last,
+        "shipping_address__name": join(ship_first, " ", ship_last),
         "shipping_address__company": take(persons.company, p),
         "shipping_address__address1": render_address1(rng, persons, p),
         "shipping_address__city": take(persons.city, p),

@@ -40,6 +40,7 @@ class Checkouts:
     line_qty: np.ndarray
     line_price: np.ndarray
     line_id: pa.Array
+    order: np.ndarray | None = None  # index of the order a recovered checkout became (-1 if abandoned)
 
     def __len__(self) -> int:
         return len(self.id)
@@ -91,6 +92,7 @@ def make_checkouts(rng: np.random.Generator, persons: Persons, catalog: Catalog,
         rng.random(len(all_person)) * persons.device_count()[all_person]).astype(np.int64)
     landing = pa.concat_arrays([orders.landing.take(pa.array(recovered)), ab_landing])
     account_key = np.r_[orders.account_key[recovered], account_key_of[person]]
+    became = np.r_[recovered, np.full(len(person), -1, dtype=np.int64)]
 
     order = np.argsort(all_ts, kind="stable")
     rank_of = np.empty_like(order)
@@ -103,5 +105,5 @@ def make_checkouts(rng: np.random.Generator, persons: Persons, catalog: Catalog,
         updated_ts=updated[order], device=device[order], landing=landing.take(pa.array(order)),
         line_checkout=rank_of[line_checkout][line_sort], line_variant=line_variant[line_sort],
         line_qty=line_qty[line_sort], line_price=catalog.variant_price[line_variant[line_sort]],
-        line_id=random_text(rng, len(line_sort), 32, HEX),
+        line_id=random_text(rng, len(line_sort), 32, HEX), order=became[order],
     )

@@ -1,9 +1,9 @@
 """Shopify customer accounts: one per e-mail address, created at the first checkout or order.
 
 Traps for identity resolution live here: a household sharing one inbox shares one account (the
-orders of every member point at it); a few people open a second account under a Gmail variant
-(``janedoe@`` / ``jane.doe+shop@``) or a mistyped domain; Amazon-first buyers arrive with the
-same name and address they use on the marketplace.
+orders of every member point at it, each shipped under the member's own name); a few people open
+a second account under a Gmail variant (``janedoe@`` / ``jane.doe+shop@``) or a mistyped domain;
+Amazon-first buyers arrive with the same name and address they use on the marketplace.
 """
 
 from __future__ import annotations

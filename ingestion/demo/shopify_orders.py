@@ -16,7 +16,7 @@ from ingestion.demo.catalog import Catalog
 from ingestion.demo.people import Persons
 from ingestion.demo.timeline import DAY, HOUR, Timeline, black_friday
 from ingestion.demo.traffic import campaign_slugs, landing_pages, order_sources
-from ingestion.demo.vector import NO_TIME, digits, expand, join, rising_ids
+from ingestion.demo.vector import HEX, NO_TIME, digits, expand, join, null_where, random_text, rising_ids
 
 TAX_RATES = np.array([0.0, 0.04, 0.06, 0.0625, 0.07, 0.0725, 0.08, 0.0875, 0.095])
 FULL_REFUND, PARTIAL_REFUND = 1, 2
@@ -50,6 +50,7 @@ class StoreOrders:
     line_qty: np.ndarray
     line_price: np.ndarray  # unit price, cents
     line_discount: np.ndarray  # discount on the whole line, cents
+    checkout_token: pa.Array | None = None  # token of the storefront checkout that placed it (web orders)
 
     def __len__(self) -> int:
         return len(self.id)
@@ -125,6 +126,17 @@ def make_orders(rng: np.random.Generator, persons: Persons, catalog: Catalog, ti
         line_id=rising_ids(rng, len(line_order), 13_812_345_000_000, 300_000), line_order=line_order,
         line_variant=line_variant, line_qty=line_qty, line_price=line_price, line_discount=line_discount,
     )
+
+
+def checkout_tokens(rng: np.random.Generator, orders: StoreOrders, recovered_order: np.ndarray,
+                    recovered_token: pa.Array) -> pa.Array:
+    """The token of the checkout behind each web order (the pixel's ``checkout_completed`` carries it):
+    a recovered checkout's own token for the order it became, a fresh one otherwise; null for
+    draft orders, which no storefront checkout placed."""
+    tokens = np.asarray(random_text(rng, len(orders), 32, HEX).to_pylist(), dtype=object)
+    became = recovered_order >= 0
+    tokens[recovered_order[became]] = np.asarray(recovered_token.to_pylist(), dtype=object)[became]
+    return null_where(pa.array(tokens, pa.string()), ~orders.web)
 
 
 def _lifecycle(rng: np.random.Generator, ts: np.ndarray, end_ts: int) -> tuple[np.ndarray, ...]:

@@ -1,8 +1,8 @@
 """One demo warehouse for the identity tests, built once per session.
 
 A small demo (2,000 customers) is generated and loaded, then hand-written raw records are added
-for each identity trap (household inbox, business buyer, junk values, Gmail variants, phone
-formats, masked relay address), and the identity models are built with dbt. The trap records
+for each identity trap (household inbox, shared store account, business buyer, junk values,
+Gmail variants, phone formats, masked relay address), and the identity models are built with dbt. The trap records
 use ids no demo record has, so they do not disturb the demo's truth.
 """
 
@@ -41,6 +41,11 @@ TRAP_ROWS: dict[tuple[str, str], list[dict[str, Any]]] = {
          "created_at": "2024-03-01T10:00:00Z", "updated_at": "2024-03-01T10:00:00Z"},
         {"id": 990000402, "email": "chrispark+deals@gmail.com", "first_name": "Chris", "last_name": "Park",
          "created_at": "2024-05-01T10:00:00Z", "updated_at": "2024-05-01T10:00:00Z"},
+        # Shared store account: Linh opened it; her brother Minh orders through it too.
+        {"id": 990000801, "email": "Nguyen.Home@gmail.com", "first_name": "Linh", "last_name": "Nguyen",
+         "default_address__address1": "5 Oak Avenue", "default_address__zip": "10001",
+         "default_address__country_code": "US", "created_at": "2024-07-01T10:00:00Z",
+         "updated_at": "2024-07-01T10:00:00Z"},
         # Masked relay: the Amazon buyer later opens a store account (same name and address).
         {"id": 990000601, "email": "erin.cole@outlook.com", "first_name": "Erin", "last_name": "Cole",
          "default_address__address1": "77 Birch Street, Apt 2", "default_address__zip": "98101",
@@ -58,6 +63,26 @@ TRAP_ROWS: dict[tuple[str, str], list[dict[str, Any]]] = {
          "shipping_address__zip": "60601", "shipping_address__country_code": "US", "currency": "USD",
          "subtotal_price": "25.00", "total_price": "25.00",
          "created_at": "2024-02-03T10:00:00Z", "updated_at": "2024-02-03T10:00:00Z"},
+        # Shared store account: no phone on any order; only the name each ships under (and the
+        # checkout behind it) tells Linh's order from Minh's. The last one comes from an export
+        # file: the whole name, no first and last name.
+        {"id": 990000801, "name": "#990801", "email": "nguyen.home@gmail.com", "customer__id": 990000801,
+         "checkout_token": "trapcheckoutlinh0000000000000001", "shipping_address__first_name": "Linh",
+         "shipping_address__last_name": "Nguyen", "shipping_address__name": "Linh Nguyen",
+         "shipping_address__address1": "5 Oak Ave", "shipping_address__zip": "10001",
+         "shipping_address__country_code": "US", "currency": "USD", "subtotal_price": "20.00",
+         "total_price": "20.00", "created_at": "2024-07-02T10:00:00Z", "updated_at": "2024-07-02T10:00:00Z"},
+        {"id": 990000802, "name": "#990802", "email": "nguyenhome@gmail.com", "customer__id": 990000801,
+         "checkout_token": "trapcheckoutminh0000000000000001", "shipping_address__first_name": "Minh",
+         "shipping_address__last_name": "Nguyen", "shipping_address__name": "Minh Nguyen",
+         "shipping_address__address1": "5 Oak Ave", "shipping_address__zip": "10001",
+         "shipping_address__country_code": "US", "currency": "USD", "subtotal_price": "35.00",
+         "total_price": "35.00", "created_at": "2024-07-09T10:00:00Z", "updated_at": "2024-07-09T10:00:00Z"},
+        {"id": 990000803, "name": "#990803", "email": "nguyen.home@gmail.com", "customer__id": 990000801,
+         "shipping_address__name": "MINH NGUYEN", "shipping_address__address1": "5 Oak Ave",
+         "shipping_address__zip": "10001", "shipping_address__country_code": "US", "currency": "USD",
+         "subtotal_price": "15.00", "total_price": "15.00", "created_at": "2024-08-01T10:00:00Z",
+         "updated_at": "2024-08-01T10:00:00Z"},
         # Phone formats: the same number typed another way.
         {"id": 990000501, "name": "#990501", "phone": "1 (646) 555-0177", "currency": "USD",
          "subtotal_price": "10.00", "total_price": "10.00", "shipping_address__country_code": "US",
@@ -136,6 +161,12 @@ TRAP_ROWS: dict[tuple[str, str], list[dict[str, Any]]] = {
         # Phone formats: E.164 with spaces and brackets.
         {"id": 990000501, "name": "Dana Cruz", "phone": "+1 (646) 555-0177", "role": "end-user", "locale": "en-US",
          "created_at": "2024-04-20T10:00:00Z", "updated_at": "2024-04-20T10:00:00Z"},
+    ],
+    ("raw_shopify", "pixel_events"): [
+        # Shared store account: Minh's browser, logged in to the shared account, completes his checkout.
+        {"id": "trap-minh-event-1", "name": "checkout_completed", "timestamp": "2024-07-09T09:59:00.000Z",
+         "client_id": "trap-device-minh", "customer_id": 990000801,
+         "data__checkout__token": "trapcheckoutminh0000000000000001"},
     ],
     ("raw_zendesk", "tickets"): [
         # Business buyer: the contact writes in about the Amazon Business order.

@@ -126,7 +126,9 @@
 
 {#- The first name in a full-name key, as evidence of who a record is about; null when the name
     looks like an e-mail local part or a handle (digits, `@`, `.`, `_`) or is the local part of
-    the record's own e-mail (help-desk users often "name" themselves by their address). -#}
+    the record's own e-mail (help-desk users often "name" themselves by their address). A name of
+    two words is a name even when its letters spell the local part (`oliver gray` of
+    `olivergray@`): most people's address is their name. -#}
 {% macro identity_first_name_key(full_name, email) -%}
     {%- set marks = ['@', '.', '_', '0', '1', '2', '3', '4', '5', '6', '7', '8', '9'] -%}
     {%- set local = dbt.split_part(identity_email_key(email), "'@'", 1) -%}
@@ -135,7 +137,7 @@
     {%- for mark in marks %}
         when replace({{ full_name }}, '{{ mark }}', '') != {{ full_name }} then null
     {%- endfor %}
-        when replace({{ full_name }}, ' ', '') = {{ local }} then null
+        when {{ full_name }} = {{ local }} then null
         else nullif({{ dbt.split_part(full_name, "' '", 1) }}, '')
     end
 {%- endmacro %}

@@ -18,10 +18,12 @@ Mapped to the API's fields: ``Subtotal -> subtotal_price``, ``Taxes -> total_tax
 total_price``, ``Discount Amount -> total_discounts``, ``Shipping ->
 total_shipping_price_set__shop_money__amount``, ``Source -> source_name``, ``Shipping Province``
 and ``Shipping Country`` (codes in the export) ``-> shipping_address__province_code`` /
-``__country_code``. Timestamps (``2024-05-01 10:00:00 -0400``) are re-spelt as ISO 8601.
+``__country_code``, ``Shipping Name -> shipping_address__name`` (the export has no separate first
+and last name). Timestamps (``2024-05-01 10:00:00 -0400``) are re-spelt as ISO 8601.
 ``updated_at`` (required, not exported) is the latest of ``Created at, Paid at, Fulfilled at,
 Cancelled at``. Not exported, so null: ``customer__id``, ``processed_at``, ``landing_site``,
-``referring_site``, user agent, product and variant ids.
+``referring_site``, user agent, ``checkout_token``, the shipping first and last name, product and
+variant ids.
 """
 
 from __future__ import annotations
@@ -58,6 +60,7 @@ ITEM_NAME = ("Lineitem name",)
 PRICE = ("Lineitem price",)
 SKU = ("Lineitem sku", "Lineitem SKU")
 LINE_DISCOUNT = ("Lineitem discount",)
+SHIPPING_NAME = ("Shipping Name",)
 SHIPPING_COMPANY = ("Shipping Company",)
 SHIPPING_ADDRESS1 = ("Shipping Address1", "Shipping Street")
 SHIPPING_CITY = ("Shipping City",)
@@ -114,6 +117,7 @@ def convert(con: duckdb.DuckDBPyConnection, export: Export) -> dict[str, pa.Tabl
             {trimmed(c(SHIPPING))} AS total_shipping_price_set__shop_money__amount,
             {trimmed(c(TOTAL))} AS total_price,
             {trimmed(c(SOURCE))} AS source_name,
+            {blank_null(c(SHIPPING_NAME))} AS shipping_address__name,
             {blank_null(c(SHIPPING_COMPANY))} AS shipping_address__company,
             {blank_null(c(SHIPPING_ADDRESS1))} AS shipping_address__address1,
             {blank_null(c(SHIPPING_CITY))} AS shipping_address__city,
@@ -150,8 +154,8 @@ FORMAT = ExportFormat(
     name_patterns=("orders_export*.csv",),
     required=(NAME, EMAIL, FINANCIAL_STATUS, FULFILLMENT_STATUS, CURRENCY, SUBTOTAL, SHIPPING, TAXES, TOTAL,
               DISCOUNT_AMOUNT, CREATED_AT, QUANTITY, ITEM_NAME, PRICE, SKU, ID),
-    optional=(PAID_AT, FULFILLED_AT, LINE_DISCOUNT, SHIPPING_COMPANY, SHIPPING_ADDRESS1, SHIPPING_CITY, SHIPPING_ZIP,
-              SHIPPING_PROVINCE, SHIPPING_COUNTRY, CANCELLED_AT, SOURCE, PHONE),
+    optional=(PAID_AT, FULFILLED_AT, LINE_DISCOUNT, SHIPPING_NAME, SHIPPING_COMPANY, SHIPPING_ADDRESS1,
+              SHIPPING_CITY, SHIPPING_ZIP, SHIPPING_PROVINCE, SHIPPING_COUNTRY, CANCELLED_AT, SOURCE, PHONE),
     tables=("orders", "orders__line_items"),
     convert=convert,
 )

@@ -13,7 +13,9 @@ and values), so the GraphQL shapes are translated here:
 
 Fields the GraphQL Admin API does not expose land as null: the order's ``client_details__user_agent``
 and the abandoned checkout's ``landing_site``. An abandoned checkout's ``token`` is read from its
-recovery URL, and its e-mail and phone are those of its customer.
+recovery URL, and its e-mail and phone are those of its customer. The order's ``checkout_token``
+(``checkoutToken``, API 2026-07 and later) and shipping name (``shippingAddress`` ``firstName``,
+``lastName``, ``name``) land as null until the query asks for them.
 """
 
 from __future__ import annotations
@@ -104,6 +106,15 @@ def address(node: Node | None, prefix: str) -> Row:
     }
 
 
+def shipping_name(node: Node | None) -> Row:
+    """The name an order ships to (``MailingAddress`` firstName, lastName, name)."""
+    return {
+        "shipping_address__first_name": dig(node, "firstName"),
+        "shipping_address__last_name": dig(node, "lastName"),
+        "shipping_address__name": dig(node, "name"),
+    }
+
+
 # -- customers -------------------------------------------------------------------------------
 
 
@@ -173,6 +184,8 @@ def order_row(node: Node) -> Row:
         "landing_site": dig(visit, "landingPage"),
         "referring_site": dig(visit, "referrerUrl"),
         "client_details__user_agent": None,
+        "checkout_token": node.get("checkoutToken"),
+        **shipping_name(node.get("shippingAddress")),
         **address(node.get("shippingAddress"), "shipping_address"),
         "fulfilled_at": _first_fulfilment(node),
     }

@@ -19,6 +19,12 @@
     ('shopify_orders', 'email', 'email', identity_email_key('email')),
     ('shopify_orders', 'phone', 'phone', 'phone'),
     ('shopify_orders', 'postal_address', 'address_line_1', 'address_key'),
+    ('shopify_orders', 'checkout_token', 'checkout_token', 'checkout_token'),
+    ('shopify_orders', 'name_address', 'address_line_1',
+        "case when full_name is not null and address_key is not null
+            then full_name || '|' || address_key end"),
+    ('shopify_orders', 'full_name', 'shipping_name', 'full_name'),
+    ('shopify_orders', 'first_name', 'shipping_name', identity_first_name_key('full_name', 'email')),
     ('shopify_checkouts', 'checkout_token', 'checkout_token', 'checkout_token'),
     ('shopify_checkouts', 'shopify_customer_id', 'customer_key', 'customer_key'),
     ('shopify_checkouts', 'email', 'email', identity_email_key('email')),
@@ -86,9 +92,14 @@ shopify_orders as (
         cast(customer_id as {{ dbt.type_string() }}) as customer_key,
         order_name,
         nullif(trim(replace(order_name, '#', '')), '') as order_number,
+        -- The checkout that placed the order: the storefront device that completed it has it too.
+        checkout_token,
         email,
         phone,
         shipping_address_line_1 as address_line_1,
+        -- Who the order ships to: in a household sharing one store account, each member's own name.
+        shipping_name,
+        {{ identity_name_key('shipping_name') }} as full_name,
         {{ identity_address_key(
             'shipping_address_line_1', 'shipping_postal_code', 'shipping_country_code'
         ) }} as address_key

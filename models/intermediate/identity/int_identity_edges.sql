@@ -2,6 +2,10 @@
 -- (status `linking` in int_identity_identifier_rules), a star from the first record that
 -- carried it (the anchor) to every other record carrying it. A star per value is enough for
 -- connectivity and keeps the edge count linear in the number of identifier rows.
+--
+-- A shared value whose type is split by an evidence type (`split_by_type`, e.g. a household's
+-- store account split by first name) makes one star per evidence value instead: the records
+-- that agree on it link (rule `split_by_<evidence type>:<type>`); records without it do not.
 
 with
 
@@ -11,10 +15,52 @@ identifiers as (
 
 ),
 
-value_rules as (
+all_value_rules as (
 
     select * from {{ ref('int_identity_identifier_rules') }}
+
+),
+
+value_rules as (
+
+    select * from all_value_rules
     where link_status = 'linking'
+
+),
+
+split_rules as (
+
+    select * from all_value_rules
+    where split_by_type is not null
+
+),
+
+split_types as (
+
+    select distinct split_by_type
+    from split_rules
+
+),
+
+-- The evidence each record carries for splitting (one value per record and type; not blocked).
+record_evidence as (
+
+    select
+        identifiers.record_node_id,
+        identifiers.identifier_type as evidence_type,
+        min(identifiers.identifier_value) as evidence_value
+
+    from identifiers
+    inner join split_types
+        on identifiers.identifier_type = split_types.split_by_type
+    inner join all_value_rules as evidence_rules
+        on
+            identifiers.identifier_type = evidence_rules.identifier_type
+            and identifiers.identifier_value = evidence_rules.identifier_value
+    where not evidence_rules.is_blocked
+    group by
+        identifiers.record_node_id,
+        identifiers.identifier_type
 
 ),
 
@@ -24,27 +70,63 @@ rules as (
 
 ),
 
-linking as (
+scoped as (
 
     select
         identifiers.record_node_id,
         identifiers.identifier_type,
         identifiers.identifier_value,
-        value_rules.match_scope,
-        value_rules.link_priority
+        case
+            when not rules.is_business_scoped then 'any'
+            when identifiers.is_business_record then 'business'
+            else 'personal'
+        end as match_scope
 
     from identifiers
     inner join rules
         on identifiers.identifier_type = rules.identifier_type
+
+),
+
+linking as (
+
+    select
+        scoped.record_node_id,
+        scoped.identifier_type,
+        scoped.identifier_value,
+        scoped.match_scope,
+        value_rules.link_priority,
+        cast(null as {{ dbt.type_string() }}) as split_by_type,
+        cast(null as {{ dbt.type_string() }}) as split_value
+
+    from scoped
     inner join value_rules
         on
-            identifiers.identifier_type = value_rules.identifier_type
-            and identifiers.identifier_value = value_rules.identifier_value
-            and value_rules.match_scope = case
-                when not rules.is_business_scoped then 'any'
-                when identifiers.is_business_record then 'business'
-                else 'personal'
-            end
+            scoped.identifier_type = value_rules.identifier_type
+            and scoped.identifier_value = value_rules.identifier_value
+            and scoped.match_scope = value_rules.match_scope
+
+    union all
+
+    select
+        scoped.record_node_id,
+        scoped.identifier_type,
+        scoped.identifier_value,
+        scoped.match_scope,
+        split_rules.link_priority,
+        split_rules.split_by_type,
+        record_evidence.evidence_value as split_value
+
+    from scoped
+    inner join split_rules
+        on
+            scoped.identifier_type = split_rules.identifier_type
+            and scoped.identifier_value = split_rules.identifier_value
+            and scoped.match_scope = split_rules.match_scope
+    inner join record_evidence
+        on
+            scoped.record_node_id = record_evidence.record_node_id
+            and split_rules.split_by_type = record_evidence.evidence_type
 
 ),
 
@@ -56,8 +138,9 @@ anchored as (
         identifier_value,
         match_scope,
         link_priority,
+        split_by_type,
         min(record_node_id) over (
-            partition by identifier_type, identifier_value, match_scope
+            partition by identifier_type, identifier_value, match_scope, split_value
         ) as anchor_node_id
 
     from linking
@@ -73,7 +156,10 @@ select
     identifier_type,
     identifier_value,
     match_scope,
-    {{ dbt.concat(["'exact_match:'", 'identifier_type']) }} as rule_name,
+    case
+        when split_by_type is null then {{ dbt.concat(["'exact_match:'", 'identifier_type']) }}
+        else {{ dbt.concat(["'split_by_'", 'split_by_type', "':'", 'identifier_type']) }}
+    end as rule_name,
 
     -- numerics
     link_priority

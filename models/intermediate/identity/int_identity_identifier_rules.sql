@@ -6,7 +6,10 @@
 -- * weak types (address alone, name alone) never link on their own;
 -- * shared values: a strong value carried by records that show more distinct people than the
 --   type's `shared_threshold` (distinct phone numbers or first names among them) is demoted to
---   weak, e.g. a household's shared inbox or store account, an office phone;
+--   weak, e.g. a household's shared inbox or store account, an office phone; where the type
+--   names a `split_shared_by` evidence type, the value is split instead: it still links the
+--   records that agree on that evidence (int_identity_edges), e.g. one member's orders shipped
+--   under her own first name;
 -- * business scope: for scoped types (e-mail) business and personal records form separate
 --   groups, so a business profile never merges into a personal one through a shared e-mail.
 
@@ -170,6 +173,7 @@ classified as (
         end as distinct_people,
         rules.priority as link_priority,
         rules.shared_threshold,
+        rules.split_shared_by,
         blocked.blocked_reason,
         blocked.blocked_pattern,
         rules.is_strong,
@@ -211,6 +215,12 @@ select
     end as link_status,
     blocked_reason,
     blocked_pattern,
+    case
+        when
+            not is_blocked and is_strong and shared_threshold is not null
+            and distinct_people > shared_threshold
+            then split_shared_by
+    end as split_by_type,
 
     -- numerics
     records_count,

@@ -12,6 +12,7 @@ renamed as (
         -- ids
         {{ dbt.cast('id', dbt.type_bigint()) }} as order_id,
         {{ dbt.cast('customer__id', dbt.type_bigint()) }} as customer_id,
+        nullif(trim(checkout_token), '') as checkout_token,
 
         -- strings
         name as order_name,
@@ -25,6 +26,16 @@ renamed as (
         landing_site,
         referring_site,
         client_details__user_agent as user_agent,
+        nullif(trim(shipping_address__first_name), '') as shipping_first_name,
+        nullif(trim(shipping_address__last_name), '') as shipping_last_name,
+        -- The export file carries only the whole name; the API also its parts.
+        coalesce(
+            nullif(trim(shipping_address__name), ''),
+            nullif(trim({{ dbt.concat([
+                "coalesce(trim(shipping_address__first_name), '')", "' '",
+                "coalesce(trim(shipping_address__last_name), '')"
+            ]) }}), '')
+        ) as shipping_name,
         shipping_address__company as shipping_company_name,
         shipping_address__address1 as shipping_address_line_1,
         shipping_address__city as shipping_city,
@@ -76,6 +87,7 @@ select
     -- ids
     order_id,
     customer_id,
+    checkout_token,
 
     -- strings
     order_name,
@@ -88,6 +100,9 @@ select
     landing_site,
     referring_site,
     user_agent,
+    shipping_first_name,
+    shipping_last_name,
+    shipping_name,
     shipping_company_name,
     shipping_address_line_1,
     shipping_city,
