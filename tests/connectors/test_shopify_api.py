@@ -109,6 +109,8 @@ def test_graphql_values_land_as_the_contract_expects(scenario: Scenario) -> None
     assert order["subtotal_price"] == "20.00" and order["total_shipping_price_set__shop_money__amount"] == "5.00"
     assert order["landing_site"] == "https://shop.example/?utm_source=google"
     assert order["fulfilled_at"] == "2024-02-02T00:00:00Z"
+    assert order["checkout_token"] == f"tok{10:029d}"  # the order links to its checkout and storefront events
+    assert (order["shipping_address__first_name"], order["shipping_address__name"]) == ("Ann", "Ann Lee")
     assert order["_cdw_source_file"] == "api:shopify/orders"
     customer = table_rows(scenario.warehouse, "raw_shopify.customers", "id")[0]
     assert customer["tags"] == "vip, newsletter" and customer["state"] == "enabled"

@@ -60,7 +60,7 @@ query Orders($first: Int!, $after: String, $query: String, $lineItems: Int!, $re
     {PAGE_INFO}
     nodes {{
       id legacyResourceId name email phone createdAt updatedAt processedAt cancelledAt
-      displayFinancialStatus displayFulfillmentStatus currencyCode sourceName
+      displayFinancialStatus displayFulfillmentStatus currencyCode sourceName checkoutToken
       customer {{ legacyResourceId }}
       subtotalPriceSet {{ {SHOP_AMOUNT} }}
       totalDiscountsSet {{ {SHOP_AMOUNT} }}
@@ -71,7 +71,7 @@ query Orders($first: Int!, $after: String, $query: String, $lineItems: Int!, $re
         firstVisit {{ landingPage referrerUrl }}
         lastVisit {{ landingPage referrerUrl }}
       }}
-      shippingAddress {{ {MAILING_ADDRESS} }}
+      shippingAddress {{ firstName lastName name {MAILING_ADDRESS} }}
       fulfillments(first: 5) {{ createdAt }}
       refunds(first: $refunds) {{ id }}
       lineItems(first: $lineItems) {{ {PAGE_INFO} nodes {{ {LINE_ITEM} }} }}
