@@ -29,7 +29,7 @@ test: setup  ## the whole test suite (what CI runs)
 
 lint: setup
 	$(VENV)/bin/ruff check .
-	$(VENV)/bin/sqlfluff lint models dbt_project/macros
+	$(VENV)/bin/sqlfluff lint models dbt_project/macros dbt_project/tests
 
 ui: setup  ## the Dagster UI on the demo warehouse
 	$(VENV)/bin/cdw ui

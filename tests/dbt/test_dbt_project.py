@@ -366,7 +366,7 @@ def test_every_contract_table_has_a_staging_model() -> None:
 
 
 def test_sqlfluff_lint_clean() -> None:
-    result = subprocess.run([SQLFLUFF, "lint", "models", "dbt_project/macros", "--processes", "2"],
+    result = subprocess.run([SQLFLUFF, "lint", "models", "dbt_project/macros", "dbt_project/tests", "--processes", "2"],
                             cwd=REPO_ROOT, capture_output=True, text=True, timeout=900)
     assert result.returncode == 0, result.stdout + result.stderr
 

@@ -142,13 +142,6 @@ def test_dbt_generic_tests_read_the_generated_seed(tmp_path: Path):
                       "not_suppressed_suppressed_is_suppressed"]
 
 
-# Literal accepted_values lists of governed values still written outside the files governance owns,
-# with who is to switch them to `dictionary_values` (this list may only shrink: the test fails when
-# an entry is fixed, so it is removed here).
-PENDING_LITERAL_LISTS = {
-    # intermediate models are the identity engineers' files
-    "models/intermediate/identity/int_customer_consent_latest.yml: consent_state",
-}
 SCHEMAS = {"models/staging": "staging", "models/intermediate": "intermediate", "models/marts": "marts",
            "seeds": "seeds"}
 
@@ -190,8 +183,7 @@ def test_no_governed_value_list_is_written_in_a_dbt_yml():
             for relation, column, values in _accepted_values(path):
                 if _restated(relation, schema, column, values, dictionary):
                     found.add(f"{path.relative_to(REPO_ROOT)}: {column}")
-    assert found - PENDING_LITERAL_LISTS == set(), "use the dictionary_values test (see dbt_project/macros/governance)"
-    assert PENDING_LITERAL_LISTS - found == set(), "fixed: remove it from PENDING_LITERAL_LISTS"
+    assert found == set(), "use the dictionary_values test (see dbt_project/macros/governance)"
 
 
 def test_a_restated_governed_list_is_recognised():

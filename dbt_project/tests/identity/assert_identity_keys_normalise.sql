@@ -9,20 +9,20 @@ emails as (
         'janedoe@gmail.com' as expected
     union all
     select
-        'jane.doe@googlemail.com',
-        'janedoe@gmail.com'
+        'jane.doe@googlemail.com' as raw_value,
+        'janedoe@gmail.com' as expected
     union all
     select
-        'JaneDoe@gmail.com',
-        'janedoe@gmail.com'
+        'JaneDoe@gmail.com' as raw_value,
+        'janedoe@gmail.com' as expected
     union all
     select
-        'jane.doe+deals@yahoo.com',
-        'jane.doe@yahoo.com'
+        'jane.doe+deals@yahoo.com' as raw_value,
+        'jane.doe@yahoo.com' as expected
     union all
     select
-        'no-at-sign',
-        null
+        'no-at-sign' as raw_value,
+        null as expected
 
 ),
 
@@ -45,8 +45,8 @@ relays as (
         true as expected
     union all
     select
-        'abc123@amazon.com',
-        false
+        'abc123@amazon.com' as raw_value,
+        false as expected
 
 ),
 
@@ -66,11 +66,11 @@ addresses as (
 
     select '12 Elm Street, Apt 4B' as line_1
     union all
-    select '12 ELM ST #4B'
+    select '12 ELM ST #4B' as line_1
     union all
-    select '12 Elm St. Apt. 4B'
+    select '12 Elm St. Apt. 4B' as line_1
     union all
-    select '12 elm st, Unit 4B'
+    select '12 elm st, Unit 4B' as line_1
 
 ),
 
