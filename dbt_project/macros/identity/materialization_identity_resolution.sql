@@ -27,7 +27,7 @@
     {%- set existing_relation = load_cached_relation(this) -%}
     {%- set nodes_relation = ref(config.require('nodes_model')) -%}
     {%- set limit_values_relation = ref(config.require('limit_values_model')) -%}
-    {%- set max_passes = config.get('max_limit_passes', var('identity_max_limit_passes', 4)) | int -%}
+    {%- set max_passes = config.get('max_limit_passes', var('identity_max_limit_passes', 8)) | int -%}
     {%- set max_rounds = config.get('max_rounds', var('identity_max_rounds', 40)) | int -%}
     {%- set edges_relation = identity_sibling_relation(target_relation, 'edges') -%}
     {%- set log_relation = identity_sibling_relation(target_relation, 'log') -%}
