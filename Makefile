@@ -25,7 +25,7 @@ demo: setup  ## generate demo data -> ingest -> dbt build -> checks -> publish -
 	$(VENV)/bin/cdw run $(ARGS)
 
 test: setup  ## the whole test suite (what CI runs)
-	$(VENV)/bin/python -m pytest -n 2 --dist loadgroup --durations=25 $(ARGS)
+	$(VENV)/bin/python -m pytest -n 2 --durations=25 $(ARGS)
 
 lint: setup
 	$(VENV)/bin/ruff check .

@@ -2,11 +2,12 @@
 
 Many modules build a demo warehouse once in a module-, package- or session-scoped fixture. With
 xdist's default distribution each worker that runs one test of such a module builds the
-warehouse again. `make test` runs with ``--dist loadgroup``: every test is put in the group of its
-module (or of its package, where a fixture is shared by a whole package), so each warehouse is
-built once and the two workers still share the modules between them. The groups that build a
-warehouse (the packages below and modules marked ``e2e`` or ``slow``) are handed out first, so the cheap ones
-fill the gaps at the end instead of one long build running alone.
+warehouse again. The scheduler below hands out whole modules (whole packages, where a fixture is
+shared by a package), so each warehouse is built once and the two workers still share the
+modules between them. (xdist's own ``--dist loadgroup`` ignores ``xdist_group`` marks added by a
+conftest or ``pytestmark``: pytest-dev/pytest-xdist#1295.) The modules that build a warehouse
+(the packages below and modules marked ``e2e`` or ``slow``) are handed out first, so the cheap
+ones fill the gaps at the end instead of one long build running alone.
 """
 
 from __future__ import annotations
@@ -16,25 +17,30 @@ from pathlib import Path
 import pytest
 
 TESTS = Path(__file__).parent
-# Packages whose expensive fixture is package- or session-scoped: one group for the whole package.
+# Packages whose expensive fixture is package- or session-scoped: one unit of work for all of it.
 PACKAGE_GROUPS = frozenset({"identity", "transformations"})
 
 
-def xdist_group_of(path: Path) -> str:
-    relative = path.relative_to(TESTS)
-    if relative.parts[0] in PACKAGE_GROUPS:
-        return relative.parts[0]
-    return relative.with_suffix("").as_posix()
+def work_unit(nodeid: str) -> str:
+    """The module of a test (``tests/x/test_y.py``), or its package for the packages above."""
+    path = nodeid.split("::", 1)[0]
+    parts = path.split("/")
+    if len(parts) > 2 and parts[0] == TESTS.name and parts[1] in PACKAGE_GROUPS:
+        return "/".join(parts[:2])
+    return path
+
+
+def pytest_xdist_make_scheduler(config: pytest.Config, log):
+    from xdist.scheduler import LoadScopeScheduling
+
+    class ModuleOrPackageScheduling(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            return work_unit(nodeid)
+
+    return ModuleOrPackageScheduling(config, log)
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    groups = {}
-    for item in items:
-        marker = item.get_closest_marker("xdist_group")
-        group = marker.args[0] if marker and marker.args else xdist_group_of(Path(item.fspath))
-        if marker is None:
-            item.add_marker(pytest.mark.xdist_group(group))
-        groups[item.nodeid] = group
-    heavy = {groups[i.nodeid] for i in items if i.get_closest_marker("e2e") or i.get_closest_marker("slow")}
-    heavy |= PACKAGE_GROUPS
-    items.sort(key=lambda i: groups[i.nodeid] not in heavy)  # stable: heavy groups first, order kept
+    heavy = {work_unit(i.nodeid) for i in items if i.get_closest_marker("e2e") or i.get_closest_marker("slow")}
+    heavy |= {work_unit(i.nodeid) for i in items if work_unit(i.nodeid) != i.nodeid.split("::", 1)[0]}
+    items.sort(key=lambda i: work_unit(i.nodeid) not in heavy)  # stable: heavy units first, order kept
