@@ -38,6 +38,9 @@ def test_shared_store_account_is_split_by_shipping_name(identity_demo: IdentityD
     assert demo.customer_of("shopify", "device", "trap-device-minh") == minh
     assert rule_events(demo, "shared_identifier_demoted", "shopify_customer_id", "990000801") == 1
     assert rule_events(demo, "shared_identifier_demoted", "email", "nguyenhome@gmail.com") == 1
+    actions = demo.query("select action_taken from marts.identity_rule_events where identifier_type = ? "
+                         "and identifier_value = ?", ["shopify_customer_id", "990000801"])
+    assert actions == [("demoted to weak; still links records with the same first_name",)]
     split = demo.query("select record_id_a, record_id_b from marts.identity_links "
                        "where rule_name = 'split_by_first_name:shopify_customer_id' and identifier_value = '990000801'")
     pairs = {frozenset(pair) for pair in split}

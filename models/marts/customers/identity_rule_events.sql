@@ -65,7 +65,10 @@ value_events as (
         records_count,
         distinct_people as observed_count,
         shared_threshold as threshold,
-        'demoted to weak' as action_taken,
+        case
+            when split_by_type is null then 'demoted to weak'
+            else {{ dbt.concat(["'demoted to weak; still links records with the same '", 'split_by_type']) }}
+        end as action_taken,
         {{ dbt.concat([
             "'distinct phones '", dbt.cast('distinct_phones', dbt.type_string()),
             "', distinct first names '", dbt.cast('distinct_first_names', dbt.type_string())
