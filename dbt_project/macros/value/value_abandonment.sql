@@ -29,10 +29,7 @@ customer_events as (
 
     from {{ ref('fct_events') }} as fct_events
     inner join source_map
-        on
-            fct_events.actor_source_system = source_map.source_system
-            and fct_events.actor_entity = source_map.source_entity
-            and fct_events.actor_key = source_map.source_key
+        on {{ actor_is_source_record('fct_events') }}
     where
         fct_events.occurred_at <= {{ as_of_timestamp() }}
         and (

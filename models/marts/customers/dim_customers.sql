@@ -93,10 +93,7 @@ orders as (
     left join fx_rates as fx
         on orders.currency = fx.currency
     inner join source_map
-        on
-            orders.actor_source_system = source_map.source_system
-            and orders.actor_entity = source_map.source_entity
-            and orders.actor_key = source_map.source_key
+        on {{ actor_is_source_record('orders') }}
     where orders.ordered_at <= {{ as_of_timestamp() }}
 
 ),
@@ -140,10 +137,7 @@ categories as (
 
     from {{ ref('fct_order_lines') }} as order_lines
     inner join source_map
-        on
-            order_lines.actor_source_system = source_map.source_system
-            and order_lines.actor_entity = source_map.source_entity
-            and order_lines.actor_key = source_map.source_key
+        on {{ actor_is_source_record('order_lines') }}
     where
         order_lines.ordered_at <= {{ as_of_timestamp() }}
         and not coalesce(order_lines.is_cancelled, false)
@@ -159,10 +153,7 @@ returns as (
 
     from {{ ref('fct_returns') }} as returned
     inner join source_map
-        on
-            returned.actor_source_system = source_map.source_system
-            and returned.actor_entity = source_map.source_entity
-            and returned.actor_key = source_map.source_key
+        on {{ actor_is_source_record('returned') }}
     where returned.returned_at <= {{ as_of_timestamp() }}
     group by source_map.customer_id
 
@@ -180,10 +171,7 @@ events as (
 
     from {{ ref('fct_events') }} as events
     inner join source_map
-        on
-            events.actor_source_system = source_map.source_system
-            and events.actor_entity = source_map.source_entity
-            and events.actor_key = source_map.source_key
+        on {{ actor_is_source_record('events') }}
     where events.occurred_at <= {{ as_of_timestamp() }}
 
 ),

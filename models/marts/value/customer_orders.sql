@@ -71,10 +71,7 @@ customer_orders as (
 
     from orders
     inner join source_map
-        on
-            orders.actor_source_system = source_map.source_system
-            and orders.actor_entity = source_map.source_entity
-            and orders.actor_key = source_map.source_key
+        on {{ actor_is_source_record('orders') }}
     left join order_costs
         on orders.order_key = order_costs.order_key
 

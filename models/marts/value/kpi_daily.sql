@@ -70,10 +70,7 @@ email_clicks as (
 
     from {{ ref('fct_events') }} as fct_events
     inner join source_map
-        on
-            fct_events.actor_source_system = source_map.source_system
-            and fct_events.actor_entity = source_map.source_entity
-            and fct_events.actor_key = source_map.source_key
+        on {{ actor_is_source_record('fct_events') }}
     where
         fct_events.event_name in {{ value_in_list('value_events_email_click') }}
         and fct_events.occurred_at <= {{ as_of_timestamp() }}
