@@ -77,8 +77,7 @@ def publishable_relations(con: duckdb.DuckDBPyConnection, catalog: str) -> list[
         """,
         [catalog, list(PUBLISHED_SCHEMAS)],
     ).fetchall()
-    return [(schema, name) for schema, name in rows
-            if not name.startswith("_dlt") and f"{schema}.{name}".lower() not in UNPUBLISHED_RELATIONS]
+    return [(schema, name) for schema, name in rows if f"{schema}.{name}".lower() not in UNPUBLISHED_RELATIONS]
 
 
 def serving_names(relations: list[tuple[str, str]]) -> dict[tuple[str, str], str]:
