@@ -41,6 +41,6 @@ def pytest_xdist_make_scheduler(config: pytest.Config, log):
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    heavy = {work_unit(i.nodeid) for i in items if i.get_closest_marker("e2e") or i.get_closest_marker("slow")}
-    heavy |= {work_unit(i.nodeid) for i in items if work_unit(i.nodeid) != i.nodeid.split("::", 1)[0]}
+    heavy = {f"{TESTS.name}/{package}" for package in PACKAGE_GROUPS}
+    heavy |= {work_unit(i.nodeid) for i in items if i.get_closest_marker("e2e") or i.get_closest_marker("slow")}
     items.sort(key=lambda i: work_unit(i.nodeid) not in heavy)  # stable: heavy units first, order kept
