@@ -46,7 +46,7 @@ from rich.table import Table
 
 from activation import load_config as load_activation_config
 from cdw.pipeline import demo_end_date
-from cdw.settings import DBT_PROJECT_DIR, Paths
+from core.settings import DBT_PROJECT_DIR, Paths
 from orchestration.config import load_config
 from orchestration.definitions import defs
 from orchestration.defs.activation import LANE_SYNCS

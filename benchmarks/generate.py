@@ -21,7 +21,7 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 if str(REPO_ROOT) not in sys.path:  # run as a script from anywhere
     sys.path.insert(0, str(REPO_ROOT))
 
-from ingestion.demo.generate import generate  # noqa: E402
+from demo.generate import generate  # noqa: E402
 
 EVENT_TABLES = ("shopify.pixel_events", "klaviyo.events")
 

@@ -37,7 +37,7 @@ import duckdb
 REPO_ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO_ROOT))
 
-from cdw.settings import DBT_PROJECT_DIR  # noqa: E402
+from core.settings import DBT_PROJECT_DIR  # noqa: E402
 
 IDENTITY_SELECTION = [
     "+customer_source_map", "+identity_links", "+identity_rule_events", "+identity_cluster_health",
@@ -75,7 +75,7 @@ def build_identity(database: Path, work_dir: Path, full_refresh: bool = False,
 
 def make_demo(base: Path, customers: int, seed: int) -> tuple[Path, Path]:
     """Generate and load the demo into ``base/build.duckdb``; returns (database, truth dir)."""
-    from ingestion.demo.generate import generate
+    from demo.generate import generate
     from ingestion.load import load_landing
 
     database, truth = base / "build.duckdb", base / "truth"

@@ -20,7 +20,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from cdw.settings import DEFAULT_DEMO_CUSTOMERS, DEFAULT_DEMO_SEED
+from core.settings import DEFAULT_DEMO_CUSTOMERS, DEFAULT_DEMO_SEED
 
 
 def _load_in_child(landing: str, work: str, queue: Any) -> None:
@@ -59,7 +59,7 @@ def measure(landing: Path, work: Path) -> dict[str, Any]:
 def generate_demo(out: Path, customers: int, seed: int) -> float:
     """Write the demo landing files; returns the seconds the generator took."""
     try:
-        from ingestion.demo.generate import generate
+        from demo.generate import generate
     except ImportError as error:  # the generator is written separately
         raise SystemExit(f"demo generator not available ({error}); use --landing DIR") from error
     started = time.perf_counter()

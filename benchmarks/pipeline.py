@@ -28,7 +28,7 @@ def main() -> None:
 
     from cdw import pipeline
     from cdw.inventory import human_size
-    from cdw.settings import get_paths
+    from core.settings import get_paths
 
     paths = get_paths().ensure()
     figures: dict[str, dict] = {}

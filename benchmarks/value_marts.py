@@ -2,7 +2,7 @@
 
     .venv/bin/python benchmarks/value_marts.py --customers 20000
 
-Generates the demo (``ingestion.demo.generate``), loads it, builds everything the value marts
+Generates the demo (``demo.generate``), loads it, builds everything the value marts
 read (seeds, staging, facts, identity, dim_customers), then times one ``dbt run`` of
 ``models/marts/value`` and ``models/marts/activation`` and prints seconds and rows per model and
 the total, as a table and as JSON (peak memory of the dbt process included). ``--as-of`` defaults
@@ -28,7 +28,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from cdw.settings import DBT_PROJECT_DIR  # noqa: E402
+from core.settings import DBT_PROJECT_DIR  # noqa: E402
 
 VALUE_SELECTION = ["path:../models/marts/value", "path:../models/marts/activation"]
 DBT = str(Path(sys.executable).parent / "dbt")
@@ -56,7 +56,7 @@ def row_counts(database: Path, models: list[str]) -> dict[str, int]:
 
 
 def run(customers: int, seed: int, as_of: str | None, work: Path) -> dict[str, Any]:
-    from ingestion.demo.generate import generate
+    from demo.generate import generate
     from ingestion.load import load_landing
 
     database = work / "build.duckdb"

@@ -1,1 +1,1 @@
-"""Customer-data warehouse: shared settings, contracts and the command-line interface."""
+"""The application: the run's steps over one run context, and the `cdw` command line that calls them."""

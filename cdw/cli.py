@@ -33,11 +33,11 @@ from rich.progress import (
 )
 from rich.table import Table
 
-from activation.cli import sync_app
 from cdw import pipeline, summary
-from cdw.dbt import DbtError
 from cdw.publish import PublishRefused
-from cdw.settings import DEFAULT_DEMO_CUSTOMERS, DEFAULT_DEMO_SEED, REPO_ROOT, get_paths
+from cdw.sync_cli import sync_app
+from core.dbt import DbtError
+from core.settings import DEFAULT_DEMO_CUSTOMERS, DEFAULT_DEMO_SEED, REPO_ROOT, get_paths
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_show_locals=False,
                   help="Customer-data warehouse: land, model, check and publish e-commerce customer data.")

@@ -16,9 +16,9 @@ from pathlib import Path
 
 import duckdb
 
-from cdw.dbt import DbtBuildResult, run_dbt
 from cdw.publish import PublishResult, publish
-from cdw.settings import DEFAULT_DEMO_CUSTOMERS, DEFAULT_DEMO_SEED, Paths
+from core.dbt import DbtBuildResult, run_dbt
+from core.settings import DEFAULT_DEMO_CUSTOMERS, DEFAULT_DEMO_SEED, Paths
 
 Progress = Callable[[str], None]
 
@@ -40,7 +40,7 @@ def demo_end_date(paths: Paths) -> date | None:
 
 
 def step_generate(paths: Paths, customers: int = DEFAULT_DEMO_CUSTOMERS, seed: int = DEFAULT_DEMO_SEED):
-    from ingestion.demo.generate import generate
+    from demo.generate import generate
 
     paths.ensure()
     return generate(paths.demo_landing, paths.truth, customers=customers, seed=seed)
@@ -77,7 +77,7 @@ def step_ingest(paths: Paths, source: str = "demo", landing: Path | None = None,
                             systems=systems, force=force)
         return IngestOutcome(result.load, rejected=[f"{e.path}: {e.problem}" for e in result.rejected])
     if source == "api":
-        from cdw.contracts import load_contracts
+        from core.contracts import load_contracts
         from ingestion.api import load_from_api
 
         chosen = systems or sorted(load_contracts())
@@ -106,12 +106,12 @@ def step_check(paths: Paths, run_id: str, suites: list[str] | None = None, data_
     """
     import logging
 
+    from cdw.steps.check import governance_rules
     from expectations.runner import store_report, validate_rules
-    from expectations.suites import build_rules
 
     con = duckdb.connect(str(paths.build_db))
     try:
-        report = validate_rules(con, build_rules(con, suites), run_id)
+        report = validate_rules(con, governance_rules(con, suites), run_id)
         store_report(con, report)
     finally:
         con.close()

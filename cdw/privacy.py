@@ -33,7 +33,7 @@ from pathlib import Path
 import duckdb
 
 from activation.hashing import normalise_email, normalise_phone
-from governance.dictionary import Dictionary, load_dictionary
+from core.dictionary import Dictionary, load_dictionary
 
 SOURCE_MAP = "marts.customer_source_map"
 ALIASES = "marts.customer_id_aliases"

@@ -37,8 +37,8 @@ from pathlib import Path
 
 import duckdb
 
-from cdw.settings import Paths
-from governance.dictionary import Dictionary, load_dictionary
+from core.dictionary import Dictionary, load_dictionary
+from core.settings import Paths
 
 # DuckDB 1.1 and newer can read this storage version; duckdb 2.0 writes a newer one by default.
 SERVING_STORAGE_VERSION = "v1.1.0"

@@ -9,7 +9,7 @@ from rich.table import Table
 
 from cdw.inventory import human_size, table_counts
 from cdw.pipeline import RunRecord, latest_run
-from cdw.settings import Paths
+from core.settings import Paths
 
 
 def _counts_table(title: str, counts: dict[str, int]) -> Table:

@@ -21,15 +21,13 @@ An audience that is not built yet is reported as such (warn).
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import dataclass
 
 import great_expectations as gx
 
-from activation.config import ActivationConfig, ConfigError, SyncConfig, load_config
-from activation.consent import consent_column
-from activation.destinations import REGISTRY
+from core.dictionary import Dictionary, load_dictionary
 from expectations.catalog import Catalog
 from expectations.rules import Rule, governed_rule
-from governance.dictionary import Dictionary, load_dictionary
 
 SUITE = "audience"
 CONTRACT = ("customer_id", "is_suppressed", "consent_email", "consent_sms", "consent_ads", "trigger_id",
@@ -42,18 +40,35 @@ def _quote(value: str) -> str:
     return "'" + value.replace("'", "''") + "'"
 
 
-def _hashed_only(config: ActivationConfig, sync: SyncConfig) -> bool:
-    """Whether the sync's destination receives hashed identifiers only (no field mapping)."""
-    return not REGISTRY[config.destination_for(sync).type].supports_fields
+@dataclass(frozen=True)
+class AudienceSync:
+    """What the rules need to know of one outgoing sync (the activation configuration, as plain data).
+
+    The steps layer describes each configured sync this way (``cdw.steps.check``), so these rules
+    never read the activation package's internals.
+    """
+
+    name: str
+    relation: str
+    destination: str
+    destination_type: str
+    consent_column: str | None
+    """Audience column holding the consent the sync requires; ``None`` for ``consent: none``."""
+    mode: str
+    remove_on_consent_loss: bool
+    is_trigger: bool
+    hashed_only: bool
+    """The destination takes hashed identifiers only (no field mapping): Meta, Google Ads."""
+    identity_columns: tuple[str, ...]
+    field_columns: tuple[str, ...]
+
+    @property
+    def used_columns(self) -> set[str]:
+        """Columns of the audience the sync sends or needs: contract, match keys, mapped fields."""
+        return {*CONTRACT, *self.identity_columns, *self.field_columns}
 
 
-def _used_columns(config: ActivationConfig, sync: SyncConfig) -> set[str]:
-    """Columns of the audience the sync sends or needs: contract, match keys, mapped fields."""
-    identity = REGISTRY[config.destination_for(sync).type].identity_columns
-    return {*CONTRACT, *identity, *(f.column for f in sync.fields)}
-
-
-def _removal_exception(sync: SyncConfig, catalog: Catalog) -> str:
+def _removal_exception(sync: AudienceSync, catalog: Catalog) -> str:
     """SQL: the member is at the destination and listed so an upsert sync removes them."""
     if sync.mode != "upsert" or not sync.remove_on_consent_loss or not catalog.exists(SYNC_STATE):
         return ""
@@ -61,10 +76,9 @@ def _removal_exception(sync: SyncConfig, catalog: Catalog) -> str:
             f"where sync_name = {_quote(sync.name)})")
 
 
-def sync_rules(config: ActivationConfig, sync: SyncConfig, catalog: Catalog, dictionary: Dictionary) -> list[Rule]:
+def sync_rules(sync: AudienceSync, catalog: Catalog, dictionary: Dictionary) -> list[Rule]:
     """Consent, suppression and hashing rules for one sync's audience."""
     relation = sync.relation.lower()
-    destination = config.destination_for(sync)
 
     def rule(family: str, expectation: gx.expectations.Expectation, columns: tuple[str, ...], description: str,
              **options) -> Rule:
@@ -73,11 +87,11 @@ def sync_rules(config: ActivationConfig, sync: SyncConfig, catalog: Catalog, dic
 
     rules: list[Rule] = []
     exception = _removal_exception(sync, catalog)
-    column = consent_column(sync.consent)
+    column = sync.consent_column
     if column is not None:
         rules.append(rule(
             "audience.consent", gx.expectations.ExpectColumnValuesToBeInSet(column="holds_consent", value_set=[True]),
-            ("holds_consent",), f"every member holds {column} for {destination.name}",
+            ("holds_consent",), f"every member holds {column} for {sync.destination}",
             query=f"select customer_id, coalesce({column}, false){exception} as holds_consent from {relation}",
             example_columns=("customer_id",)))
     erased = (f" or customer_id in (select customer_id from {DELETION_QUEUE})"
@@ -85,20 +99,20 @@ def sync_rules(config: ActivationConfig, sync: SyncConfig, catalog: Catalog, dic
     rules.append(rule(
         "audience.not_suppressed",
         gx.expectations.ExpectColumnValuesToBeInSet(column="suppressed_or_erased", value_set=[False]),
-        ("suppressed_or_erased",), f"no suppressed or erased person is sent to {destination.name}",
+        ("suppressed_or_erased",), f"no suppressed or erased person is sent to {sync.destination}",
         query=f"select customer_id, (coalesce(is_suppressed, false) and not (false{exception})){erased} "
               f"as suppressed_or_erased from {relation}",
         example_columns=("customer_id",)))
-    if _hashed_only(config, sync):
+    if sync.hashed_only:
         sha256 = dictionary.format_pattern("sha256")
-        for mapping in sync.fields:
-            if dictionary.pii_class(relation, mapping.column) != "none":
+        for mapped in sync.field_columns:
+            if dictionary.pii_class(relation, mapped) != "none":
                 rules.append(rule(
                     "audience.hashed_identifiers",
-                    gx.expectations.ExpectColumnValuesToMatchRegex(column=mapping.column, regex=sha256),
-                    (mapping.column,),
-                    f"{destination.type} takes hashed identifiers only: personal column {mapping.column} "
-                    "must hold SHA-256 hashes", pii_columns=frozenset({mapping.column})))
+                    gx.expectations.ExpectColumnValuesToMatchRegex(column=mapped, regex=sha256),
+                    (mapped,),
+                    f"{sync.destination_type} takes hashed identifiers only: personal column {mapped} "
+                    "must hold SHA-256 hashes", pii_columns=frozenset({mapped})))
     key = "trigger_id" if sync.is_trigger else "customer_id"
     rules.append(rule(
         "audience.one_row_per_member", gx.expectations.ExpectColumnValuesToBeBetween(
@@ -109,10 +123,9 @@ def sync_rules(config: ActivationConfig, sync: SyncConfig, catalog: Catalog, dic
     return rules
 
 
-def columns_rule(relation: str, syncs: list[SyncConfig], config: ActivationConfig, catalog: Catalog,
-                 dictionary: Dictionary) -> Rule:
+def columns_rule(relation: str, syncs: list[AudienceSync], catalog: Catalog, dictionary: Dictionary) -> Rule:
     """The audience holds no personal column that none of its syncs uses."""
-    used = set().union(*(_used_columns(config, s) for s in syncs))
+    used = set().union(*(s.used_columns for s in syncs))
     present = list(catalog.columns(relation))
     allowed = [c for c in present if c in used or dictionary.pii_class(relation, c) == "none"]
     family = "audience.columns_within_mapping"
@@ -125,20 +138,15 @@ def columns_rule(relation: str, syncs: list[SyncConfig], config: ActivationConfi
 
 
 def audience_rules(catalog: Catalog | None = None, dictionary: Dictionary | None = None,
-                   config: ActivationConfig | None = None) -> list[Rule]:
-    """Rules for every configured sync's audience (none when activation is not configured)."""
+                   syncs: list[AudienceSync] | None = None) -> list[Rule]:
+    """Rules for every outgoing sync's audience (none when no sync is configured)."""
     dictionary = dictionary or load_dictionary()
     catalog = catalog or Catalog()
-    if config is None:
-        try:
-            config = load_config()
-        except ConfigError:
-            return []
     rules: list[Rule] = []
-    by_audience: dict[str, list[SyncConfig]] = defaultdict(list)
-    for sync in config.syncs.values():
-        rules.extend(sync_rules(config, sync, catalog, dictionary))
+    by_audience: dict[str, list[AudienceSync]] = defaultdict(list)
+    for sync in syncs or []:
+        rules.extend(sync_rules(sync, catalog, dictionary))
         by_audience[sync.relation.lower()].append(sync)
-    for relation, syncs in by_audience.items():
-        rules.append(columns_rule(relation, syncs, config, catalog, dictionary))
+    for relation, members in by_audience.items():
+        rules.append(columns_rule(relation, members, catalog, dictionary))
     return rules

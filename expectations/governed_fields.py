@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import great_expectations as gx
 
+from core.dictionary import Dictionary, GovernedField, load_dictionary
 from expectations.catalog import Catalog
 from expectations.rules import Rule, governed_rule
-from governance.dictionary import Dictionary, GovernedField, load_dictionary
 
 SUITE = "dictionary"
 PERSONAL = frozenset({"direct", "indirect", "sensitive"})

@@ -19,10 +19,10 @@ from functools import cache
 import great_expectations as gx
 import yaml
 
-from cdw.settings import DBT_PROJECT_DIR
+from core.dictionary import Dictionary, load_dictionary
+from core.settings import DBT_PROJECT_DIR
 from expectations.catalog import Catalog
 from expectations.rules import Rule, governed_rule
-from governance.dictionary import Dictionary, load_dictionary
 
 SUITE = "identity"
 CUSTOMERS = "marts.dim_customers"

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import great_expectations as gx
 
-from cdw.contracts import Table, all_tables
+from core.contracts import Table, all_tables
 from expectations.rules import Rule, with_severity
 
 EMAIL_PATTERN = r"^\s*[^@\s]+@[^@\s]+\.[^@\s]+\s*$"

@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import great_expectations as gx
 
+from core.dictionary import Dictionary, load_dictionary
 from expectations.catalog import Catalog
 from expectations.governed_fields import _targets
 from expectations.rules import Rule, governed_rule
-from governance.dictionary import Dictionary, load_dictionary
 
 SUITE = "privacy"
 ERASED = "audit.erased_subjects"

@@ -19,7 +19,8 @@ from dataclasses import replace
 
 import duckdb
 
-from expectations.audience import audience_rules
+from core.dictionary import load_dictionary
+from expectations.audience import AudienceSync, audience_rules
 from expectations.catalog import Catalog
 from expectations.governed_fields import dictionary_rules
 from expectations.identity import identity_rules
@@ -27,7 +28,6 @@ from expectations.landing import landing_rules
 from expectations.privacy import privacy_rules
 from expectations.rules import Rule
 from expectations.value import value_rules
-from governance.dictionary import load_dictionary
 
 
 def _landing(catalog: Catalog) -> list[Rule]:
@@ -35,29 +35,28 @@ def _landing(catalog: Catalog) -> list[Rule]:
     return [rule if catalog.exists(rule.relation) else replace(rule, on_missing="warn") for rule in landing_rules()]
 
 
-BUILDERS: dict[str, Callable[[Catalog], list[Rule]]] = {
-    "landing": _landing,
-    "dictionary": lambda catalog: dictionary_rules(catalog),
-    "identity": lambda catalog: identity_rules(catalog),
-    "value": lambda catalog: value_rules(catalog),
-    "audience": lambda catalog: audience_rules(catalog),
-    "privacy": lambda catalog: privacy_rules(catalog),
+BUILDERS: dict[str, Callable[[Catalog, list[AudienceSync]], list[Rule]]] = {
+    "landing": lambda catalog, _syncs: _landing(catalog),
+    "dictionary": lambda catalog, _syncs: dictionary_rules(catalog),
+    "identity": lambda catalog, _syncs: identity_rules(catalog),
+    "value": lambda catalog, _syncs: value_rules(catalog),
+    "audience": lambda catalog, syncs: audience_rules(catalog, syncs=syncs),
+    "privacy": lambda catalog, _syncs: privacy_rules(catalog),
 }
 SUITES = tuple(BUILDERS)
 
 
-def build_rules(con: duckdb.DuckDBPyConnection, suites: Iterable[str] | None = None) -> list[Rule]:
-    """The rules of ``suites`` (default: all) for the warehouse behind ``con``."""
+def build_rules(con: duckdb.DuckDBPyConnection, suites: Iterable[str] | None = None,
+                audience_syncs: list[AudienceSync] | None = None) -> list[Rule]:
+    """The rules of ``suites`` (default: all) for the warehouse behind ``con``.
+
+    ``audience_syncs`` describes the outgoing syncs whose audiences the ``audience`` suite checks
+    (the check step reads them from the activation configuration).
+    """
     chosen = list(suites or SUITES)
     unknown = set(chosen) - set(BUILDERS)
     if unknown:
         raise ValueError(f"unknown suite(s) {sorted(unknown)}; known: {', '.join(SUITES)}")
     load_dictionary.cache_clear()  # the dictionary may have changed since the last run in this process
     catalog = Catalog.load(con)
-    return [rule for suite in chosen for rule in BUILDERS[suite](catalog)]
-
-
-def rules_for_relation(con: duckdb.DuckDBPyConnection, relation: str,
-                       suites: Iterable[str] | None = None) -> list[Rule]:
-    """The rules about one relation (``schema.table``), e.g. for a Dagster asset check."""
-    return [r for r in build_rules(con, suites) if r.relation.lower() == relation.lower()]
+    return [rule for suite in chosen for rule in BUILDERS[suite](catalog, list(audience_syncs or []))]

@@ -17,9 +17,9 @@ import fnmatch
 
 import great_expectations as gx
 
+from core.dictionary import Dictionary, load_dictionary
 from expectations.catalog import Catalog
 from expectations.rules import Rule, governed_rule
-from governance.dictionary import Dictionary, load_dictionary
 
 SUITE = "value"
 RFM_SCORES = ("r_score", "f_score", "m_score")

@@ -23,7 +23,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from governance.dictionary import DICTIONARY_PATH, Dictionary, parse_dictionary
+from core.dictionary import DICTIONARY_PATH, Dictionary, parse_dictionary
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 DOCS_FILE = Path("models/docs/governed_fields.md")

@@ -28,7 +28,7 @@ from typing import Any
 import duckdb
 
 import ingestion.sources
-from cdw.contracts import SystemContract, load_contracts
+from core.contracts import SystemContract, load_contracts
 from ingestion.landing_source import QUARANTINE_TABLE
 from ingestion.load import DLT_DEFAULTS, LoadResult, count_raw_rows, make_pipeline
 

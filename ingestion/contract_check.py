@@ -19,7 +19,7 @@ import duckdb
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from cdw.contracts import Column, Table
+from core.contracts import Column, Table
 from ingestion.errors import LandingFileError
 
 # landed contract type -> Arrow type / DuckDB type

@@ -46,7 +46,7 @@ from dlt.common.normalizers.naming.snake_case import NamingConvention
 from dlt.common.schema.typing import TColumnSchema, TSchemaContractDict
 from dlt.extract import DltResource, DltSource
 
-from cdw.contracts import SystemContract, Table
+from core.contracts import SystemContract, Table
 from ingestion.contract_check import QUARANTINE_SCHEMA, check_batch, connect_duckdb, literal, quote
 from ingestion.errors import LandingFileError
 

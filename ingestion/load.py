@@ -21,7 +21,7 @@ import duckdb
 from dlt.common.schema.exceptions import DataValidationError
 from dlt.pipeline.exceptions import PipelineStepFailed
 
-from cdw.contracts import SystemContract, load_contracts
+from core.contracts import SystemContract, load_contracts
 from ingestion.errors import LandingFileError
 from ingestion.landing_source import QUARANTINE_TABLE, SourceReport, landing_source, table_files
 
@@ -84,7 +84,7 @@ def load_landing(
 
     ``warehouse`` must not be open for writing by another process (DuckDB allows one writer).
     """
-    _keep_dlt_quiet()
+    keep_dlt_quiet()
     say = progress or (lambda _message: None)
     contracts = load_contracts()
     chosen = _choose_systems(contracts, Path(landing_dir), systems)
@@ -124,7 +124,7 @@ would otherwise keep every loaded Parquet job under ``pipelines_dir`` and the la
 """
 
 
-def _keep_dlt_quiet() -> None:
+def keep_dlt_quiet() -> None:
     for key, value in DLT_DEFAULTS.items():
         os.environ.setdefault(key, value)
 

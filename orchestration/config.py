@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
 
-from cdw.settings import REPO_ROOT
+from core.settings import REPO_ROOT
 
 CONFIG_PATH = REPO_ROOT / "config" / "orchestration.yml"
 CONFIG_ENV = "CDW_ORCHESTRATION_CONFIG"

@@ -13,8 +13,8 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from cdw.dbt import DbtError, run_dbt
-from cdw.settings import DBT_PROJECT_DIR, REPO_ROOT, get_paths
+from core.dbt import DbtError, run_dbt
+from core.settings import DBT_PROJECT_DIR, REPO_ROOT, get_paths
 
 log = logging.getLogger(__name__)
 WATCHED = (REPO_ROOT / "models", REPO_ROOT / "seeds", DBT_PROJECT_DIR / "macros", DBT_PROJECT_DIR / "tests",

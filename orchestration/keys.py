@@ -9,7 +9,7 @@
 import dagster as dg
 
 from activation import SyncConfig
-from cdw.contracts import SystemContract
+from core.contracts import SystemContract
 
 DEMO_FILES = dg.AssetKey(["demo", "vendor_files"])
 SERVING = dg.AssetKey(["serving", "warehouse"])

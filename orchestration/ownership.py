@@ -10,7 +10,7 @@ from collections.abc import Iterable
 
 import dagster as dg
 
-from governance.dictionary import Dictionary, Steward, load_dictionary
+from core.dictionary import Dictionary, Steward, load_dictionary
 from orchestration.config import load_config
 
 STEWARD_METADATA = "cdw/steward"

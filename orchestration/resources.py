@@ -6,7 +6,7 @@ from pathlib import Path
 import dagster as dg
 
 from activation import ActivationConfig, load_config
-from cdw.settings import Paths, get_paths
+from core.settings import Paths, get_paths
 
 WRITER_POOL = "duckdb_warehouse"
 """Concurrency pool of every step that writes the build warehouse: DuckDB allows one writing process,

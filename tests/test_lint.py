@@ -4,7 +4,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from cdw.settings import REPO_ROOT
+from core.settings import REPO_ROOT
 
 
 def test_ruff_is_clean():

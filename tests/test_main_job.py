@@ -11,8 +11,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from cdw.contracts import load_contracts
 from cdw.inventory import table_counts
+from core.contracts import load_contracts
 from tests.dbt.test_dbt_project import STAGING_MODELS
 
 pytestmark = pytest.mark.e2e

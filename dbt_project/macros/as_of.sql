@@ -1,13 +1,19 @@
 {#-
     The one reference point in time for time-dependent logic (recency, lifecycle, CLV): the
-    var `as_of` (ISO date or timestamp, UTC) when given, otherwise the current time.
-    Results are then reproducible and back-testable: `dbt build --vars '{as_of: 2025-06-30}'`.
+    var `as_of` (UTC) when given, otherwise the current time. A bare date means the end of that
+    day, inclusive (23:59:59.999999), the same rule as core/as_of.py, so an order placed on the
+    as-of day counts. The pipeline always passes the resolved moment; the rule here serves anyone
+    who runs `dbt build --vars '{as_of: 2025-06-30}'` by hand.
 -#}
 {% macro as_of_timestamp() -%}
     {%- set as_of = var('as_of', none) -%}
-    {%- if as_of is none or (as_of | string | trim) in ('', 'none', 'null', 'now') -%}
+    {%- set text = (as_of | string | trim) if as_of is not none else '' -%}
+    {%- if text in ('', 'none', 'None', 'null', 'now') -%}
         {{ dbt.cast(dbt.current_timestamp(), dbt.type_timestamp()) }}
     {%- else -%}
-        {{ dbt.cast(dbt.string_literal(as_of | string), dbt.type_timestamp()) }}
+        {%- if modules.re.match('^[0-9]{4}-[0-9]{2}-[0-9]{2}$', text) -%}
+            {%- set text = text ~ ' 23:59:59.999999' -%}
+        {%- endif -%}
+        {{ dbt.cast(dbt.string_literal(text), dbt.type_timestamp()) }}
     {%- endif -%}
 {%- endmacro %}

@@ -36,7 +36,7 @@ import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from cdw.contracts import load_contracts
+from core.contracts import load_contracts
 from ingestion.contract_check import connect_duckdb
 from ingestion.errors import LandingFileError
 from ingestion.file_drops.detect import detect

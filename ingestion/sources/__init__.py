@@ -44,7 +44,7 @@ import pyarrow as pa
 from dlt.common.normalizers.naming.snake_case import NamingConvention
 from dlt.extract import DltResource
 
-from cdw.contracts import SystemContract, Table
+from core.contracts import SystemContract, Table
 from ingestion.contract_check import ARROW_TYPES, QUARANTINE_SCHEMA, check_batch, connect_duckdb
 from ingestion.landing_source import (
     MERGE,

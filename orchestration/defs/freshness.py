@@ -11,7 +11,7 @@ from datetime import timedelta
 
 import dagster as dg
 
-from cdw.contracts import load_contracts
+from core.contracts import load_contracts
 from orchestration.config import OrchestrationConfig, load_config
 from orchestration.keys import raw_asset_key
 from orchestration.ownership import asset_path

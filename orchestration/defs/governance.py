@@ -13,8 +13,8 @@ from collections import defaultdict
 import dagster as dg
 import duckdb
 
+from cdw.steps.check import governance_rules
 from expectations.runner import CheckReport, store_report, validate_rules
-from expectations.suites import build_rules
 from orchestration.checks import check_result, retry_transient
 from orchestration.defs.transformation import MANIFEST, RELATIONS, TRANSLATOR
 from orchestration.resources import WRITER_POOL, WarehouseResource
@@ -46,7 +46,7 @@ def governance_suites(context: dg.AssetCheckExecutionContext, warehouse: Warehou
     selected = {key.asset_key: GOVERNED[key.asset_key] for key in context.selected_asset_check_keys}
     wanted = {relation.lower() for relation in selected.values()}
     with retry_transient(), duckdb.connect(str(warehouse.paths.build_db)) as con:
-        rules = [rule for rule in build_rules(con, SUITES) if rule.relation.lower() in wanted]
+        rules = governance_rules(con, SUITES, relations=wanted)
         report = validate_rules(con, rules, run_id=context.run.run_id)
         store_report(con, report)
     by_relation: dict[str, list] = defaultdict(list)

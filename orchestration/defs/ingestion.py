@@ -11,11 +11,11 @@ import logging
 import dagster as dg
 import duckdb
 
-from cdw.contracts import SystemContract, Table, load_contracts
+from core.contracts import SystemContract, Table, load_contracts
+from demo.generate import generate
 from expectations.landing import table_rules
 from expectations.runner import store_report, validate_rules
 from ingestion.api import available_systems, load_from_api
-from ingestion.demo.generate import generate
 from ingestion.file_drops.load import load_drops, merge_load_results
 from ingestion.load import LoadResult, load_landing
 from orchestration.checks import check_result, retry_transient

@@ -12,7 +12,7 @@ from pathlib import Path
 import dagster as dg
 from dagster_dbt import DbtCliResource
 
-from cdw.settings import DBT_PROJECT_DIR
+from core.settings import DBT_PROJECT_DIR
 from orchestration.resources import ActivationResource, WarehouseResource
 
 

@@ -11,7 +11,7 @@ import time
 import dagster as dg
 from dagster_shared.error import SerializableErrorInfo
 
-from cdw.contracts import load_contracts
+from core.contracts import load_contracts
 from orchestration.alerts import RunAlert, record_alert
 from orchestration.config import OrchestrationConfig, load_config
 from orchestration.defs.ingestion import SYSTEM_ASSETS

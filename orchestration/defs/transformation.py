@@ -14,9 +14,9 @@ from typing import Any
 import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DbtCliInvocation, DbtCliResource, DbtProject, dbt_assets
 
-from cdw.dbt import dbt_invocation_env
 from cdw.pipeline import demo_end_date
-from cdw.settings import DBT_PROJECT_DIR
+from core.dbt import dbt_invocation_env
+from core.settings import DBT_PROJECT_DIR
 from orchestration.config import load_config
 from orchestration.dbt_manifest import ensure_manifest
 from orchestration.keys import LANE_TAG, LANE_VALUE

@@ -9,7 +9,7 @@ from rich.console import Console
 from typer.testing import CliRunner
 
 from activation import cli
-from activation.cli import sync_app
+from cdw.sync_cli import sync_app
 from tests.activation.conftest import AUDIENCE, people, write_audience
 from tests.activation.fakes import FakeWebhook
 

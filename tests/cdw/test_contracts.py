@@ -2,7 +2,7 @@ from pathlib import Path
 
 import pytest
 
-from cdw.contracts import ContractError, all_tables, load_contracts, parse_contract
+from core.contracts import ContractError, all_tables, load_contracts, parse_contract
 
 
 def test_every_system_has_a_contract():

@@ -11,7 +11,7 @@ import duckdb
 import pytest
 
 from cdw.publish import PublishRefused, publish
-from cdw.settings import Paths
+from core.settings import Paths
 
 
 def _build(paths: Paths, value: int) -> None:

@@ -9,7 +9,7 @@ from typing import Any
 
 import duckdb
 
-from cdw.contracts import SystemContract
+from core.contracts import SystemContract
 from ingestion.load import make_pipeline
 
 

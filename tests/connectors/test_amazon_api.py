@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 import requests
 
-from cdw.contracts import load_contracts
+from core.contracts import load_contracts
 from ingestion.api import load_from_api
 from ingestion.load import LoadResult
 from ingestion.sources import Backoff

@@ -13,7 +13,7 @@ import requests
 from dlt.pipeline.exceptions import PipelineStepFailed
 from pytest_httpserver import HTTPServer
 
-from cdw.contracts import load_contracts
+from core.contracts import load_contracts
 from ingestion.api import load_from_api
 from ingestion.contract_check import QUARANTINE_SCHEMA
 from ingestion.load import make_pipeline

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from cdw.contracts import load_contracts
+from core.contracts import load_contracts
 from ingestion.api import ApiSourceError, available_systems, connector, load_from_api
 from ingestion.load import LoadResult
 from ingestion.sources import Backoff

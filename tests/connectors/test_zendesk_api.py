@@ -14,7 +14,7 @@ import pytest
 from dlt.pipeline.exceptions import PipelineStepFailed
 from pytest_httpserver import HTTPServer
 
-from cdw.contracts import load_contracts
+from core.contracts import load_contracts
 from ingestion.load import make_pipeline
 from ingestion.sources.zendesk import SYSTEM, source
 from ingestion.sources.zendesk.client import ZendeskAuthError

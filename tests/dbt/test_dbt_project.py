@@ -21,8 +21,8 @@ from typing import Any
 import duckdb
 import pytest
 
-from cdw.contracts import load_contracts
-from cdw.settings import DBT_PROJECT_DIR, REPO_ROOT
+from core.contracts import load_contracts
+from core.settings import DBT_PROJECT_DIR, REPO_ROOT
 
 BIN = Path(sys.executable).parent
 DBT = str(BIN / "dbt")
@@ -339,7 +339,7 @@ def test_dbt_parse(tmp_path: Path) -> None:
 
 
 def test_sources_match_contracts() -> None:
-    result = subprocess.run([sys.executable, "-m", "cdw.dbt_sources", "--check"], cwd=REPO_ROOT,
+    result = subprocess.run([sys.executable, "-m", "core.dbt_sources", "--check"], cwd=REPO_ROOT,
                             capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
 

@@ -14,7 +14,7 @@ import pytest
 
 from cdw.pipeline import step_check, step_publish
 from cdw.publish import PublishRefused
-from cdw.settings import Paths
+from core.settings import Paths
 from expectations.data_docs import build_data_docs
 from tests.expectations import governed_warehouse as gw
 

@@ -5,7 +5,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from cdw.contracts import Column, Table
+from core.contracts import Column, Table
 from expectations import runner
 from expectations.landing import table_rules
 

@@ -8,8 +8,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from cdw.steps.check import governance_rules
 from expectations.runner import CheckReport, validate_rules
-from expectations.suites import build_rules, rules_for_relation
 from tests.expectations import governed_warehouse as gw
 
 
@@ -32,7 +32,7 @@ def env(config_env, monkeypatch) -> None:
 def _check(db: Path, run_id: str = "run") -> CheckReport:
     con = duckdb.connect(str(db))
     try:
-        return validate_rules(con, build_rules(con, gw.SUITES), run_id)
+        return validate_rules(con, governance_rules(con, gw.SUITES), run_id)
     finally:
         con.close()
 
@@ -107,7 +107,7 @@ def test_a_governed_column_in_a_new_mart_is_checked_without_code(env, clean_db, 
 def test_rules_for_one_relation(env, clean_db):
     con = duckdb.connect(str(clean_db))
     try:
-        rules = rules_for_relation(con, "marts.aud_vip")
+        rules = governance_rules(con, relations=["marts.aud_vip"])
     finally:
         con.close()
     assert {"audience", "dictionary"} <= {r.suite for r in rules}

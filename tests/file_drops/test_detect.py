@@ -93,7 +93,7 @@ def test_a_file_that_is_no_export_is_rejected_with_the_reason(tmp_path: Path, na
 
 
 def test_formats_have_unique_names_and_known_contract_tables() -> None:
-    from cdw.contracts import load_contracts
+    from core.contracts import load_contracts
 
     assert len({f.name for f in FORMATS}) == len(FORMATS)
     for export_format in FORMATS:

@@ -12,7 +12,7 @@ import duckdb
 import pyarrow.parquet as pq
 import pytest
 
-from cdw.contracts import load_contracts
+from core.contracts import load_contracts
 from ingestion.contract_check import connect_duckdb
 from ingestion.errors import LandingFileError
 from ingestion.file_drops.load import PARQUET_OPTIONS, Conversion, convert_file

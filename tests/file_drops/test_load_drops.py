@@ -14,7 +14,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from ingestion.demo.generate import generate
+from demo.generate import generate
 from ingestion.errors import LandingFileError
 from ingestion.file_drops import PROCESSED_FILES_TABLE, DropResult, load_drops
 from ingestion.file_drops import load as drops_load

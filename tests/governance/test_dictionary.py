@@ -6,12 +6,13 @@ from pathlib import Path
 
 import pytest
 
+from cdw.steps.check import audience_syncs
+from core.dictionary import DICTIONARY_PATH, DictionaryError, load_dictionary, parse_dictionary
 from expectations.audience import audience_rules
 from expectations.catalog import Catalog
 from expectations.governed_fields import dictionary_rules
 from expectations.identity import identity_rules
 from expectations.value import value_rules
-from governance.dictionary import DICTIONARY_PATH, DictionaryError, load_dictionary, parse_dictionary
 
 ISSUE_VALUES = {
     "customer_status": ("prospect", "active", "lapsed"),
@@ -45,7 +46,7 @@ def test_every_rule_family_used_by_a_suite_has_a_severity():
     dictionary = load_dictionary()
     catalog = Catalog({"marts.x": {"customer_status": "VARCHAR"}})
     families = {r.family for r in [*dictionary_rules(catalog), *identity_rules(catalog), *value_rules(catalog),
-                                   *audience_rules(catalog)]}
+                                   *audience_rules(catalog, syncs=audience_syncs())]}
     assert families <= set(dictionary.rules)
     assert set(dictionary.rules.values()) <= {"error", "warn"}
 

@@ -8,9 +8,9 @@ import os
 import shutil
 from pathlib import Path
 
-from cdw.settings import DBT_PROJECT_DIR, REPO_ROOT
+from core.dictionary import DICTIONARY_PATH, load_dictionary
+from core.settings import DBT_PROJECT_DIR, REPO_ROOT
 from governance import generate
-from governance.dictionary import DICTIONARY_PATH, load_dictionary
 
 
 def test_generated_files_are_up_to_date():

@@ -13,7 +13,7 @@ import pytest
 
 from activation.state import ensure_schema
 from cdw import pipeline, privacy
-from cdw.settings import Paths
+from core.settings import Paths
 
 pytestmark = pytest.mark.e2e
 CDW = str(Path(sys.executable).with_name("cdw"))
@@ -28,7 +28,7 @@ def _cdw(home: Path, *args: str) -> subprocess.CompletedProcess:
 
 def _build_models(paths: Paths) -> None:
     """dbt models (no data tests) in a child process: dbt keeps the warehouse file open in its process."""
-    code = ("import sys; from cdw import pipeline; from cdw.dbt import run_dbt; from cdw.settings import get_paths; "
+    code = ("import sys; from cdw import pipeline; from core.dbt import run_dbt; from core.settings import get_paths; "
             f"p = get_paths(); r = run_dbt(p, {MODELS_ONLY!r}, as_of=pipeline.demo_end_date(p)); "
             "print(r.failures[:5]); sys.exit(0 if r.success else 1)")
     env = {**os.environ, "CDW_HOME": str(paths.home)}

@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from cdw.settings import REPO_ROOT
-from governance.dictionary import DICTIONARY_PATH, load_dictionary, parse_dictionary
+from core.dictionary import DICTIONARY_PATH, load_dictionary, parse_dictionary
+from core.settings import REPO_ROOT
 
 MODELS = sorted(path.stem for path in (REPO_ROOT / "models").rglob("*.sql"))
 SEEDS = sorted(path.stem for path in (REPO_ROOT / "seeds").glob("*.csv"))

@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 import pyarrow as pa
 import pytest
 
-from cdw.contracts import Table, all_tables, load_contracts
+from core.contracts import Table, all_tables, load_contracts
 from ingestion.contract_check import QUARANTINE_SCHEMA, check_batch
 from ingestion.errors import LandingFileError
 

@@ -19,8 +19,8 @@ import pyarrow.parquet as pq
 import pytest
 from dlt.common.normalizers.naming.snake_case import NamingConvention
 
-from cdw.contracts import Table, load_contracts
-from ingestion.demo.generate import GenerationResult, generate
+from core.contracts import Table, load_contracts
+from demo.generate import GenerationResult, generate
 
 CUSTOMERS = 1500
 SEED = 7

@@ -13,7 +13,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from cdw.contracts import load_contracts
+from core.contracts import load_contracts
 from ingestion.contract_check import ARROW_TYPES
 from ingestion.errors import LandingFileError
 from ingestion.landing_source import landing_source
@@ -346,7 +346,7 @@ def _counts_or_empty(setup: Setup) -> dict[str, int]:
 
 # -- against the demo generator, once it exists -------------------------------------------------
 
-HAS_GENERATOR = importlib.util.find_spec("ingestion.demo.generate") is not None
+HAS_GENERATOR = importlib.util.find_spec("demo.generate") is not None
 
 
 # how each generator defect shows in the quarantine reason
@@ -359,10 +359,10 @@ DEFECT_REASONS = {
 }
 
 
-@pytest.mark.skipif(not HAS_GENERATOR, reason="ingestion.demo.generate not written yet")
+@pytest.mark.skipif(not HAS_GENERATOR, reason="demo.generate not written yet")
 def test_demo_counts_match_the_generator_truth(tmp_path: Path) -> None:
     """Landed rows == distinct valid keys and quarantine rows == dirty rows, per table and defect."""
-    from ingestion.demo.generate import generate
+    from demo.generate import generate
 
     setup = Setup(tmp_path / "landing", tmp_path / "wh.duckdb", tmp_path / "dlt")
     generate(setup.landing, tmp_path / "truth", customers=300, seed=7)

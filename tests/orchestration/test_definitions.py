@@ -7,7 +7,7 @@ from datetime import timedelta
 import dagster as dg
 
 from activation import load_config as load_activation_config
-from cdw.contracts import all_tables, load_contracts
+from core.contracts import all_tables, load_contracts
 from orchestration.config import load_config
 from orchestration.definitions import defs
 from orchestration.defs.freshness import FRESHNESS_CHECKS

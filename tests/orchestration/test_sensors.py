@@ -12,8 +12,8 @@ import dagster as dg
 import pytest
 from pytest_httpserver import HTTPServer
 
-from cdw.contracts import load_contracts
-from ingestion.demo.generate import generate
+from core.contracts import load_contracts
+from demo.generate import generate
 from orchestration.alerts import read_alerts
 from orchestration.config import load_config
 from orchestration.definitions import defs

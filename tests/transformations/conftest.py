@@ -8,7 +8,7 @@ then copied and its facts rebuilt with ``--full-refresh``; the tests compare the
 full refresh with the generator's truth. A back-test (an earlier ``as_of``) is run both ways too.
 
 Everything is built once per test package (about a minute and a half on two cores). dbt runs in
-a subprocess with the project's flags (``cdw.dbt``): dbt-duckdb keeps its DuckDB instance open for
+a subprocess with the project's flags (``core.dbt``): dbt-duckdb keeps its DuckDB instance open for
 the life of the process, and the loader (and these tests) open the same file between builds.
 """
 
@@ -29,8 +29,8 @@ import duckdb
 import pyarrow.parquet as pq
 import pytest
 
-from cdw.dbt import dbt_flags, dbt_invocation_env
-from cdw.settings import REPO_ROOT, Paths
+from core.dbt import dbt_flags, dbt_invocation_env
+from core.settings import REPO_ROOT, Paths
 
 CUSTOMERS = 1_200
 SEED = 7
@@ -166,7 +166,7 @@ def _check(result: DbtRun, what: str) -> DbtRun:
 
 @pytest.fixture(scope="package")
 def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TransformationsDemo]:
-    from ingestion.demo.generate import generate
+    from demo.generate import generate
     from ingestion.load import load_landing
 
     os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")

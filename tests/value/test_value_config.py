@@ -9,7 +9,7 @@ from pathlib import Path
 
 import yaml
 
-from cdw.settings import DBT_PROJECT_DIR, REPO_ROOT
+from core.settings import DBT_PROJECT_DIR, REPO_ROOT
 
 SEEDS = REPO_ROOT / "seeds"
 SEGMENTS = {"Champions", "Loyal Customers", "Potential Loyalist", "New Customers", "Promising", "Need Attention",

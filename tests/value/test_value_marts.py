@@ -29,7 +29,7 @@ import pandas as pd
 import pytest
 import yaml
 
-from cdw.settings import DBT_PROJECT_DIR, REPO_ROOT
+from core.settings import DBT_PROJECT_DIR, REPO_ROOT
 from tests.value import recompute
 
 DBT = str(Path(sys.executable).parent / "dbt")
@@ -37,7 +37,7 @@ AS_OF = "2026-09-15T12:00:00"
 AS_OF_TS = datetime(2026, 9, 15, 12, 0, 0)
 CUSTOMERS = 1_500
 DEMO_AVAILABLE = (importlib.util.find_spec("ingestion.load") is not None
-                  and importlib.util.find_spec("ingestion.demo.generate") is not None)
+                  and importlib.util.find_spec("demo.generate") is not None)
 
 pytestmark = [pytest.mark.e2e, pytest.mark.skipif(not DEMO_AVAILABLE, reason="needs the demo generator and loader")]
 
@@ -53,7 +53,7 @@ def run_dbt(args: list[str], database: Path, work_dir: Path, project_dir: Path =
 
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    from ingestion.demo.generate import generate
+    from demo.generate import generate
     from ingestion.load import load_landing
 
     work = tmp_path_factory.mktemp("value_demo")
@@ -172,7 +172,7 @@ def test_cohort_triangle_matches_recomputation(con: duckdb.DuckDBPyConnection, o
 
 
 def test_lifecycle_and_status_follow_the_thresholds(con: duckdb.DuckDBPyConnection) -> None:
-    from governance.dictionary import load_dictionary
+    from core.dictionary import load_dictionary
 
     allowed = set(load_dictionary().fields["customer_status"].allowed_values)
     rows = con.execute("""

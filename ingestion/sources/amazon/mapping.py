@@ -18,7 +18,7 @@ from collections.abc import Iterable, Mapping
 from datetime import UTC, date, datetime
 from typing import Any
 
-from cdw.contracts import Table
+from core.contracts import Table
 from ingestion.sources import flatten, landed_key
 from ingestion.sources.amazon import settings
 

@@ -32,7 +32,7 @@ import pyarrow as pa
 from dlt.common.typing import TSecretStrValue
 from dlt.extract import DltResource
 
-from cdw.contracts import load_contracts
+from core.contracts import load_contracts
 from ingestion.landing_source import SCHEMA_CONTRACT
 from ingestion.sources import ApiRun, Backoff, Page, start_timestamp
 from ingestion.sources.klaviyo import mapping, settings

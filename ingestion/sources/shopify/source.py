@@ -20,7 +20,7 @@ import dlt
 from dlt.common.typing import TSecretStrValue
 from dlt.extract import DltResource
 
-from cdw.contracts import load_contracts
+from core.contracts import load_contracts
 from ingestion.landing_source import SCHEMA_CONTRACT
 from ingestion.sources import ApiRun, Backoff, Page, start_timestamp
 from ingestion.sources.shopify import mapping, settings

@@ -12,8 +12,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ingestion.demo.timeline import DAY, Timeline
-from ingestion.demo.vector import UPPER_ALNUM, digits, join, pick, random_text, rising_ids
+from demo.timeline import DAY, Timeline
+from demo.vector import UPPER_ALNUM, digits, join, pick, random_text, rising_ids
 
 BRAND = "Ridgeline Outfitters"
 SHOP_DOMAIN = "ridgeline-outfitters.com"

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
-from cdw.settings import DBT_PROJECT_DIR, Paths
+from core.settings import DBT_PROJECT_DIR, Paths
 
 
 class DbtError(RuntimeError):

@@ -15,9 +15,9 @@ from datetime import timedelta
 import numpy as np
 import pyarrow as pa
 
-from ingestion.demo.catalog import Catalog
-from ingestion.demo.frame import TableOut, frame
-from ingestion.demo.klaviyo import (
+from demo.catalog import Catalog
+from demo.frame import TableOut, frame
+from demo.klaviyo import (
     BOUNCED,
     CLICKED,
     EARLY_ACCESS,
@@ -31,9 +31,9 @@ from ingestion.demo.klaviyo import (
     WAITLIST,
     KlaviyoData,
 )
-from ingestion.demo.timeline import DAY, Timeline, black_friday
-from ingestion.demo.traffic import KLAVIYO, campaign_slugs, landing_pages, store_url
-from ingestion.demo.vector import (
+from demo.timeline import DAY, Timeline, black_friday
+from demo.traffic import KLAVIYO, campaign_slugs, landing_pages, store_url
+from demo.vector import (
     BASE62,
     NO_TIME,
     categorical,

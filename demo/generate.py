@@ -22,16 +22,16 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from cdw.contracts import SystemContract, Table, load_contracts
-from ingestion.demo import amazon, klaviyo, klaviyo_events, pixel, shopify, zendesk
-from ingestion.demo.catalog import make_catalog
-from ingestion.demo.dirty import dirty_rows, duplicates, select_superseded
-from ingestion.demo.frame import KINDS, Frame, TableOut
-from ingestion.demo.people import make_persons
-from ingestion.demo.timeline import build_timeline
-from ingestion.demo.truth import SYSTEMS, lists_by_person, persons_table
-from ingestion.demo.vector import group_first
-from ingestion.demo.writer import PARQUET_OPTIONS, truth_rows, vendor_table, write_parquet
+from core.contracts import SystemContract, Table, load_contracts
+from demo import amazon, klaviyo, klaviyo_events, pixel, shopify, zendesk
+from demo.catalog import make_catalog
+from demo.dirty import dirty_rows, duplicates, select_superseded
+from demo.frame import KINDS, Frame, TableOut
+from demo.people import make_persons
+from demo.timeline import build_timeline
+from demo.truth import SYSTEMS, lists_by_person, persons_table
+from demo.vector import group_first
+from demo.writer import PARQUET_OPTIONS, truth_rows, vendor_table, write_parquet
 
 DEFAULT_END_DATE = date(2026, 10, 31)
 

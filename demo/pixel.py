@@ -14,15 +14,15 @@ from dataclasses import dataclass
 import numpy as np
 import pyarrow as pa
 
-from ingestion.demo import refdata
-from ingestion.demo.catalog import SHOP_DOMAIN, Catalog
-from ingestion.demo.frame import NO_PERSON, TableOut, floats, frame, ints
-from ingestion.demo.klaviyo_events import Clicks
-from ingestion.demo.people import Persons
-from ingestion.demo.shopify import ShopifyData
-from ingestion.demo.timeline import Timeline
-from ingestion.demo.traffic import browse_sources, campaign_slugs, landing_pages, store_url
-from ingestion.demo.vector import (
+from demo import refdata
+from demo.catalog import SHOP_DOMAIN, Catalog
+from demo.frame import NO_PERSON, TableOut, floats, frame, ints
+from demo.klaviyo_events import Clicks
+from demo.people import Persons
+from demo.shopify import ShopifyData
+from demo.timeline import Timeline
+from demo.traffic import browse_sources, campaign_slugs, landing_pages, store_url
+from demo.vector import (
     HEX,
     NO_TIME,
     categorical,

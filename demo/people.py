@@ -12,9 +12,9 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ingestion.demo import refdata
-from ingestion.demo.timeline import DAY, Timeline
-from ingestion.demo.vector import NO_TIME, digits, join, pick, random_text, unique_ints, uuid4, where
+from demo import refdata
+from demo.timeline import DAY, Timeline
+from demo.vector import NO_TIME, digits, join, pick, random_text, unique_ints, uuid4, where
 
 COUNTRIES = ("US", "CA", "GB")
 COUNTRY_SHARES = (0.86, 0.08, 0.06)

@@ -4,7 +4,7 @@ Profiles come from two doors: the Shopify integration syncs every store account 
 Shopify customer id), and sign-up forms add people as they type themselves, prospects who never
 buy among them. A form address that differs from the store address only by Gmail dots or a
 ``+tag`` stays a separate profile (Klaviyo matches exact addresses), which is an identity trap.
-Events are made in :mod:`ingestion.demo.klaviyo_events`.
+Events are made in :mod:`demo.klaviyo_events`.
 """
 
 from __future__ import annotations
@@ -15,12 +15,12 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ingestion.demo.frame import SpareKeys, TableOut, const, frame
-from ingestion.demo.identity import EmailStyle, e164, render_email, render_name, take
-from ingestion.demo.people import SUBSCRIBED, Persons, consent_at, consent_changed_at
-from ingestion.demo.shopify import ShopifyData
-from ingestion.demo.timeline import DAY, Timeline, black_friday
-from ingestion.demo.vector import (
+from demo.frame import SpareKeys, TableOut, const, frame
+from demo.identity import EmailStyle, e164, render_email, render_name, take
+from demo.people import SUBSCRIBED, Persons, consent_at, consent_changed_at
+from demo.shopify import ShopifyData
+from demo.timeline import DAY, Timeline, black_friday
+from demo.vector import (
     BASE62,
     CROCKFORD,
     NO_TIME,

@@ -10,11 +10,11 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ingestion.demo import refdata
-from ingestion.demo.catalog import SHOP_DOMAIN, Catalog
-from ingestion.demo.people import Persons
-from ingestion.demo.timeline import black_friday
-from ingestion.demo.vector import LOWER_ALNUM, choose, digits, join, pick, random_text, where
+from demo import refdata
+from demo.catalog import SHOP_DOMAIN, Catalog
+from demo.people import Persons
+from demo.timeline import black_friday
+from demo.vector import LOWER_ALNUM, choose, digits, join, pick, random_text, where
 
 GOOGLE, FACEBOOK, INSTAGRAM, KLAVIYO, DIRECT, ORGANIC = range(6)
 REPEAT_SOURCE_SHARES = (0.12, 0.06, 0.05, 0.32, 0.30, 0.15)

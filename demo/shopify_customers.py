@@ -15,11 +15,11 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ingestion.demo.frame import Frame, TableOut, bools, const, frame, ints
-from ingestion.demo.identity import EmailStyle, e164, render_address1, render_email, render_name, take
-from ingestion.demo.people import COUNTRIES, SUBSCRIBED, Persons, consent_at, consent_changed_at
-from ingestion.demo.timeline import DAY, Timeline
-from ingestion.demo.vector import NO_TIME, group_first, iso_shop_local, join, pick, rising_ids, where
+from demo.frame import Frame, TableOut, bools, const, frame, ints
+from demo.identity import EmailStyle, e164, render_address1, render_email, render_name, take
+from demo.people import COUNTRIES, SUBSCRIBED, Persons, consent_at, consent_changed_at
+from demo.timeline import DAY, Timeline
+from demo.vector import NO_TIME, group_first, iso_shop_local, join, pick, rising_ids, where
 
 MAIN_EMAIL_STYLE = EmailStyle(gmail_dots=0.03, plus_tag=0.02, typo=0.004)
 CONSENT_STATES = ("not_subscribed", "subscribed", "unsubscribed")

@@ -16,7 +16,9 @@ from pathlib import Path
 
 import yaml
 
-DICTIONARY_PATH = Path(__file__).with_name("data_dictionary.yml")
+from core.settings import REPO_ROOT
+
+DICTIONARY_PATH = REPO_ROOT / "governance" / "data_dictionary.yml"
 PII_CLASSES = ("none", "indirect", "direct", "sensitive")
 SEVERITIES = ("error", "warn")
 FIELD_TYPES = ("text", "boolean", "integer", "number", "date", "timestamp")

@@ -13,9 +13,9 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ingestion.demo import refdata
-from ingestion.demo.people import COUNTRIES, Persons
-from ingestion.demo.vector import choose, join, pick, where
+from demo import refdata
+from demo.people import COUNTRIES, Persons
+from demo.vector import choose, join, pick, where
 
 PLUS_TAGS = ("shop", "store", "deals", "orders", "promo", "news", "amazon")
 

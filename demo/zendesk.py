@@ -14,14 +14,14 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ingestion.demo.amazon import SHIPPED, AmazonData
-from ingestion.demo.catalog import SHOP_DOMAIN
-from ingestion.demo.frame import TableOut, bools, frame, ints
-from ingestion.demo.identity import EmailStyle, full_name, render_email, render_phone, take
-from ingestion.demo.people import Persons
-from ingestion.demo.shopify import ShopifyData
-from ingestion.demo.timeline import DAY, HOUR, Timeline
-from ingestion.demo.vector import NO_TIME, group_first, iso_z, join, null_where, pick, rising_ids, where
+from demo.amazon import SHIPPED, AmazonData
+from demo.catalog import SHOP_DOMAIN
+from demo.frame import TableOut, bools, frame, ints
+from demo.identity import EmailStyle, full_name, render_email, render_phone, take
+from demo.people import Persons
+from demo.shopify import ShopifyData
+from demo.timeline import DAY, HOUR, Timeline
+from demo.vector import NO_TIME, group_first, iso_z, join, null_where, pick, rising_ids, where
 
 USER_EMAIL_STYLE = EmailStyle(case=0.2, pad=0.05, gmail_dots=0.05, plus_tag=0.02, typo=0.01)
 AGENTS = (("Maya Chen", "admin"), ("Luis Ortega", "agent"), ("Priya Nair", "agent"), ("Tom Becker", "agent"),

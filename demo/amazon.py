@@ -15,13 +15,13 @@ from dataclasses import dataclass
 import numpy as np
 import pyarrow as pa
 
-from ingestion.demo.catalog import BRAND, Catalog
-from ingestion.demo.frame import SpareKeys, TableOut, bools, frame, ints, nulls
-from ingestion.demo.identity import full_name, render_address1, render_phone, take
-from ingestion.demo.people import COUNTRIES, Persons
-from ingestion.demo.shopify_orders import TAX_RATES
-from ingestion.demo.timeline import DAY, HOUR, Timeline
-from ingestion.demo.vector import (
+from demo.catalog import BRAND, Catalog
+from demo.frame import SpareKeys, TableOut, bools, frame, ints, nulls
+from demo.identity import full_name, render_address1, render_phone, take
+from demo.people import COUNTRIES, Persons
+from demo.shopify_orders import TAX_RATES
+from demo.timeline import DAY, HOUR, Timeline
+from demo.vector import (
     BASE62,
     DIGITS,
     LOWER_ALNUM,

@@ -12,11 +12,11 @@ from dataclasses import dataclass
 import numpy as np
 import pyarrow as pa
 
-from ingestion.demo.catalog import Catalog
-from ingestion.demo.people import Persons
-from ingestion.demo.timeline import DAY, HOUR, Timeline, black_friday
-from ingestion.demo.traffic import campaign_slugs, landing_pages, order_sources
-from ingestion.demo.vector import HEX, NO_TIME, digits, expand, join, null_where, random_text, rising_ids
+from demo.catalog import Catalog
+from demo.people import Persons
+from demo.timeline import DAY, HOUR, Timeline, black_friday
+from demo.traffic import campaign_slugs, landing_pages, order_sources
+from demo.vector import HEX, NO_TIME, digits, expand, join, null_where, random_text, rising_ids
 
 TAX_RATES = np.array([0.0, 0.04, 0.06, 0.0625, 0.07, 0.0725, 0.08, 0.0875, 0.095])
 FULL_REFUND, PARTIAL_REFUND = 1, 2

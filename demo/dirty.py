@@ -18,9 +18,9 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from cdw.contracts import Table
-from ingestion.demo.frame import DEFECTS, DIRTY, DUPLICATE, SUPERSEDED, Frame, TableOut
-from ingestion.demo.vector import choose, digits, join, pick
+from core.contracts import Table
+from demo.frame import DEFECTS, DIRTY, DUPLICATE, SUPERSEDED, Frame, TableOut
+from demo.vector import choose, digits, join, pick
 
 # The money column whose sign or presence a junk row breaks, per table.
 AMOUNT_COLUMNS: dict[tuple[str, str], str] = {

@@ -3,7 +3,7 @@
 Builds the store's records from the persons and the catalog and renders them as the Admin API
 returns them: snake_case fields, nested objects flattened with ``__``, timestamps in the shop's
 time zone (``2025-03-04T10:11:12-05:00``), money as decimal strings. Pixel events are made in
-:mod:`ingestion.demo.pixel` from the same visits.
+:mod:`demo.pixel` from the same visits.
 """
 
 from __future__ import annotations
@@ -13,14 +13,14 @@ from dataclasses import dataclass
 import numpy as np
 import pyarrow as pa
 
-from ingestion.demo import refdata
-from ingestion.demo.catalog import BRAND, SHOP_DOMAIN, Catalog
-from ingestion.demo.frame import TableOut, const, frame, ints
-from ingestion.demo.identity import render_address1, render_name, render_phone, take, vary_case
-from ingestion.demo.people import COUNTRIES, Persons
-from ingestion.demo.shopify_checkouts import Checkouts, make_checkouts
-from ingestion.demo.shopify_customers import Accounts, account_keys, customers_table, make_accounts
-from ingestion.demo.shopify_orders import (
+from demo import refdata
+from demo.catalog import BRAND, SHOP_DOMAIN, Catalog
+from demo.frame import TableOut, const, frame, ints
+from demo.identity import render_address1, render_name, render_phone, take, vary_case
+from demo.people import COUNTRIES, Persons
+from demo.shopify_checkouts import Checkouts, make_checkouts
+from demo.shopify_customers import Accounts, account_keys, customers_table, make_accounts
+from demo.shopify_orders import (
     FULL_REFUND,
     Refunds,
     StoreOrders,
@@ -28,8 +28,8 @@ from ingestion.demo.shopify_orders import (
     make_orders,
     make_refunds,
 )
-from ingestion.demo.timeline import Timeline
-from ingestion.demo.vector import HEX, NO_TIME, iso_shop_local, join, money, null_where, pick, random_text, where
+from demo.timeline import Timeline
+from demo.vector import HEX, NO_TIME, iso_shop_local, join, money, null_where, pick, random_text, where
 
 SHOP_ID = "60123456789"
 

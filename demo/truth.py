@@ -9,11 +9,11 @@ from __future__ import annotations
 import numpy as np
 import pyarrow as pa
 
-from ingestion.demo import refdata
-from ingestion.demo.identity import canonical_address, e164
-from ingestion.demo.people import CONSENT_NAMES, COUNTRIES, ROLES, Persons, consent_at, consent_changed_at
-from ingestion.demo.timeline import Timeline
-from ingestion.demo.vector import NO_TIME, iso_z, null_where, pick
+from demo import refdata
+from demo.identity import canonical_address, e164
+from demo.people import CONSENT_NAMES, COUNTRIES, ROLES, Persons, consent_at, consent_changed_at
+from demo.timeline import Timeline
+from demo.vector import NO_TIME, iso_z, null_where, pick
 
 SYSTEMS = ("shopify", "amazon", "klaviyo", "zendesk")
 

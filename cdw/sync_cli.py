@@ -7,7 +7,7 @@ Mounted by the main CLI as ``app.add_typer(sync_app, name="sync")``:
     cdw sync history [--sync NAME]           past runs: planned, sent, accepted, rejected, duration
     cdw sync erase CUSTOMER_ID               queue a privacy erasure at every destination reached
 
-The build warehouse is ``cdw.settings.get_paths().build_db``; the configuration files default to
+The build warehouse is ``core.settings.get_paths().build_db``; the configuration files default to
 ``activation/syncs.yml`` and ``activation/destinations.yml`` (or ``$CDW_ACTIVATION_SYNCS`` /
 ``$CDW_ACTIVATION_DESTINATIONS``, or ``--syncs`` / ``--destinations``).
 """
@@ -28,7 +28,7 @@ from activation.config import ConfigError, load_config
 from activation.erasure import queue_erasure
 from activation.runner import SyncRunResult, run_all
 from activation.state import ensure_schema, history
-from cdw.settings import get_paths
+from core.settings import get_paths
 
 sync_app = typer.Typer(add_completion=False, no_args_is_help=True,
                        help="Reverse ETL: send audiences to marketing tools, exactly and only with consent.")

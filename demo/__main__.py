@@ -1,4 +1,4 @@
-"""Command line: ``python -m ingestion.demo --customers N --seed S --out DIR --truth DIR``."""
+"""Command line: ``python -m demo --customers N --seed S --out DIR --truth DIR``."""
 
 from __future__ import annotations
 
@@ -6,13 +6,13 @@ import argparse
 from datetime import date
 from pathlib import Path
 
-from cdw.settings import DEFAULT_DEMO_CUSTOMERS, DEFAULT_DEMO_SEED, get_paths
-from ingestion.demo.generate import DEFAULT_END_DATE, GenerationResult, generate
+from core.settings import DEFAULT_DEMO_CUSTOMERS, DEFAULT_DEMO_SEED, get_paths
+from demo.generate import DEFAULT_END_DATE, GenerationResult, generate
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     paths = get_paths()
-    parser = argparse.ArgumentParser(prog="python -m ingestion.demo",
+    parser = argparse.ArgumentParser(prog="python -m demo",
                                      description="Write seeded demo vendor data (Parquet) and its ground truth.")
     parser.add_argument("--customers", type=int, default=DEFAULT_DEMO_CUSTOMERS, help="true persons to generate")
     parser.add_argument("--seed", type=int, default=DEFAULT_DEMO_SEED)

@@ -12,12 +12,12 @@ from dataclasses import dataclass
 import numpy as np
 import pyarrow as pa
 
-from ingestion.demo.catalog import Catalog
-from ingestion.demo.people import Persons
-from ingestion.demo.shopify_orders import StoreOrders
-from ingestion.demo.timeline import HOUR, Timeline
-from ingestion.demo.traffic import browse_sources, campaign_slugs, landing_pages
-from ingestion.demo.vector import HEX, NO_TIME, expand, random_text, rising_ids
+from demo.catalog import Catalog
+from demo.people import Persons
+from demo.shopify_orders import StoreOrders
+from demo.timeline import HOUR, Timeline
+from demo.traffic import browse_sources, campaign_slugs, landing_pages
+from demo.vector import HEX, NO_TIME, expand, random_text, rising_ids
 
 RECOVERED_SHARE = 0.10
 

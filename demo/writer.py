@@ -13,9 +13,9 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from cdw.contracts import Table
-from ingestion.demo.frame import DEFECTS, KINDS, NO_PERSON, Frame
-from ingestion.demo.naming import vendor_name
+from core.contracts import Table
+from demo.frame import DEFECTS, KINDS, NO_PERSON, Frame
+from demo.naming import vendor_name
 
 ARROW_TYPES: dict[str, pa.DataType] = {"text": pa.string(), "bigint": pa.int64(), "double": pa.float64(),
                                        "boolean": pa.bool_()}

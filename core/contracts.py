@@ -12,7 +12,7 @@ from pathlib import Path
 
 import yaml
 
-from cdw.settings import CONTRACTS_DIR
+from core.settings import CONTRACTS_DIR
 
 LANDED_TYPES = {"text", "bigint", "double", "boolean"}
 FORMATS = {"email", "timestamp", "decimal"}
