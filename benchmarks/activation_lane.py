@@ -45,7 +45,7 @@ from rich.console import Console
 from rich.table import Table
 
 from activation import load_config as load_activation_config
-from cdw.pipeline import demo_end_date
+from cdw.context import demo_end_date
 from core.settings import DBT_PROJECT_DIR, Paths
 from orchestration.config import load_config
 from orchestration.definitions import defs

@@ -26,11 +26,12 @@ def main() -> None:
     home = args.home or Path(tempfile.mkdtemp(prefix="cdw-bench-"))
     os.environ["CDW_HOME"] = str(home)
 
-    from cdw import pipeline
+    from cdw import steps
+    from cdw.context import make_context
     from cdw.inventory import human_size
-    from core.settings import get_paths
 
-    paths = get_paths().ensure()
+    ctx = make_context(source="demo", demo_customers=args.customers, demo_seed=args.seed, run_id="bench")
+    paths = ctx.paths
     figures: dict[str, dict] = {}
 
     def step(name: str, fn, rows_of=lambda r: None):
@@ -42,13 +43,14 @@ def main() -> None:
                          "rows_per_s": round(rows / seconds) if rows else None}
         return value
 
-    generated = step("generate", lambda: pipeline.step_generate(paths, args.customers, args.seed),
-                     lambda r: r.total_rows)
-    step("ingest", lambda: pipeline.step_ingest(paths), lambda r: r.load.rows_read)
-    built = step("build", lambda: pipeline.step_build(paths, as_of=pipeline.demo_end_date(paths)))
-    step("clv", lambda: pipeline.step_clv(paths, pipeline.demo_end_date(paths)))
-    report = step("check", lambda: pipeline.step_check(paths, "bench"))
-    step("publish", lambda: pipeline.step_publish(paths, report.blocking_failures + built.failures, "bench"),
+    generated = step("generate", lambda: steps.generate(ctx), lambda r: r.total_rows)
+    ctx = ctx.with_resolved_as_of()
+    step("ingest", lambda: steps.ingest(ctx), lambda r: r.load.rows_read)
+    built = step("build", lambda: steps.build(ctx, "before_clv"))
+    step("clv", lambda: steps.clv(ctx))
+    after = step("build_after_clv", lambda: steps.build(ctx, "after_clv"))
+    report = step("check", lambda: steps.check(ctx))
+    step("publish", lambda: steps.publish(ctx, report.blocking_failures + built.failures + after.failures),
          lambda r: sum(r.tables.values()))
     total = sum(f["seconds"] for f in figures.values())
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
@@ -60,10 +62,10 @@ def main() -> None:
         print(f"{name:<10}{f['seconds']:>10.2f}{rows:>14}{rate:>14}")
     print(f"{'total':<10}{total:>10.2f}")
     print(f"peak memory {peak_mb:,.0f} MB; build warehouse {human_size(paths.build_db)}; "
-          f"serving warehouse {human_size(paths.serving_db)}; dbt {built.counts}")
+          f"serving warehouse {human_size(paths.serving_db)}; dbt {built.counts} + {after.counts}")
     print(json.dumps({"customers": args.customers, "steps": figures, "total_seconds": round(total, 2),
                       "peak_memory_mb": round(peak_mb), "build_db_bytes": paths.build_db.stat().st_size,
-                      "serving_db_bytes": paths.serving_db.stat().st_size, "dbt": built.counts}))
+                      "serving_db_bytes": paths.serving_db.stat().st_size, "dbt": [built.counts, after.counts]}))
 
 
 if __name__ == "__main__":

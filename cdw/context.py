@@ -63,6 +63,8 @@ class RunContext:
     """A folder to read instead of the source's default."""
     selection: str | None = None
     """A dbt selection (``--select``) for runs that rebuild part of the graph (the activation lane)."""
+    exclusion: str | None = None
+    """A dbt ``--exclude`` for such runs (the lane leaves the identity graph to the nightly run)."""
     demo_customers: int = DEFAULT_DEMO_CUSTOMERS
     demo_seed: int = DEFAULT_DEMO_SEED
     force: bool = False

@@ -4,18 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import duckdb
-
-
-def connect_for_reading(db: Path) -> duckdb.DuckDBPyConnection:
-    """A read-only connection, or the process's existing one when this process already has the file open.
-
-    DuckDB keeps one instance per file per process and refuses a second with another configuration.
-    """
-    try:
-        return duckdb.connect(str(db), read_only=True)
-    except duckdb.ConnectionException:
-        return duckdb.connect(str(db))
+from core.duckdb_files import connect_for_reading
 
 
 def table_counts(db: Path, exclude_internal: bool = True) -> dict[str, int]:

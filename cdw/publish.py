@@ -152,6 +152,17 @@ def _switch_parquet(root: Path, run_id: str) -> None:
             shutil.rmtree(folder, ignore_errors=True)
 
 
+def clean_stale_publish_files(paths: Paths) -> list[Path]:
+    """Remove what a crashed publish left beside the serving file (its temp copy and WAL); returns them.
+
+    Called under the run lock, so no other publish is writing one of them.
+    """
+    found = sorted(paths.warehouse_dir.glob(f".{paths.serving_db.name}.*.tmp*")) if paths.warehouse_dir.exists() else []
+    for path in found:
+        path.unlink(missing_ok=True)
+    return found
+
+
 def publish(paths: Paths, blocking_failures: list[str], run_id: str, parquet: bool | None = None) -> PublishResult:
     """Publish the build warehouse when no blocking check failed; otherwise refuse and say why."""
     if blocking_failures:

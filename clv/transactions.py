@@ -4,8 +4,8 @@
 drops cancelled orders and converts money to the reporting currency, so the fit never mixes
 currencies. Business profiles are left out: their buying does not follow the consumer model.
 
-This is the one definition of the fit's input: the main job (``cdw.pipeline``) and the Dagster
-asset (``orchestration/defs/clv.py``) both read :data:`TRANSACTIONS_SQL` and check
+This is the one definition of the fit's input: the CLV step (``cdw.steps.clv``, which the
+command line and the Dagster asset both call) reads :data:`TRANSACTIONS_SQL` and checks
 :func:`missing_inputs` first.
 """
 

@@ -12,14 +12,30 @@ import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 
+from core.as_of import AsOf, resolve_as_of
 from core.settings import DBT_PROJECT_DIR, Paths
 
 
 class DbtError(RuntimeError):
     """dbt could not run at all (a parse or compile error); the message says what to fix."""
+
+
+@dataclass(frozen=True)
+class NodeResult:
+    """One node dbt ran: a model, seed, snapshot or test, and how it ended."""
+
+    unique_id: str
+    resource_type: str
+    name: str
+    status: str
+    message: str | None = None
+    relation: str | None = None
+    """``schema.alias`` of a built model, seed or snapshot."""
+    failures: int | None = None
+    """Failing rows of a test."""
 
 
 @dataclass
@@ -28,6 +44,12 @@ class DbtBuildResult:
     counts: dict[str, int] = field(default_factory=dict)  # status -> number of nodes
     failures: list[str] = field(default_factory=list)  # "node: message"
     seconds: float = 0.0
+    nodes: list[NodeResult] = field(default_factory=list)
+
+    @property
+    def warnings(self) -> list[str]:
+        """Tests that warned (severity warn): "node: message"."""
+        return [f"{n.unique_id}: {n.message}" for n in self.nodes if n.status == "warn"]
 
 
 def dbt_invocation_env(paths: Paths) -> dict[str, str]:
@@ -35,11 +57,18 @@ def dbt_invocation_env(paths: Paths) -> dict[str, str]:
     return {"CDW_BUILD_DB": str(paths.build_db), "CDW_HOME": str(paths.home)}
 
 
-def dbt_vars(as_of: date | None) -> dict[str, str]:
-    return {"as_of": as_of.isoformat()} if as_of else {}
+def dbt_vars(as_of: AsOfLike) -> dict[str, str]:
+    """dbt's ``as_of`` var: the resolved moment (a date means the end of that day, see core/as_of.py)."""
+    if as_of is None:
+        return {}
+    moment = as_of if isinstance(as_of, AsOf) else resolve_as_of(as_of)
+    return {"as_of": moment.dbt_var}
 
 
-def dbt_flags(paths: Paths, as_of: date | None = None, target_path: Path | None = None) -> list[str]:
+AsOfLike = AsOf | date | datetime | str | None
+
+
+def dbt_flags(paths: Paths, as_of: AsOfLike = None, target_path: Path | None = None) -> list[str]:
     """Flags shared by every dbt invocation (project, profile, per-home target and logs)."""
     flags = [
         "--project-dir", str(DBT_PROJECT_DIR),
@@ -66,7 +95,7 @@ def _environment(values: dict[str, str]) -> Iterator[None]:
                 os.environ[key] = old
 
 
-def run_dbt(paths: Paths, command: list[str], as_of: date | None = None,
+def run_dbt(paths: Paths, command: list[str], as_of: AsOfLike = None,
             on_node: Callable[[str, str], None] | None = None, target_path: Path | None = None) -> DbtBuildResult:
     """Run one dbt command (e.g. ``["build"]``) and summarise node results.
 
@@ -92,9 +121,16 @@ def run_dbt(paths: Paths, command: list[str], as_of: date | None = None,
         raise DbtError(f"dbt {' '.join(command)} could not run: {result.exception}")
     counts: dict[str, int] = {}
     failures: list[str] = []
+    nodes: list[NodeResult] = []
     for node_result in getattr(result.result, "results", []) or []:
         status = str(node_result.status)
         counts[status] = counts.get(status, 0) + 1
+        node = node_result.node
         if status in {"error", "fail"}:
-            failures.append(f"{node_result.node.unique_id}: {node_result.message}")
-    return DbtBuildResult(success=bool(result.success), counts=counts, failures=failures, seconds=seconds)
+            failures.append(f"{node.unique_id}: {node_result.message}")
+        relation = (f"{node.schema}.{getattr(node, 'alias', None) or node.name}"
+                    if node.resource_type in ("model", "seed", "snapshot") else None)
+        nodes.append(NodeResult(node.unique_id, str(node.resource_type), node.name, status,
+                                node_result.message, relation, getattr(node_result, "failures", None)))
+    return DbtBuildResult(success=bool(result.success), counts=counts, failures=failures, seconds=seconds,
+                          nodes=nodes)

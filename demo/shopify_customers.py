@@ -138,7 +138,7 @@ def customers_table(rng: np.random.Generator, persons: Persons, accounts: Accoun
         "email": accounts.email,
         "first_name": render_name(rng, take(persons.first_name, p)),
         "last_name": render_name(rng, take(persons.last_name, p)),
-        "phone": where(has_phone, e164(persons, p), pa.scalar(None, pa.string())),
+        "phone": (phone := where(has_phone, e164(persons, p), pa.scalar(None, pa.string()))),
         "state": pick(["enabled", "disabled", "invited"], state),
         "verified_email": bools((state == 0) | (rng.random(n) < 0.7)),
         "currency": const(n, "USD"),
@@ -152,6 +152,7 @@ def customers_table(rng: np.random.Generator, persons: Persons, accounts: Accoun
                                                 take(persons.region, p)),
         "default_address__zip": take(persons.postal_code, p),
         "default_address__country_code": pick(COUNTRIES, country),
+        "default_address__phone": phone,
         **version(updated, tags),
     }
     latest = frame(columns, updated, person_id=persons.person_id[p])

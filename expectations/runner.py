@@ -67,6 +67,12 @@ class CheckReport:
         """Relations some rule waits for (they are enforced once they exist)."""
         return sorted({o.rule.relation for o in self.outcomes if o.not_built})
 
+    def only(self, relation: str) -> CheckReport:
+        """The part of the report about one relation (``schema.table``)."""
+        return CheckReport(run_id=self.run_id, outcomes=[o for o in self.outcomes
+                                                         if o.rule.relation.lower() == relation.lower()],
+                           seconds=self.seconds)
+
     def failed(self, severity: str | None = None) -> list[RuleOutcome]:
         return [o for o in self.outcomes if not o.success and (severity is None or o.rule.severity == severity)]
 

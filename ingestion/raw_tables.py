@@ -14,10 +14,10 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 import dlt
-import duckdb
 from dlt.extract import DltResource
 
 from core.contracts import SystemContract, Table, load_contracts
+from core.duckdb_files import connect_for_reading
 from ingestion.landing_source import (
     MERGE,
     QUARANTINE_HINTS,
@@ -33,7 +33,7 @@ def missing_tables(warehouse: Path, contracts: Iterable[SystemContract]) -> dict
     contracts = list(contracts)
     present: set[tuple[str, str]] = set()
     if Path(warehouse).is_file():
-        with duckdb.connect(str(warehouse), read_only=True) as con:
+        with connect_for_reading(Path(warehouse)) as con:
             present = {(s, t) for s, t in con.execute("select schema_name, table_name from duckdb_tables()").fetchall()}
     missing: dict[str, list[str]] = {}
     for contract in contracts:

@@ -111,6 +111,12 @@ class OrchestrationConfig:
     freshness: FreshnessSettings
     sensors: SensorSettings
     alerts: AlertSettings
+    start_automation: bool = False
+    """Whether schedules and the landing sensor run as soon as an instance first loads them."""
+
+    def starts(self, enabled: bool) -> bool:
+        """Default running state of a schedule or run-starting sensor: enabled *and* automation starts."""
+        return enabled and self.start_automation
 
     def schedule(self, name: str) -> ScheduleSettings:
         try:
@@ -119,6 +125,7 @@ class OrchestrationConfig:
             raise OrchestrationConfigError(f"schedules.{name} is not configured") from None
 
 
+AUTOMATION_ENV = "CDW_AUTOMATION"
 SCHEDULE_DEFAULTS = {"nightly_warehouse": "0 2 * * *", "clv_weekly_refit": "0 5 * * 1"}
 
 
@@ -175,8 +182,16 @@ def parse_config(raw: dict[str, Any]) -> OrchestrationConfig:
     alerts_raw = raw.get("alerts") or {}
     alerts = AlertSettings(directory=str(alerts_raw.get("directory", "alerts")),
                            webhook_url_env=str(alerts_raw.get("webhook_url_env", "CDW_ALERT_WEBHOOK_URL")))
+    start = raw.get("start_automation", False)
+    override = os.environ.get(AUTOMATION_ENV, "").strip().lower()
+    if override:
+        if override not in ("on", "off", "true", "false", "1", "0"):
+            raise OrchestrationConfigError(f"${AUTOMATION_ENV} must be on or off, got {override!r}")
+        start = override in ("on", "true", "1")
+    if not isinstance(start, bool):
+        raise OrchestrationConfigError(f"start_automation must be true or false, got {start!r}")
     return OrchestrationConfig(timezone=zone, default_owner=owner, schedules=schedules, lane=lane,
-                               freshness=freshness, sensors=sensors, alerts=alerts)
+                               freshness=freshness, sensors=sensors, alerts=alerts, start_automation=start)
 
 
 def read_config(path: Path) -> OrchestrationConfig:

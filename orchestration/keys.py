@@ -8,7 +8,6 @@
 
 import dagster as dg
 
-from activation import SyncConfig
 from core.contracts import SystemContract
 
 DEMO_FILES = dg.AssetKey(["demo", "vendor_files"])
@@ -41,13 +40,3 @@ def model_key(relation_or_name: str) -> dg.AssetKey:
 def sync_key(sync_name: str) -> dg.AssetKey:
     return dg.AssetKey(["activation", sync_name])
 
-
-def lane_syncs(syncs: list[SyncConfig], chosen: tuple[str, ...]) -> list[SyncConfig]:
-    """The syncs the activation lane runs: those configured, else every trigger (append-mode) sync."""
-    if chosen:
-        known = {s.name for s in syncs}
-        unknown = sorted(set(chosen) - known)
-        if unknown:
-            raise ValueError(f"activation_lane.syncs: no sync named {', '.join(unknown)}; known: {sorted(known)}")
-        return [s for s in syncs if s.name in chosen]
-    return [s for s in syncs if s.is_trigger]

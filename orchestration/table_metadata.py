@@ -11,6 +11,7 @@ from pathlib import Path
 import dagster as dg
 import duckdb
 
+from core.duckdb_files import connect_for_reading
 from orchestration.ownership import pii_columns
 
 PREVIEW_ROWS = 5
@@ -96,7 +97,7 @@ def read_metadata(database: Path, relations: dict[dg.AssetKey, str]) -> dict[dg.
     if not database.is_file() or not relations:
         return {}
     out: dict[dg.AssetKey, dict[str, object]] = {}
-    with duckdb.connect(str(database), read_only=True) as con:
+    with connect_for_reading(database) as con:
         for key, relation in relations.items():
             try:
                 found = relation_metadata(con, relation)

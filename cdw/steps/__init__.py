@@ -1,0 +1,30 @@
+"""The run's steps, each a function over one :class:`cdw.context.RunContext`.
+
+    generate -> ingest -> build (before CLV) -> clv -> build (after CLV) -> check -> publish -> sync
+
+The command line (:mod:`cli.app`, :mod:`cdw.main_job`) and the Dagster assets (:mod:`orchestration.defs`)
+call these same functions, so a fix to a step is a fix for both front ends.
+"""
+
+from cdw.steps.build import build, build_args
+from cdw.steps.check import check, governance_rules
+from cdw.steps.clv import ClvOutcome, clv
+from cdw.steps.generate import generate
+from cdw.steps.ingest import IngestOutcome, ensure_raw_tables, ingest
+from cdw.steps.publish import publish
+from cdw.steps.sync import sync
+
+__all__ = [
+    "ClvOutcome",
+    "IngestOutcome",
+    "build",
+    "build_args",
+    "check",
+    "clv",
+    "ensure_raw_tables",
+    "generate",
+    "governance_rules",
+    "ingest",
+    "publish",
+    "sync",
+]

@@ -1,27 +1,28 @@
 """Outgoing syncs (reverse ETL): one asset per sync in ``activation/syncs.yml``.
 
 Each depends on the dbt model of its audience relation (key = the model name), so the lineage
-graph runs from each vendor to each mart to each marketing tool. A run calls
-:func:`activation.run_sync`; the asset fails when the sync did not succeed (refused by governance,
-destination down, audience broken) and carries the run's figures as metadata. A sync whose audience
+graph runs from each vendor to each mart to each marketing tool. A run calls the sync step
+(:func:`cdw.steps.sync`, the same as ``cdw sync run``); the asset fails when the sync did not
+succeed (refused by governance, destination down, audience broken) and carries the run's figures
+as metadata. A sync whose audience
 model is not built yet is skipped with a message. Trigger syncs (mode ``append``) join the
 activation lane.
 """
 
 import dagster as dg
-import duckdb
 
-from activation import SyncConfig, build_destination, run_sync
+from activation import SyncConfig
 from activation import load_config as load_activation_config
+from cdw import steps
+from cdw.lane import lane_syncs
 from orchestration.checks import retry_transient
 from orchestration.config import load_config
-from orchestration.keys import LANE_TAG, LANE_VALUE, lane_syncs, model_key, sync_key
+from orchestration.keys import LANE_TAG, LANE_VALUE, model_key, sync_key
 from orchestration.ownership import govern
-from orchestration.resources import WRITER_POOL, ActivationResource, WarehouseResource
-from orchestration.table_metadata import relation_exists
+from orchestration.resources import WRITER_POOL, ActivationResource, WarehouseResource, writer
 
 SYNCS = list(load_activation_config().syncs.values())
-LANE_SYNCS = {s.name for s in lane_syncs(SYNCS, load_config().lane.syncs)}
+LANE_SYNCS = {s.name for s in lane_syncs(load_activation_config(), load_config().lane.syncs)}
 
 
 def _spec(sync: SyncConfig) -> dg.AssetSpec:
@@ -39,18 +40,12 @@ def _spec(sync: SyncConfig) -> dg.AssetSpec:
 def _sync_asset(sync: SyncConfig) -> dg.AssetsDefinition:
     @dg.multi_asset(name=f"sync_{sync.name}", specs=[_spec(sync)], pool=WRITER_POOL)
     def sync_asset(context: dg.AssetExecutionContext, warehouse: WarehouseResource, activation: ActivationResource):
-        config = activation.config()
-        current = config.sync(sync.name)
-        dry_run = activation.is_dry_run(warehouse)
-        with retry_transient(), duckdb.connect(str(warehouse.paths.build_db)) as con:
-            if not relation_exists(con, current.relation):
-                context.log.warning("sync %s skipped: audience %s is not built yet", sync.name, current.relation)
-                return
-            destination = build_destination(config.destination_for(current))
-            try:
-                result = run_sync(con, current, destination, dry_run=dry_run)
-            finally:
-                destination.close()
+        ctx = warehouse.run_context(context.run.run_id)
+        with retry_transient(), writer(ctx, context):
+            (result,) = steps.sync(ctx, [sync.name], dry_run=activation.dry_run, config=activation.config())
+        if result.status == "skipped":
+            context.log.warning("sync %s skipped: %s", sync.name, result.error)
+            return
         metadata = {**result.as_metadata(), "governance": result.governance or ""}
         if not result.ok:
             raise dg.Failure(description=f"sync {sync.name} {result.status}: {result.error or 'see metadata'}",

@@ -2,8 +2,10 @@
 
 A raw table is fresh when its newest landed row (``_cdw_loaded_at``, written as the
 ``dagster/last_updated_timestamp`` of each materialization) is younger than its threshold, so an
-ingest run that found no new files does not make stale data look fresh. A sensor evaluates the
-checks; they are kept out of the jobs that materialize the assets, as Dagster recommends.
+ingest run that found no new files does not make stale data look fresh. Only the systems switched
+on in ``config/warehouse.yml`` are checked (a vendor the seller does not use is never "stale"). A
+sensor evaluates the checks; they are kept out of the jobs that materialize the assets, as Dagster
+recommends.
 """
 
 from collections import defaultdict
@@ -11,6 +13,7 @@ from datetime import timedelta
 
 import dagster as dg
 
+from core.config import warehouse_settings
 from core.contracts import load_contracts
 from orchestration.config import OrchestrationConfig, load_config
 from orchestration.keys import raw_asset_key
@@ -20,7 +23,9 @@ from orchestration.ownership import asset_path
 def build_freshness_checks(config: OrchestrationConfig) -> list[dg.AssetChecksDefinition]:
     """One freshness check per raw table; tables sharing a threshold share one definition."""
     by_lag: dict[timedelta, list[dg.AssetKey]] = defaultdict(list)
-    for contract in load_contracts().values():
+    contracts = load_contracts()
+    enabled = warehouse_settings().enabled_systems(sorted(contracts))
+    for contract in (contracts[system] for system in enabled):
         for table in contract.tables:
             key = raw_asset_key(contract.schema, table.name)
             by_lag[config.freshness.max_lag(asset_path(key))].append(key)

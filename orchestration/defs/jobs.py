@@ -6,13 +6,16 @@ their sensor evaluates them.
 """
 
 import dagster as dg
+from dagster_dbt import build_dbt_asset_selection
 
+from activation import load_config as load_activation_config
+from cdw.lane import lane_selection as lane_dbt_selection
 from orchestration.config import load_config
 from orchestration.defs.activation import LANE_SYNCS
 from orchestration.defs.clv import clv_fit
 from orchestration.defs.freshness import FRESHNESS_CHECKS
 from orchestration.defs.ingestion import SYSTEM_ASSETS
-from orchestration.defs.transformation import dbt_models
+from orchestration.defs.transformation import DBT_ASSETS
 from orchestration.keys import LANE_TAG, LANE_VALUE, WRITER_TAG, WRITER_VALUE, sync_key
 
 WRITER = {WRITER_TAG: WRITER_VALUE}
@@ -20,21 +23,25 @@ FRESHNESS = dg.AssetSelection.checks(*FRESHNESS_CHECKS)
 
 
 def lane_selection(systems: tuple[str, ...], sync_names: set[str]) -> dg.AssetSelection:
-    """What one activation-lane run touches.
+    """What one activation-lane run touches: the same dbt nodes as ``cdw lane`` (:func:`cdw.lane.lane_selection`).
 
     The raw tables of the lane's systems (new files only: landing is incremental), every dbt model
-    on a path from those tables to a lane sync's audience (plus models tagged for the lane), and
-    the lane syncs. Nothing else: the nightly run keeps the rest of the warehouse current.
+    on a path from those tables to a lane sync's audience except the identity graph (plus models
+    tagged for the lane), and the lane syncs. Nothing else: the nightly run keeps the rest of the
+    warehouse current.
     """
     unknown = sorted(set(systems) - set(SYSTEM_ASSETS))
     if unknown:
         raise ValueError(f"activation_lane.systems: unknown system(s) {unknown}; known: {sorted(SYSTEM_ASSETS)}")
+    config = load_activation_config()
+    audiences = [config.syncs[name].relation for name in sorted(sync_names)]
+    select, exclude = lane_dbt_selection(audiences, systems, load_config().lane.dbt_tag)
     raw = dg.AssetSelection.assets(*(SYSTEM_ASSETS[s] for s in systems))
     syncs = dg.AssetSelection.assets(*(sync_key(name) for name in sorted(sync_names)))
-    models = dg.AssetSelection.assets(dbt_models)
-    between = raw.downstream() & syncs.upstream() & models
-    tagged = dg.AssetSelection.tag(LANE_TAG, LANE_VALUE) & models
-    return (raw | between | tagged | syncs) - FRESHNESS
+    models = dg.AssetSelection.assets()
+    for part in DBT_ASSETS:  # dagster-dbt selects within one dbt assets definition at a time
+        models = models | build_dbt_asset_selection([part], dbt_select=select, dbt_exclude=exclude)
+    return (raw | models | syncs) - FRESHNESS
 
 
 main_job = dg.define_asset_job(
@@ -55,7 +62,7 @@ clv_refit_job = dg.define_asset_job(
     description="Refit and rescore predictive CLV on the marts of the last nightly build.",
 )
 
-LANDING_RUN_CONFIG = {"resources": {"warehouse": {"config": {"source": "landing"}}}}
+LANDING_RUN_CONFIG = {"resources": {"warehouse": {"config": {"source": "drops"}}}}
 
 landing_ingest_job = dg.define_asset_job(
     "landing_ingest", selection=dg.AssetSelection.assets(*SYSTEM_ASSETS.values()) - FRESHNESS, tags=WRITER,

@@ -32,10 +32,11 @@ def build_schedules(config: OrchestrationConfig) -> list[dg.ScheduleDefinition]:
 
     nightly_schedule = dg.ScheduleDefinition(
         name="nightly_warehouse", job=main_job, cron_schedule=nightly.cron, execution_timezone=nightly.timezone,
-        default_status=_status(nightly.enabled), description="The whole warehouse, every night.")
+        default_status=_status(config.starts(nightly.enabled)),
+        description="The whole warehouse, every night.")
 
     @dg.schedule(name="activation_lane", job=activation_lane_job, cron_schedule=lane.cron,
-                 execution_timezone=lane.timezone, default_status=_status(lane.enabled),
+                 execution_timezone=lane.timezone, default_status=_status(config.starts(lane.enabled)),
                  description=f"Every {config.lane.interval_minutes} minutes: new events -> trigger audiences "
                              "-> trigger syncs, as of the tick time.")
     def activation_lane_schedule(context: dg.ScheduleEvaluationContext) -> dg.RunRequest:
@@ -48,7 +49,8 @@ def build_schedules(config: OrchestrationConfig) -> list[dg.ScheduleDefinition]:
 
     clv_schedule = dg.ScheduleDefinition(
         name="clv_weekly_refit", job=clv_refit_job, cron_schedule=clv.cron, execution_timezone=clv.timezone,
-        default_status=_status(clv.enabled), description="Refit and rescore predictive CLV once a week.")
+        default_status=_status(config.starts(clv.enabled)),
+        description="Refit and rescore predictive CLV once a week.")
     return [nightly_schedule, activation_lane_schedule, clv_schedule]
 
 

@@ -31,7 +31,7 @@ def build_landing_sensor(config: OrchestrationConfig) -> dg.SensorDefinition:
 
     @dg.sensor(name="landing_files", job=landing_ingest_job,
                minimum_interval_seconds=max(1, int(config.sensors.landing_interval.total_seconds())),
-               default_status=_status(config.sensors.landing_enabled),
+               default_status=_status(config.starts(config.sensors.landing_enabled)),
                description="Starts one ingest run per vendor export file dropped in <CDW_HOME>/landing/<system>/.")
     def landing_files(context: dg.SensorEvaluationContext, warehouse: WarehouseResource) -> dg.SensorResult:
         root = warehouse.paths.landing

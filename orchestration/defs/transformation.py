@@ -1,84 +1,48 @@
-"""dbt models as assets (dagster-dbt); dbt data tests appear as asset checks.
+"""dbt models as assets (dagster-dbt), in two parts around the CLV fit; dbt data tests appear as checks.
 
-Models are keyed by their name (what the data dictionary's stewardship patterns match), grouped
-by layer (the folder under ``models/``), owned per the dictionary, and each materialization
-carries its row count and a masked preview, read once dbt has released the warehouse.
+The build step's own arguments (:func:`cdw.steps.build_args`: the as-of, the two phases, unit
+tests left to CI) drive both parts, so Dagster and the command line build the same way:
+
+* ``dbt_models``: every model except those that read the CLV scores;
+* ``dbt_clv_consumers``: the models downstream of the CLV step's scores (source ``clv.customer_clv``,
+  whose asset is the CLV fit), built after it.
+
+Models are keyed by their name, grouped by layer, owned per the data dictionary
+(:mod:`orchestration.translator`), and each materialization carries its row count and a masked
+preview, read once dbt has released the warehouse. dbt's artifacts for each run go under
+``<CDW_HOME>/dbt/runs/``, where only the newest few are kept.
 """
 
 import json
 import os
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from graphlib import TopologicalSorter
 from typing import Any
 
 import dagster as dg
-from dagster_dbt import DagsterDbtTranslator, DbtCliInvocation, DbtCliResource, DbtProject, dbt_assets
+from dagster_dbt import DbtCliInvocation, DbtCliResource, DbtProject, dbt_assets
 
-from cdw.pipeline import demo_end_date
+from cdw import steps
+from cdw.artifacts import dbt_run_target, prune_dbt_runs
+from cdw.steps.build import AFTER_CLV, Phase
 from core.dbt import dbt_invocation_env
 from core.settings import DBT_PROJECT_DIR
-from orchestration.config import load_config
 from orchestration.dbt_manifest import ensure_manifest
-from orchestration.keys import LANE_TAG, LANE_VALUE
-from orchestration.ownership import govern
-from orchestration.resources import WRITER_POOL, WarehouseResource
+from orchestration.resources import WRITER_POOL, WarehouseResource, writer
 from orchestration.table_metadata import read_metadata
+from orchestration.translator import BUILT_TYPES, TRANSLATOR, model_relations
 
 # The manifest describes code, not data: it lives in the project's own (git-ignored) target folder.
 dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
 ensure_manifest(dbt_project.manifest_path)
 
 MANIFEST: dict[str, Any] = json.loads(dbt_project.manifest_path.read_text())
-BUILT_TYPES = ("model", "seed", "snapshot")
+RELATIONS = model_relations(MANIFEST)
+DBT_MODEL_KEYS = frozenset(TRANSLATOR.get_asset_key(n) for n in MANIFEST.get("nodes", {}).values()
+                           if n["resource_type"] in BUILT_TYPES)
 
 
-class WarehouseTranslator(DagsterDbtTranslator):
-    """Model keys = model names; groups = layers; owners and descriptions from the data dictionary.
-
-    A model tagged ``activation_lane`` in dbt (the tag is configurable) joins the activation lane.
-    """
-
-    def get_asset_key(self, dbt_resource_props: Mapping[str, Any]) -> dg.AssetKey:
-        meta = (dbt_resource_props.get("config") or {}).get("meta") or dbt_resource_props.get("meta") or {}
-        if dbt_resource_props["resource_type"] in BUILT_TYPES and not meta.get("dagster", {}).get("asset_key"):
-            return dg.AssetKey([dbt_resource_props["name"]])
-        return super().get_asset_key(dbt_resource_props)
-
-    def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
-        if dbt_resource_props["resource_type"] == "model":
-            folders = dbt_resource_props.get("fqn", [])[1:-1]
-            return folders[0] if folders else "models"
-        if dbt_resource_props["resource_type"] == "seed":
-            return "seeds"
-        return super().get_group_name(dbt_resource_props)
-
-    def get_tags(self, dbt_resource_props: Mapping[str, Any]) -> Mapping[str, str]:
-        tags = dict(super().get_tags(dbt_resource_props))
-        if load_config().lane.dbt_tag in tags:
-            tags[LANE_TAG] = LANE_VALUE
-        return tags
-
-    def get_asset_spec(self, manifest: Mapping[str, Any], unique_id: str, project: DbtProject | None) -> dg.AssetSpec:
-        spec = super().get_asset_spec(manifest, unique_id, project)
-        if self.get_resource_props(manifest, unique_id)["resource_type"] not in BUILT_TYPES:
-            return spec  # sources are the raw assets, owned where they are defined
-        return govern(spec)
-
-
-TRANSLATOR = WarehouseTranslator()
-
-
-def model_relations(manifest: Mapping[str, Any]) -> dict[dg.AssetKey, str]:
-    """``schema.name`` of every built (non-ephemeral) model, seed and snapshot, by asset key."""
-    relations = {}
-    for node in manifest.get("nodes", {}).values():
-        materialized = (node.get("config") or {}).get("materialized")
-        if node["resource_type"] in BUILT_TYPES and materialized != "ephemeral":
-            relations[TRANSLATOR.get_asset_key(node)] = f"{node['schema']}.{node.get('alias') or node['name']}"
-    return relations
-
-
-def topological_order(manifest: Mapping[str, Any]) -> dict[dg.AssetKey, int]:
+def topological_order(manifest: dict[str, Any]) -> dict[dg.AssetKey, int]:
     """Position of every built node in an order where parents come first (Dagster requires it)."""
     nodes = {uid: node for uid, node in manifest.get("nodes", {}).items() if node["resource_type"] in BUILT_TYPES}
     parents = manifest.get("parent_map", {})
@@ -86,10 +50,7 @@ def topological_order(manifest: Mapping[str, Any]) -> dict[dg.AssetKey, int]:
     return {TRANSLATOR.get_asset_key(nodes[uid]): n for n, uid in enumerate(TopologicalSorter(graph).static_order())}
 
 
-RELATIONS = model_relations(MANIFEST)
 TOPOLOGICAL = topological_order(MANIFEST)
-DBT_MODEL_KEYS = frozenset(TRANSLATOR.get_asset_key(n) for n in MANIFEST.get("nodes", {}).values()
-                           if n["resource_type"] in BUILT_TYPES)
 
 
 class DbtBuildConfig(dg.Config):
@@ -126,25 +87,22 @@ def _with_metadata(event: Any, context: dg.AssetExecutionContext, extra: dict[dg
     return event
 
 
-@dbt_assets(manifest=dbt_project.manifest_path, dagster_dbt_translator=TRANSLATOR, project=dbt_project,
-            pool=WRITER_POOL)
-def dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource,
-               config: DbtBuildConfig):
-    paths = warehouse.paths
-    # dbt runs as a subprocess and finds the warehouse through the environment
-    os.environ.update(dbt_invocation_env(paths))
-    as_of = warehouse.as_of or (str(demo_end_date(paths) or "") if warehouse.source == "demo" else "")
-    args = ["build"] + (["--vars", json.dumps({"as_of": as_of})] if as_of else [])
-    args += ["--full-refresh"] if config.full_refresh else []
-    args += [] if config.unit_tests else ["--exclude-resource-type", "unit_test"]
-    context.log.info("dbt %s (as_of: %s)", " ".join(args), as_of or "now")
-    invocation = dbt.cli(args, context=context, raise_on_error=False)
-    # Events are held until dbt exits: DuckDB lets no other process read the file while dbt writes it.
-    events = list(_asset_events(invocation, context))
+def _build(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource,
+           config: DbtBuildConfig, phase: Phase) -> Iterator[Any]:
+    ctx = warehouse.run_context(context.run.run_id)
+    args = steps.build_args(ctx, phase, full_refresh=config.full_refresh, unit_tests=config.unit_tests)
+    context.log.info("dbt %s (as of %s)", " ".join(args), ctx.as_of.label)
+    with writer(ctx, context):
+        steps.ensure_raw_tables(ctx)
+        # dbt runs as a subprocess and finds the warehouse through the environment dagster-dbt copies
+        os.environ.update(dbt_invocation_env(ctx.paths))
+        invocation = dbt.cli(args, context=context, raise_on_error=False, target_path=dbt_run_target(ctx, phase))
+        # Events are held until dbt exits: DuckDB lets no other process read the file while dbt writes it.
+        events = list(_asset_events(invocation, context))
+    prune_dbt_runs(ctx)
     built = {context.asset_key_for_output(e.output_name) for e in events if isinstance(e, dg.Output)}
-    extra = read_metadata(paths.build_db, {k: RELATIONS[k] for k in built if k in RELATIONS})
-    # Materializations in the dependency order of the loaded definitions (the project on disk may have
-    # changed since they loaded), then the tests.
+    extra = read_metadata(ctx.paths.build_db, {k: RELATIONS[k] for k in built if k in RELATIONS})
+    # Materializations in the dependency order of the loaded definitions, then the tests.
     outputs = sorted((e for e in events if isinstance(e, dg.Output)),
                      key=lambda e: TOPOLOGICAL.get(context.asset_key_for_output(e.output_name), 0))
     for event in [*outputs, *(e for e in events if not isinstance(e, dg.Output))]:
@@ -153,4 +111,20 @@ def dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse
         raise invocation.get_error() or dg.Failure("dbt build failed")
 
 
-defs = dg.Definitions(assets=[dbt_models])
+@dbt_assets(manifest=dbt_project.manifest_path, dagster_dbt_translator=TRANSLATOR, project=dbt_project,
+            pool=WRITER_POOL, name="dbt_models", exclude=AFTER_CLV)
+def dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource,
+               config: DbtBuildConfig):
+    yield from _build(context, dbt, warehouse, config, "before_clv")
+
+
+@dbt_assets(manifest=dbt_project.manifest_path, dagster_dbt_translator=TRANSLATOR, project=dbt_project,
+            pool=WRITER_POOL, name="dbt_clv_consumers", select=AFTER_CLV)
+def dbt_clv_consumers(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource,
+                      config: DbtBuildConfig):
+    yield from _build(context, dbt, warehouse, config, "after_clv")
+
+
+DBT_ASSETS = [dbt_models, dbt_clv_consumers]
+
+defs = dg.Definitions(assets=DBT_ASSETS)

@@ -8,8 +8,8 @@ import duckdb
 from rich.console import Console
 from typer.testing import CliRunner
 
-from activation import cli
-from cdw.sync_cli import sync_app
+import cli.sync as sync_cli
+from cli.sync import sync_app
 from tests.activation.conftest import AUDIENCE, people, write_audience
 from tests.activation.fakes import FakeWebhook
 
@@ -53,7 +53,7 @@ syncs:
     monkeypatch.setenv("CDW_ACTIVATION_SYNCS", str(tmp_path / "syncs.yml"))
     monkeypatch.setenv("CDW_ACTIVATION_DESTINATIONS", str(tmp_path / "destinations.yml"))
     monkeypatch.setenv("HOOK_SECRET", "cli-secret-value")
-    monkeypatch.setattr(cli, "console", Console(width=220, force_terminal=False))
+    monkeypatch.setattr(sync_cli, "console", Console(width=220, force_terminal=False))
     return FakeWebhook(secret="cli-secret-value")
 
 

@@ -56,7 +56,7 @@ def test_the_dagster_asset_fits_the_same_transactions_as_the_main_job(tmp_path: 
     result = dg.materialize([clv_fit], resources={"warehouse": warehouse})
     assert result.success
     [event] = result.get_asset_materialization_events()
-    assert event.materialization.metadata["refitted"].value is True
+    assert event.materialization.metadata["status"].value == "fitted"
     with duckdb.connect(str(build_db)) as con:
         by_asset = _scores(con)
         fitted = fit_and_score_with_config(con, TRANSACTIONS_SQL, AS_OF, load_config())  # the main job's call

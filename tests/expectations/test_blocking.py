@@ -12,7 +12,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from cdw.pipeline import step_check, step_publish
+from cdw import steps
+from cdw.context import make_context
 from cdw.publish import PublishRefused
 from core.settings import Paths
 from expectations.data_docs import build_data_docs
@@ -37,9 +38,9 @@ def published(tmp_path_factory) -> Path:
             patch.setenv(key, value)
         paths = Paths(home).ensure()
         gw.build(paths.build_db)
-        report = step_check(paths, "good", suites=gw.SUITES, data_docs=False)
+        report = steps.check(make_context(home=paths.home, run_id="good"), suites=gw.SUITES, data_docs=False)
         assert report.blocking_failures == []
-        step_publish(paths, report.blocking_failures, "good")
+        steps.publish(make_context(home=paths.home, run_id="good"), report.blocking_failures)
     shutil.copy(paths.build_db, home / "clean.duckdb")
     return home
 
@@ -55,9 +56,9 @@ def test_a_broken_rule_blocks_publishing_and_says_why(published, case, monkeypat
     serving_before = paths.serving_db.read_bytes()
     gw.apply(paths.build_db, gw.BREAKS[family])
 
-    report = step_check(paths, "bad", suites=gw.SUITES, data_docs=False)
+    report = steps.check(make_context(home=paths.home, run_id="bad"), suites=gw.SUITES, data_docs=False)
     with pytest.raises(PublishRefused) as refused:
-        step_publish(paths, report.blocking_failures, "bad")
+        steps.publish(make_context(home=paths.home, run_id="bad"), report.blocking_failures)
 
     assert paths.serving_db.read_bytes() == serving_before  # the last good copy is untouched
     (failed,) = report.failed("error")
@@ -76,9 +77,11 @@ def test_data_docs_site_shows_every_suite_and_keeps_recent_runs(published, monke
         monkeypatch.setenv(key, value)
     monkeypatch.setattr("expectations.data_docs.KEEP_RUNS", 1)
     paths = Paths(published)
-    first = step_check(paths, "20260101T000000Z-aaaaaa", suites=gw.SUITES, data_docs=False)
+    first = steps.check(make_context(home=paths.home, run_id="20260101T000000Z-aaaaaa"), suites=gw.SUITES,
+                        data_docs=False)
     index = build_data_docs(first, tmp_path)
-    second = step_check(paths, "20260102T000000Z-bbbbbb", suites=gw.SUITES, data_docs=False)
+    second = steps.check(make_context(home=paths.home, run_id="20260102T000000Z-bbbbbb"), suites=gw.SUITES,
+                         data_docs=False)
     assert build_data_docs(second, tmp_path) == index
     html = index.read_text()
     for suite in ("dictionary", "identity", "value", "audience"):

@@ -12,7 +12,8 @@ import duckdb
 import pytest
 
 from activation.state import ensure_schema
-from cdw import pipeline, privacy
+from cdw import privacy, steps
+from cdw.context import make_context
 from core.settings import Paths
 
 pytestmark = pytest.mark.e2e
@@ -28,8 +29,9 @@ def _cdw(home: Path, *args: str) -> subprocess.CompletedProcess:
 
 def _build_models(paths: Paths) -> None:
     """dbt models (no data tests) in a child process: dbt keeps the warehouse file open in its process."""
-    code = ("import sys; from cdw import pipeline; from core.dbt import run_dbt; from core.settings import get_paths; "
-            f"p = get_paths(); r = run_dbt(p, {MODELS_ONLY!r}, as_of=pipeline.demo_end_date(p)); "
+    code = ("import sys; from cdw.context import demo_end_date; from core.dbt import run_dbt; "
+            "from core.settings import get_paths; "
+            f"p = get_paths(); r = run_dbt(p, {MODELS_ONLY!r}, as_of=demo_end_date(p)); "
             "print(r.failures[:5]); sys.exit(0 if r.success else 1)")
     env = {**os.environ, "CDW_HOME": str(paths.home)}
     result = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=600)
@@ -40,10 +42,11 @@ def _build_models(paths: Paths) -> None:
 def demo(tmp_path_factory) -> tuple[Paths, dict]:
     """An 800-customer demo, built and published, with one person "sent" to two destinations."""
     paths = Paths(tmp_path_factory.mktemp("privacy_demo")).ensure()
-    pipeline.step_generate(paths, customers=800)
-    pipeline.step_ingest(paths)
+    ctx = make_context(home=paths.home, demo_customers=800, run_id="before")
+    steps.generate(ctx)
+    steps.ingest(ctx)
     _build_models(paths)
-    pipeline.step_publish(paths, [], "before")
+    steps.publish(ctx, [])
     con = duckdb.connect(str(paths.build_db))
     try:
         email, phone, shopify_id = con.execute(
@@ -103,9 +106,9 @@ def test_export_then_erase_then_rebuild_leaves_no_trace(demo):
     assert person["email"] not in erased.stdout and "deletions queued at 2" in erased.stdout
 
     _build_models(paths)  # the rebuild
-    report = pipeline.step_check(paths, "after-erasure", suites=["privacy"], data_docs=False)
+    report = steps.check(make_context(home=paths.home, run_id="after-erasure"), suites=["privacy"], data_docs=False)
     assert report.outcomes and report.blocking_failures == []
-    pipeline.step_publish(paths, [], "after-erasure")
+    steps.publish(make_context(home=paths.home, run_id="after-erasure"), [])
 
     # no table in either warehouse holds the person's e-mails, phones, store id or customer id, but for
     # activation's deletion queue: the payloads the destinations need (cleared once sent) and the tombstone
@@ -125,5 +128,5 @@ def test_a_person_brought_back_by_a_reingest_blocks_publishing(demo):
     paths, person = demo
     forced = _cdw(paths.home, "ingest", "--force")  # the demo export files still hold the person
     assert forced.returncode == 0, forced.stdout[-2000:]
-    report = pipeline.step_check(paths, "reingested", suites=["privacy"], data_docs=False)
+    report = steps.check(make_context(home=paths.home, run_id="reingested"), suites=["privacy"], data_docs=False)
     assert report.blocking_failures and all("erased person" in f for f in report.blocking_failures)

@@ -85,8 +85,13 @@ def test_schedules_follow_their_configured_time_zone_across_daylight_saving():
     assert tick.astimezone(ZoneInfo("America/New_York")).hour == 5 and tick.weekday() == 0
 
 
-def test_disabled_schedule_is_stopped_by_default():
-    config = parse_config({"schedules": {"nightly_warehouse": {"enabled": False}}})
+def test_schedules_start_only_when_automation_is_switched_on(monkeypatch):
+    monkeypatch.delenv("CDW_AUTOMATION", raising=False)
+    stopped = {s.name: s.default_status for s in build_schedules(parse_config({}))}
+    assert set(stopped.values()) == {dg.DefaultScheduleStatus.STOPPED}, "opening the UI must not start schedules"
+    config = parse_config({"start_automation": True, "schedules": {"nightly_warehouse": {"enabled": False}}})
     schedules = {s.name: s for s in build_schedules(config)}
     assert schedules["nightly_warehouse"].default_status == dg.DefaultScheduleStatus.STOPPED
     assert schedules["activation_lane"].default_status == dg.DefaultScheduleStatus.RUNNING
+    monkeypatch.setenv("CDW_AUTOMATION", "on")
+    assert {s.default_status for s in build_schedules(parse_config({}))} == {dg.DefaultScheduleStatus.RUNNING}

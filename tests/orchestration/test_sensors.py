@@ -65,7 +65,7 @@ def test_landing_sensor_requests_exactly_one_run_per_new_file(tmp_path: Path):
     contract = load_contracts()["shopify"]
     assert set(shopify.asset_selection) == {raw_asset_key(contract.schema, t.name) for t in contract.tables} | {
         raw_asset_key(contract.schema, "quarantine")}
-    assert shopify.run_config == {"resources": {"warehouse": {"config": {"source": "landing"}}}}
+    assert shopify.run_config == {"resources": {"warehouse": {"config": {"source": "drops"}}}}
     assert shopify.run_key.startswith("shopify/orders/2026-11-23T10.parquet:")
     assert len({r.run_key for r in first}) == 2
 
@@ -190,7 +190,7 @@ def test_a_requested_landing_run_ingests_the_new_file(tmp_path: Path):
     orders = next(e.materialization for e in result.get_asset_materialization_events()
                   if e.asset_key == dg.AssetKey(["raw_shopify", "orders"]))
     assert orders.metadata["rows_landed"].value > 0
-    assert orders.metadata["door"].value == "landing folder"
+    assert orders.metadata["source"].value == "drops"
     assert all(e.passed for e in result.get_asset_check_evaluations())
     again = job.execute_in_process(run_config=run_config, asset_selection=request.asset_selection, instance=INSTANCE)
     orders = next(e.materialization for e in again.get_asset_materialization_events()

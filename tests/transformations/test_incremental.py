@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from core.as_of import parse_as_of
 from tests.transformations.conftest import (
     BACK_TEST_AS_OF,
     FACT_TABLES,
@@ -58,7 +59,7 @@ def test_back_test_incremental_equals_full_refresh(demo: TransformationsDemo, ta
 
 def test_back_test_reproduces_past_events(demo: TransformationsDemo) -> None:
     """Events up to an earlier `as_of` are exactly the current events up to that time."""
-    cutoff = f"timestamp '{BACK_TEST_AS_OF.isoformat()}'"
+    cutoff = f"timestamp '{parse_as_of(BACK_TEST_AS_OF).isoformat(sep=' ')}'"  # the end of that day
     assert query(demo.back_full.build_db, "select max(occurred_at) from marts.fct_events")[0][0] <= \
         query(demo.back_full.build_db, f"select {cutoff}")[0][0]
     rows = query(demo.back_full.build_db, f"""

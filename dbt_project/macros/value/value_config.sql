@@ -70,12 +70,3 @@
     case {{ whens | join(' ') }} {{ 'else 0' if output != 'name' }} end
 {%- endmacro %}
 
-{#- The predictive CLV scores table (`customer_clv`, written by the clv step after dbt) in the
-    schema of the model being built, or none when it does not exist (yet). Read at run time,
-    never `ref`'d: dbt does not build it. -#}
-{% macro value_clv_relation(identifier='customer_clv') -%}
-    {%- if not execute -%}
-        {{ return(none) }}
-    {%- endif -%}
-    {{ return(adapter.get_relation(database=this.database, schema=this.schema, identifier=identifier)) }}
-{%- endmacro %}

@@ -1,15 +1,6 @@
 -- One row per known customer: historical value (customer_features), RFM and lifecycle, the
--- primary (exclusive) segment, and predicted CLV where the CLV step's table exists. A view:
--- `marts.customer_clv` is written by a Python step after dbt (clv/run.py), so it is not a dbt
--- node; when it exists at build time the view joins it and then always shows the latest scores;
--- when it does not (a first build), the CLV columns are null until the next build.
-
-{#- `execute` is undefined only under sqlfluff, which then lints the branch with scores #}
-{%- if execute is not defined %}
-    {%- set clv_relation = 'marts.customer_clv' %}
-{%- else %}
-    {%- set clv_relation = value_clv_relation() %}
-{%- endif %}
+-- primary (exclusive) segment, and predicted CLV from the CLV step's scores (source clv), which
+-- the pipeline writes between the two phases of the build, before this view is built.
 
 with
 
@@ -38,29 +29,16 @@ primary_segments as (
 
 clv as (
 
-    {% if clv_relation %}
-        select
-            customer_id,
-            clv_horizon as predicted_clv,
-            probability_alive,
-            expected_purchases_horizon,
-            expected_order_value,
-            run_id as clv_run_id,
-            as_of as clv_as_of
+    select
+        customer_id,
+        clv_horizon as predicted_clv,
+        probability_alive,
+        expected_purchases_horizon,
+        expected_order_value,
+        run_id as clv_run_id,
+        as_of as clv_as_of
 
-        from {{ clv_relation }}
-    {% else %}
-        select
-            cast(null as {{ dbt.type_string() }}) as customer_id,
-            cast(null as {{ value_type_double() }}) as predicted_clv,
-            cast(null as {{ value_type_double() }}) as probability_alive,
-            cast(null as {{ value_type_double() }}) as expected_purchases_horizon,
-            cast(null as {{ value_type_double() }}) as expected_order_value,
-            cast(null as {{ dbt.type_string() }}) as clv_run_id,
-            cast(null as date) as clv_as_of
-
-        where 1 = 0
-    {% endif %}
+    from {{ source('clv', 'customer_clv') }}
 
 ),
 

@@ -26,8 +26,12 @@ from rich.table import Table
 
 from activation.config import ConfigError, load_config
 from activation.erasure import queue_erasure
-from activation.runner import SyncRunResult, run_all
+from activation.runner import SyncRunResult
 from activation.state import ensure_schema, history
+from cdw import steps
+from cdw.context import make_context
+from cdw.lock import RunLocked, run_lock
+from cdw.records import latest_run
 from core.settings import get_paths
 
 sync_app = typer.Typer(add_completion=False, no_args_is_help=True,
@@ -39,6 +43,11 @@ SyncsFile = Annotated[Path | None, typer.Option("--syncs", help="syncs.yml to us
 DestinationsFile = Annotated[Path | None, typer.Option("--destinations", help="destinations.yml to use.")]
 STATUS_STYLE = {"success": "green", "noop": "dim", "dry_run": "cyan", "partial": "yellow",
                 "refused": "red", "failed": "red", "crashed": "red", "running": "yellow"}
+
+
+def _last_source() -> str:
+    last = latest_run(get_paths())
+    return last.source if last is not None and last.source else "drops"
 
 
 def _connect() -> duckdb.DuckDBPyConnection:
@@ -80,11 +89,13 @@ def _run(sync: str | None, dry_run: bool, syncs: Path | None, destinations: Path
     except ConfigError as exc:
         console.print(f"[bold red]error:[/] {exc}")
         raise typer.Exit(code=2) from None
-    con = _connect()
+    ctx = make_context(source=_last_source())
     try:
-        results = run_all(con, config, only=sync, dry_run=dry_run)
-    finally:
-        con.close()
+        with run_lock(ctx.paths, "cdw sync run", ctx.run_id):
+            results = steps.sync(ctx, [sync] if sync else None, dry_run=dry_run, config=config)
+    except RunLocked as exc:
+        console.print(f"[bold red]error:[/] {exc}")
+        raise typer.Exit(code=1) from None
     console.print(_results_table(results, dry_run))
     _print_details(results, samples)
     if not all(r.ok for r in results):
