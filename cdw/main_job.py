@@ -20,7 +20,7 @@ from cdw import steps
 from cdw.context import RunContext
 from cdw.lock import run_lock
 from cdw.publish import PublishRefused, clean_stale_publish_files
-from cdw.records import RunRecord, utc_now
+from cdw.records import RunRecord, prune_runs, utc_now
 from cdw.steps.build import Phase
 from core.config import warehouse_settings
 from core.dbt import DbtError
@@ -98,6 +98,7 @@ def run_main_job(ctx: RunContext, observer: Observer | None = None, *, generate:
         finally:
             if recorder is not None:
                 _finish(recorder)
+            prune_runs(ctx.paths, warehouse_settings().artifacts.keep_run_records)
     return RunOutcome(record, values)
 
 
@@ -158,7 +159,9 @@ def _run_steps(ctx: RunContext, record: RunRecord, values: dict[str, Any], seen:
                     lambda r: {"passed": r.passed, "total": len(r.outcomes),
                                "blocking_failures": r.blocking_failures, "warnings": _real_warnings(r)})
     values["check"] = report
-    record.warnings = _real_warnings(report)
+    clv = values.get("clv")
+    record.warnings = ([f"CLV {clv.message}"] if clv is not None and clv.status != "fitted" else []) \
+        + _real_warnings(report)
     values["publish"] = _timed(record, ctx, seen, "publish", lambda: steps.publish(ctx, report.blocking_failures
                                                                                    + failures),
                                lambda p: {"tables": len(p.tables), "published_at": p.published_at})
@@ -197,5 +200,3 @@ def _finish(mirror: Mirror) -> None:
         log.warning("run not fully recorded in the Dagster instance: %s", error)
 
 
-def keep_runs() -> int:
-    return warehouse_settings().artifacts.keep_runs

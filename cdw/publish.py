@@ -39,6 +39,7 @@ import duckdb
 
 from core.dictionary import Dictionary, load_dictionary
 from core.settings import Paths
+from expectations.degradation import record_published_metrics
 
 # DuckDB 1.1 and newer can read this storage version; duckdb 2.0 writes a newer one by default.
 SERVING_STORAGE_VERSION = "v1.1.0"
@@ -47,8 +48,8 @@ SERVING_STORAGE_VERSION = "v1.1.0"
 # nor dbt's staging views and intermediate models (copying them doubled the serving file and the
 # publish time, and no analyst interface reads them).
 PUBLISHED_SCHEMAS = ("marts", "seeds", "audit")
-# Relations kept in the build warehouse only: privacy request bookkeeping.
-UNPUBLISHED_RELATIONS = frozenset({"audit.privacy_requests", "audit.erased_subjects"})
+# Relations kept in the build warehouse only: privacy request bookkeeping, figures of past publishes.
+UNPUBLISHED_RELATIONS = frozenset({"audit.privacy_requests", "audit.erased_subjects", "audit.published_metrics"})
 ANALYTICS, RESTRICTED, META = "analytics", "restricted", "meta"
 PARQUET_ENV = "CDW_PUBLISH_PARQUET"
 
@@ -199,6 +200,7 @@ def publish(paths: Paths, blocking_failures: list[str], run_id: str, parquet: bo
             shutil.rmtree(parquet_dir, ignore_errors=True)
             _export_parquet(con, result, parquet_dir)
             result.parquet_dir = parquet_dir
+        record_published_metrics(con, run_id, result.published_at)  # what the next run is compared with
         con.execute("detach serving")
     except Exception:
         staging_file.unlink(missing_ok=True)

@@ -77,6 +77,7 @@ class Degradation(StrictModel):
 
 class Artifacts(StrictModel):
     keep_runs: int = Field(5, ge=1)
+    keep_run_records: int = Field(200, ge=1)
 
 
 class Privacy(StrictModel):

@@ -51,6 +51,7 @@ class Rule:
     example_columns: tuple[str, ...] = ()  # key columns shown (masked if personal) for failing rows
     family: str = ""  # rule family in the data dictionary's ``rules`` (where its severity comes from)
     description: str = ""  # why the rule exists, in words, for reports
+    plain: bool = False  # report failures as the description and the examples' values, in plain words
 
     @property
     def name(self) -> str:

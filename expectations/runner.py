@@ -87,6 +87,8 @@ class CheckReport:
 
 def _describe(outcome: RuleOutcome) -> str:
     rule = outcome.rule
+    if rule.plain and outcome.examples and not outcome.error:
+        return f"{rule.description}: {'; '.join(outcome.examples[:5])}"
     if outcome.error:
         detail = outcome.error
     elif outcome.element_count or outcome.unexpected_count:
@@ -175,6 +177,8 @@ def _read_chunks(con: duckdb.DuckDBPyConnection, relation: str, columns: tuple[s
 def _example(outcome: RuleOutcome, row: dict) -> str:
     """``key=value, ...`` for one failing row: its key columns first, personal values masked."""
     pii = outcome.rule.pii_columns
+    if outcome.rule.plain:
+        return "; ".join(str(row[k]) for k in outcome.rule.example_columns if k in row)
     keys = [k for k in outcome.rule.example_columns if k in row] + [k for k in row if k not in
                                                                        outcome.rule.example_columns]
     return ", ".join(f"{k}={mask(row[k]) if k in pii else str(row[k])[:60]}" for k in keys)

@@ -9,6 +9,7 @@ identity    one row per customer, records mapped once, limits, bound, no mixing
 value       RFM 1-5, one segment per customer, CLV/LTV >= 0, month-0 retention = 1
 audience    consent, suppression, hashing and columns of every outgoing audience
 privacy     no erased person comes back
+degradation raw rows and identity match rate did not fall sharply since the last publish
 =========== ==========================================================================
 """
 
@@ -22,6 +23,7 @@ import duckdb
 from core.dictionary import load_dictionary
 from expectations.audience import AudienceSync, audience_rules
 from expectations.catalog import Catalog
+from expectations.degradation import degradation_rules
 from expectations.governed_fields import dictionary_rules
 from expectations.identity import identity_rules
 from expectations.landing import landing_rules
@@ -42,6 +44,7 @@ BUILDERS: dict[str, Callable[[Catalog, list[AudienceSync]], list[Rule]]] = {
     "value": lambda catalog, _syncs: value_rules(catalog),
     "audience": lambda catalog, syncs: audience_rules(catalog, syncs=syncs),
     "privacy": lambda catalog, _syncs: privacy_rules(catalog),
+    "degradation": lambda catalog, _syncs: degradation_rules(catalog),
 }
 SUITES = tuple(BUILDERS)
 

@@ -204,13 +204,15 @@ def column_hints(table: Table) -> dict[str, TColumnSchema]:
 
 QUARANTINE_HINTS: dict[str, TColumnSchema] = {
     "quarantine_id": {"data_type": "text", "nullable": False},
-    "system": {"data_type": "text"},
-    "table_name": {"data_type": "text"},
-    "reason": {"data_type": "text"},
-    "payload": {"data_type": "text"},
-    "source_file": {"data_type": "text"},
-    "quarantined_at": {"data_type": "timestamp", "timezone": True},
+    "system": {"data_type": "text", "nullable": True},
+    "table_name": {"data_type": "text", "nullable": True},
+    "reason": {"data_type": "text", "nullable": True},
+    "payload": {"data_type": "text", "nullable": True},
+    "source_file": {"data_type": "text", "nullable": True},
+    "quarantined_at": {"data_type": "timestamp", "timezone": True, "nullable": True},
 }
+"""Every column says whether it is nullable: a table created empty (``ingestion.raw_tables``) then has
+exactly the schema a first real load would have created, which dlt's frozen data types accept."""
 
 
 class LandingReader:

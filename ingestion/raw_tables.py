@@ -3,9 +3,9 @@
 dlt creates a table only when rows arrive, and export files cannot fill every raw table (an
 orders export has no refunds table; a seller without Zendesk has no tickets). dbt sources over a
 table that never landed fail the whole build. :func:`ensure_contract_tables` creates each missing
-table through the system's own dlt pipeline (dlt's ``materialize_table_schema`` marker), with the
-contract's column types and keys, so the table is exactly what a first real load would have
-created and later loads merge into it as usual.
+table through the system's own dlt pipeline, from an empty Arrow batch in exactly the shape the
+landing source hands dlt (contract types and keys, the landing columns), so the table and dlt's
+schema are what a first real load would have created, and later loads merge into it as usual.
 """
 
 from __future__ import annotations
@@ -14,15 +14,19 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 import dlt
+import pyarrow as pa
 from dlt.extract import DltResource
 
 from core.contracts import SystemContract, Table, load_contracts
 from core.duckdb_files import connect_for_reading
+from ingestion.contract_check import QUARANTINE_SCHEMA
 from ingestion.landing_source import (
+    LOADED_AT_COLUMN,
     MERGE,
     QUARANTINE_HINTS,
     QUARANTINE_TABLE,
     SCHEMA_CONTRACT,
+    SOURCE_FILE_COLUMN,
     column_hints,
 )
 from ingestion.load import keep_dlt_quiet, make_pipeline
@@ -44,12 +48,22 @@ def missing_tables(warehouse: Path, contracts: Iterable[SystemContract]) -> dict
     return missing
 
 
-def _empty(name: str) -> Iterator[object]:
-    yield dlt.mark.materialize_table_schema()
+ARROW_TYPES = {"text": pa.string(), "bigint": pa.int64(), "double": pa.float64(), "boolean": pa.bool_()}
+
+
+def empty_batch(table: Table) -> pa.Table:
+    """No rows, in exactly the Arrow shape the landing source hands dlt for this table."""
+    fields = [pa.field(c.name, ARROW_TYPES[c.type], nullable=c.name not in table.primary_key) for c in table.columns]
+    fields += [pa.field(SOURCE_FILE_COLUMN, pa.string()), pa.field(LOADED_AT_COLUMN, pa.timestamp("us", tz="UTC"))]
+    return pa.schema(fields).empty_table()
+
+
+def _empty(batch: pa.Table) -> Iterator[pa.Table]:
+    yield batch
 
 
 def _resource(table: Table) -> DltResource:
-    return dlt.resource(_empty(table.name), name=table.name, write_disposition=MERGE,
+    return dlt.resource(_empty(empty_batch(table)), name=table.name, write_disposition=MERGE,
                         primary_key=list(table.primary_key), columns=column_hints(table),
                         schema_contract=SCHEMA_CONTRACT)
 
@@ -60,7 +74,7 @@ def _empty_tables(resources: list[DltResource]) -> list[DltResource]:
 
 
 def _quarantine() -> DltResource:
-    return dlt.resource(_empty(QUARANTINE_TABLE), name=QUARANTINE_TABLE, write_disposition=MERGE,
+    return dlt.resource(_empty(QUARANTINE_SCHEMA.empty_table()), name=QUARANTINE_TABLE, write_disposition=MERGE,
                         primary_key="quarantine_id", columns=QUARANTINE_HINTS, schema_contract=SCHEMA_CONTRACT)
 
 

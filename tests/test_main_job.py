@@ -1,4 +1,9 @@
-"""The README's main command, end to end, on a small demo in a temporary CDW_HOME."""
+"""The README's main command, end to end, on a small demo in a temporary CDW_HOME (empty at first).
+
+The Dagster UI (`cdw ui`) is then opened on the same home: it must show what the command line
+built (assets materialized, checks evaluated), every asset with its owner, and no schedule or
+run-starting sensor running by default.
+"""
 
 from __future__ import annotations
 
@@ -13,7 +18,9 @@ import pytest
 
 from cdw.inventory import table_counts
 from core.contracts import load_contracts
+from orchestration.definitions import defs
 from tests.dbt.test_dbt_project import STAGING_MODELS
+from tests.ui_server import asset_nodes, graphql, running_ui
 
 pytestmark = pytest.mark.e2e
 CDW = str(Path(sys.executable).with_name("cdw"))
@@ -113,3 +120,62 @@ def test_export_file_drops_load_through_the_cli_and_a_bad_file_is_named(demo_hom
     again = _run(demo_home, "ingest", "--source", "drops")
     assert again.returncode == 0, again.stdout
     assert _raw_counts(demo_home / "warehouse" / "build.duckdb") == before
+
+
+ASSETS_QUERY = """{ assetNodes { assetKey { path } groupName opNames
+    owners { __typename ... on TeamAssetOwner { team } ... on UserAssetOwner { email } }
+    assetMaterializations(limit: 1) { timestamp }
+    assetChecksOrError { __typename ... on AssetChecks { checks { name
+        executionForLatestMaterialization { status } } } } } }"""
+REPOSITORY_QUERY = """{ repositoriesOrError { __typename ... on RepositoryConnection { nodes { name
+    jobs { name } schedules { name cronSchedule executionTimezone scheduleState { status } }
+    sensors { name sensorState { status } } } } } }"""
+NOT_BUILT_BY_A_RUN = {"activation", "demo"}  # syncs run on their own (`cdw sync`); the demo files are files
+
+
+@pytest.fixture(scope="module")
+def ui(demo_home: Path):
+    with running_ui(demo_home) as port:
+        yield port
+
+
+def test_the_ui_shows_what_the_command_line_built(ui: int, demo_home: Path):
+    specs = {tuple(spec.key.path): spec for spec in defs.resolve_all_asset_specs()}
+    nodes = {tuple(node["assetKey"]["path"]): node for node in asset_nodes(ui, len(specs), ASSETS_QUERY)}
+    ephemeral = {n["name"] for n in json.loads((demo_home / "dbt" / "target" / "manifest.json").read_text())[
+        "nodes"].values() if n.get("config", {}).get("materialized") == "ephemeral"}
+    expected = {key for key, spec in specs.items() if spec.group_name not in NOT_BUILT_BY_A_RUN
+                and key[-1] not in ephemeral and "cdw/status" not in (spec.tags or {})}
+    never = sorted("/".join(k) for k in expected if not nodes[k]["assetMaterializations"])
+    assert not never, f"built by the run but 'never materialized' in the UI: {never}"
+    checks = [(key, check) for key in expected for check in nodes[key]["assetChecksOrError"].get("checks", [])]
+    assert len(checks) > 500
+    not_evaluated = sorted(f"{'/'.join(k)}:{c['name']}" for k, c in checks
+                           if not c["executionForLatestMaterialization"])
+    assert not not_evaluated, f"checks the run evaluated show as not evaluated: {not_evaluated[:20]}"
+    failed = sorted(f"{'/'.join(k)}:{c['name']}" for k, c in checks
+                    if c["executionForLatestMaterialization"]["status"] != "SUCCEEDED")
+    assert not failed, f"checks that passed in the run show another status: {failed[:20]}"
+    freshness = [c for k, c in checks if c["name"] == "freshness_check"]
+    assert freshness and all(c["executionForLatestMaterialization"]["status"] == "SUCCEEDED" for c in freshness)
+
+
+def test_the_ui_serves_every_asset_with_its_owner_and_starts_no_automation(ui: int):
+    specs = {tuple(spec.key.path): spec for spec in defs.resolve_all_asset_specs()}
+    nodes = {tuple(node["assetKey"]["path"]): node for node in asset_nodes(ui, len(specs), ASSETS_QUERY)}
+    missing = sorted("/".join(k) for k in set(specs) - set(nodes))
+    assert not missing, f"assets missing from the UI: {missing}"
+    for key, spec in specs.items():
+        owners = [o.get("team") and f"team:{o['team']}" or o.get("email") for o in nodes[key]["owners"]]
+        assert owners == list(spec.owners) and owners, f"{'/'.join(key)}: UI owners {owners}, defined {spec.owners}"
+        assert nodes[key]["groupName"] == spec.group_name
+    [repository] = graphql(ui, REPOSITORY_QUERY)["repositoriesOrError"]["nodes"]
+    assert {"main_job", "activation_lane", "clv_weekly_refit", "landing_ingest"} <= {j["name"] for j in
+                                                                                      repository["jobs"]}
+    schedules = {s["name"]: s for s in repository["schedules"]}
+    assert set(schedules) == {"nightly_warehouse", "activation_lane", "clv_weekly_refit"}
+    assert all(s["executionTimezone"] for s in schedules.values())
+    assert {s["scheduleState"]["status"] for s in schedules.values()} == {"STOPPED"}, "opening the UI starts nothing"
+    sensors = {s["name"]: s["sensorState"]["status"] for s in repository["sensors"]}
+    assert {"landing_files", "run_failure_alerts", "freshness_checks_sensor"} <= set(sensors)
+    assert sensors["landing_files"] == "STOPPED"

@@ -12,29 +12,38 @@ import dagster as dg
 
 from cdw import steps
 from orchestration.checks import check_result, retry_transient
-from orchestration.defs.transformation import MANIFEST
+from orchestration.defs.transformation import MANIFEST, dbt_clv_consumers, dbt_models
 from orchestration.resources import WRITER_POOL, WarehouseResource, writer
 from orchestration.translator import governed_models
 
 CHECK_NAME = "governance_rules"
-SUITES = ("dictionary", "identity", "value", "audience", "privacy")
+SUITES = ("dictionary", "identity", "value", "audience", "privacy", "degradation")
 GOVERNED = governed_models(MANIFEST)
 
 
-@dg.multi_asset_check(
-    name="governance_suites", can_subset=True, pool=WRITER_POOL,
-    specs=[dg.AssetCheckSpec(CHECK_NAME, asset=key, blocking=True,
-                             description=f"Governance suites ({', '.join(SUITES)}) on {relation}: failed `error` "
-                                         "rules block everything downstream (syncs, publish).")
-           for key, relation in GOVERNED.items()],
-)
-def governance_suites(context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource):
-    ctx = warehouse.run_context(context.run.run_id)
-    selected = {key.asset_key: GOVERNED[key.asset_key] for key in context.selected_asset_check_keys}
-    with retry_transient(), writer(ctx, context):
-        report = steps.check(ctx, suites=SUITES, relations=selected.values(), data_docs=False)
-    for key, relation in selected.items():
-        yield check_result(report.only(relation), key, CHECK_NAME)
+def _governance_check(name: str, governed: dict[dg.AssetKey, str]) -> dg.AssetChecksDefinition:
+    @dg.multi_asset_check(
+        name=name, can_subset=True, pool=WRITER_POOL,
+        specs=[dg.AssetCheckSpec(CHECK_NAME, asset=key, blocking=True,
+                                 description=f"Governance suites ({', '.join(SUITES)}) on {relation}: failed `error` "
+                                             "rules block everything downstream (syncs, publish).")
+               for key, relation in governed.items()],
+    )
+    def governance_suites(context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource):
+        ctx = warehouse.run_context(context.run.run_id)
+        selected = {key.asset_key: governed[key.asset_key] for key in context.selected_asset_check_keys}
+        with retry_transient(), writer(ctx, context):
+            report = steps.check(ctx, suites=SUITES, relations=selected.values(), data_docs=False)
+        for key, relation in selected.items():
+            yield check_result(report.only(relation), key, CHECK_NAME)
+
+    return governance_suites
 
 
-defs = dg.Definitions(asset_checks=[governance_suites] if GOVERNED else [])
+# One check per part of the dbt graph: a single check over the marts of both parts would have to
+# wait for the second part while the first part's blocking checks gate the CLV fit in between.
+PARTS = [(name, {k: r for k, r in GOVERNED.items() if k in part.keys})
+         for name, part in (("governance_suites", dbt_models), ("governance_suites_clv_consumers", dbt_clv_consumers))]
+GOVERNANCE_CHECKS = [_governance_check(name, governed) for name, governed in PARTS if governed]
+
+defs = dg.Definitions(asset_checks=GOVERNANCE_CHECKS)

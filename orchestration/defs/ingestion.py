@@ -89,7 +89,7 @@ def _system_assets(contract: SystemContract, lane_systems: tuple[str, ...]) -> d
                 context.log.error("file drop rejected, nothing from it was loaded: %s: %s", rejected.file,
                                   rejected.problem)
             relations = [table.qualified_name for table in contract.tables]
-            report = steps.check(ctx, suites=["landing"], relations=relations, data_docs=False)
+            report = steps.check(ctx, suites=["landing", "degradation"], relations=relations, data_docs=False)
         notes = {"source": ctx.source, "system_switched_on": contract.system in ctx.systems,
                  "files_rejected": dg.MetadataValue.md(
                      "\n".join(f"- {r.file}: {r.problem}" for r in outcome.rejected) or "none")}

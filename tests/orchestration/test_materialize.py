@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import os
+import re
+import subprocess
+import sys
 from pathlib import Path
 
 import dagster as dg
 import duckdb
 import pytest
 
+from core.settings import DBT_PROJECT_DIR
 from orchestration.definitions import defs
 from orchestration.defs.freshness import FRESHNESS_CHECKS
 from orchestration.defs.ingestion import SYSTEM_ASSETS
@@ -19,9 +24,31 @@ CUSTOMERS = 600
 INSTANCE = dg.DagsterInstance.ephemeral()  # long-lived: see tests/orchestration/test_schedules.py
 
 
+VOLATILE = re.compile(r"(^|_)(run_id|loaded_at|fitted_at|published_at|validated_at|requested_at|started_at)$")
+
+
+def mart_fingerprints(build_db: Path) -> dict[str, tuple[int, int]]:
+    """Rows and a checksum of every mart, leaving out run ids and load times (doubles rounded to 1e-6)."""
+    fingerprints = {}
+    with duckdb.connect(str(build_db), read_only=True) as con:
+        tables = [r[0] for r in con.execute("select table_name from information_schema.tables "
+                                            "where table_schema = 'marts' order by 1").fetchall()]
+        for table in tables:
+            columns = con.execute("select column_name, data_type from information_schema.columns where "
+                                  "table_schema = 'marts' and table_name = ? order by ordinal_position",
+                                  [table]).fetchall()
+            values = [f'round("{c}", 6)' if kind in ("DOUBLE", "FLOAT") else f'"{c}"'
+                      for c, kind in columns if not VOLATILE.search(c)]
+            fingerprints[table] = con.execute(f"select count(*), coalesce(sum(hash({', '.join(values)})::hugeint), 0) "
+                                              f"from marts.{table}").fetchall()[0]
+    return fingerprints
+
+
 def test_whole_graph_materializes_in_process_with_every_check_passing(tmp_path: Path):
+    dagster_home, cli_home = tmp_path / "dagster_run", tmp_path / "cli_run"
+    checkout_targets = set((DBT_PROJECT_DIR / "target").glob("dbt_*"))
     result = defs.resolve_job_def("main_job").execute_in_process(
-        resources={"warehouse": WarehouseResource(home=str(tmp_path), demo_customers=CUSTOMERS)},
+        resources={"warehouse": WarehouseResource(home=str(dagster_home), demo_customers=CUSTOMERS)},
         instance=INSTANCE, raise_on_error=False,
     )
     assert result.success, [e.message for e in result.all_events if e.is_failure]
@@ -30,7 +57,10 @@ def test_whole_graph_materializes_in_process_with_every_check_passing(tmp_path: 
         (e.asset_key.to_user_string(), e.check_name) for e in evaluations if not e.passed]
     materialized = {e.materialization.asset_key: e.materialization for e in result.get_asset_materialization_events()}
     assert SERVING in materialized
-    assert (tmp_path / "warehouse" / "serving.duckdb").exists()
+    assert (dagster_home / "warehouse" / "serving.duckdb").exists()
+    # dbt's artifacts of the run stay under the home, not in the checkout
+    assert set((DBT_PROJECT_DIR / "target").glob("dbt_*")) == checkout_targets
+    assert any((dagster_home / "dbt" / "runs").glob("*-before_clv/run_results.json"))
     orders = materialized[dg.AssetKey(["raw_shopify", "orders"])]
     assert orders.metadata["dagster/row_count"].value > 0
     assert "dagster/last_updated_timestamp" in orders.metadata
@@ -38,6 +68,15 @@ def test_whole_graph_materializes_in_process_with_every_check_passing(tmp_path: 
     assert staged.metadata["dagster/row_count"].value > 0
     preview = staged.metadata["preview"].value
     assert "| email* |" in preview and "@" in preview and "***@" in preview, "emails are masked in previews"
+
+    # The command line runs the same steps: the same input gives the same warehouse, mart by mart.
+    cli = subprocess.run([str(Path(sys.executable).with_name("cdw")), "run", "--customers", str(CUSTOMERS)],
+                         env={**os.environ, "CDW_HOME": str(cli_home)}, capture_output=True, text=True, timeout=900)
+    assert cli.returncode == 0, cli.stdout[-3000:] + cli.stderr[-3000:]
+    by_dagster = mart_fingerprints(dagster_home / "warehouse" / "build.duckdb")
+    by_cli = mart_fingerprints(cli_home / "warehouse" / "build.duckdb")
+    assert by_dagster and by_cli == by_dagster, {t: (by_cli.get(t), f) for t, f in by_dagster.items()
+                                                 if by_cli.get(t) != f}
 
 
 @pytest.fixture(scope="module")
