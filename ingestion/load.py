@@ -219,7 +219,7 @@ def remove_abandoned_extracts(pipeline: dlt.Pipeline, say: Progress) -> list[Pat
     for path in abandoned:
         shutil.rmtree(path, ignore_errors=True)
     if abandoned:
-        say(f"{pipeline.pipeline_name}: removed {len(abandoned)} extract folder(s) left by an interrupted run")
+        say(f"{pipeline.pipeline_name}: removed {len(abandoned)} extract folder(s) a failed or killed run left")
     return abandoned
 
 
