@@ -9,22 +9,30 @@ same loader as the API and demo paths (:func:`ingestion.load.load_landing`). See
 from __future__ import annotations
 
 from ingestion.file_drops.detect import Detection, detect
+from ingestion.file_drops.discover import REJECTED_DIR, drop_files, owner_system
 from ingestion.file_drops.formats import FORMATS, ExportFormat, get_format
-from ingestion.file_drops.load import DroppedFile, DropResult, SkippedFile, load_drops
+from ingestion.file_drops.load import load_drops
 from ingestion.file_drops.processed import QUALIFIED as PROCESSED_FILES_TABLE
 from ingestion.file_drops.processed import ProcessedFile, processed_files
+from ingestion.file_drops.rejected import rejected_files
+from ingestion.file_drops.result import DroppedFile, DropResult, RejectedFile, SkippedFile
 
 __all__ = [
     "FORMATS",
     "PROCESSED_FILES_TABLE",
+    "REJECTED_DIR",
     "Detection",
     "DropResult",
     "DroppedFile",
     "ExportFormat",
     "ProcessedFile",
+    "RejectedFile",
     "SkippedFile",
     "detect",
+    "drop_files",
     "get_format",
     "load_drops",
+    "owner_system",
     "processed_files",
+    "rejected_files",
 ]

@@ -121,10 +121,14 @@ def test_amazon_report_orders_items_and_the_apis_words(con: duckdb.DuckDBPyConne
 def test_amazon_repeated_sku_in_one_order_gets_distinct_item_ids(con: duckdb.DuckDBPyConnection,
                                                                  tmp_path: Path) -> None:
     heading, first, *_ = (FIXTURES / "48392017443.txt").read_text().splitlines()
+    cells = first.split("\t")
+    cells[heading.split("\t").index("item-promotion-discount")] = "-5.00"  # the same SKU, another promotion
     path = tmp_path / "48392017445.txt"
-    path.write_text("\n".join([heading, first, first]) + "\n")
-    items = [i["order_item_id"] for i in rows(convert(con, path), "order_items")]
+    path.write_text("\n".join([heading, first, "\t".join(cells)]) + "\n")
+    conversion = convert(con, path)
+    items = [i["order_item_id"] for i in rows(conversion, "order_items")]
     assert items == ["113-4829152-6650617:OUT-115-L", "113-4829152-6650617:OUT-115-L:2"]
+    assert conversion.duplicate_lines == 0
 
 
 def test_klaviyo_profiles_consent_and_version(con: duckdb.DuckDBPyConnection, copies: Path) -> None:
