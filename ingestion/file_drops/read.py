@@ -125,19 +125,22 @@ def _read_delimited(path: Path, detection: Detection, encoding: TextEncoding) ->
 
     pyarrow's reader (multithreaded, vectorised) refuses a line with more or fewer fields than the
     heading line, which is how a stray unquoted delimiter shows; only the empty field is null, so
-    ``NA`` or ``NULL`` in a name stay text.
+    ``NA`` or ``NULL`` in a name stay text. Tab-separated flat files (Amazon's reports) are not
+    quoted: a ``"`` is part of the value (a customer comment may begin with one), and a line is a
+    record.
     """
     names = column_names(detection.headings)
     delimiter = detection.format.delimiter or ","
     kind = "tab-separated" if delimiter == "\t" else "CSV"
+    quoted = delimiter != "\t"
     try:
         table = pa_csv.read_csv(
             path,
             read_options=pa_csv.ReadOptions(column_names=names, skip_rows=1,
                                             encoding=encoding.codec if encoding.converted else "utf8",
                                             block_size=8 << 20),
-            parse_options=pa_csv.ParseOptions(delimiter=delimiter, quote_char='"', double_quote=True,
-                                              escape_char=False, newlines_in_values=True),
+            parse_options=pa_csv.ParseOptions(delimiter=delimiter, quote_char='"' if quoted else False,
+                                              double_quote=quoted, escape_char=False, newlines_in_values=quoted),
             convert_options=pa_csv.ConvertOptions(column_types={n: pa.string() for n in names},
                                                   strings_can_be_null=True, null_values=[""]),
         )

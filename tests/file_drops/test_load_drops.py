@@ -23,8 +23,9 @@ from ingestion.file_drops.load import file_sha256
 from ingestion.load import LoadResult, load_landing
 from tests.file_drops.conftest import BAD, FIXTURES, GOOD, ZIP_BYTES, fixture_copy, place
 
-TWIN_TABLES = ("shopify/customers", "shopify/orders", "shopify/orders__line_items", "amazon/orders",
-               "amazon/order_items", "klaviyo/profiles", "zendesk/tickets", "zendesk/users")
+TWIN_TABLES = ("shopify/customers", "shopify/orders", "shopify/orders__line_items", "shopify/products",
+               "shopify/products__variants", "amazon/orders", "amazon/order_items", "amazon/fba_shipments",
+               "amazon/returns", "klaviyo/profiles", "zendesk/tickets", "zendesk/users")
 BINARY = "profiles_export_binary.csv"
 IGNORED = [".DS_Store", "orders_export_3.csv.crdownload", "shopify/orders.parquet"]
 
@@ -38,6 +39,11 @@ LANDED_KEYS = {
     "raw_amazon.order_items": ("order_item_id", ["113-4829152-6650617:OUT-115-L", "113-4829152-6650617:SOCK-MER-3P-M",
                                                  "111-9982735-1029384:TOTE-CNV-NAT",
                                                  "202-7719024-5512391:RAIN-PCK-NV-L"]),
+    "raw_shopify.products": ("handle", ["merino-crew-sock", "canvas-tote", "enamel-mug"]),
+    "raw_shopify.products__variants": ("sku", ["SOCK-MER-CH-M", "SOCK-MER-CH-L", "TOTE-CNV-NAT", "MUG-ENM-WHT",
+                                               "MUG-ENM-FOR"]),
+    "raw_amazon.fba_shipments": ("shipment_item_id", ["DpHq3LzRN", "DpHq3LzRP", "DzK1p0VbX", "DqW4e8RtY"]),
+    "raw_amazon.returns": ("license_plate_number", ["LPNRR7238491027", "LPNRR7238491544", "LPNRR7238492210"]),
     "raw_klaviyo.profiles": ("id", ["01HWQ4Z8J6W2Y5V0F7XN9C4B1A", "01HQ8VJ3C2K9D4E5F6G7H8J9K0",
                                     "01HX2B7M4N5P6Q7R8S9T0V1W2X"]),
     "raw_zendesk.tickets": ("id", [48213, 48230, 48241, 48250, 48251, 48260]),
@@ -50,6 +56,7 @@ NOT_LANDED = {
     "raw_shopify.customers": ("id", [7390300000001, 7390201012365]),  # semicolon file; a malformed e-mail
     "raw_amazon.orders": ("amazon_order_id", ["113-0000000-0000001"]),  # CSV renamed to .txt
     "raw_amazon.order_items": ("order_item_id", ["114-0378219-2284262:MUG-ENM-WHT"]),  # pending: no price yet
+    "raw_amazon.fba_shipments": ("shipment_item_id", ["DpHq3LzZZ"]),  # a CSV renamed to .txt
     "raw_zendesk.tickets": ("id", [48297, 48298, 48299]),  # truncated JSON; the ragged CSV's good line too
 }
 
@@ -137,12 +144,13 @@ def test_rows_added_are_exactly_the_exports_rows(world: World) -> None:
     assert {t: n for t, n in added.items() if n} == {
         **{table: len(keys) for table, (_, keys) in LANDED_KEYS.items()},
         "raw_shopify.quarantine": 1,
-        "raw_amazon.quarantine": 1,
+        "raw_amazon.quarantine": 2,
         PROCESSED_FILES_TABLE: len(GOOD),
     }
     assert world.first.load.quarantined == {
         "raw_shopify.customers": {"malformed email in email": 1},
         "raw_amazon.order_items": {"missing required item_price__amount": 1},
+        "raw_amazon.returns": {"missing required license_plate_number": 1},
     }
 
 
@@ -155,6 +163,9 @@ def test_every_malformed_file_is_rejected_naming_the_file_and_the_problem(world:
     assert "Expected 41 columns, got 42" in problems["tickets_ragged.csv"]
     assert "not valid JSON" in problems["tickets_truncated.json"]
     assert "binary content" in problems[BINARY]
+    assert "semicolon-separated" in problems["products_export_2.csv"]
+    assert "comma-separated; this export is tab-separated" in problems["Amazon Fulfilled Shipments May.txt"]
+    assert "missing required columns license-plate-number" in problems["fba_customer_returns_may.txt"]
     error = next(e for e in world.first.rejected if e.path.name == "orders_export_2.csv")
     assert str(error).startswith("orders_export_2.csv: Shopify orders export (CSV) by its name, but missing")
     assert not world.first.ok
