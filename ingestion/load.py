@@ -177,6 +177,8 @@ def make_pipeline(system: str, dataset: str, warehouse: Path, pipelines_dir: Pat
 class PipelineRun:
     """The dlt load packages one :func:`run_pipeline` call loaded."""
 
+    pipeline: dlt.Pipeline
+    """The pipeline instance that ran the source (its ``last_trace`` describes the new load)."""
     load_ids: list[str]
     """Every package confirmed ``loaded`` (resumed ones first)."""
     resumed: list[str]
@@ -197,7 +199,7 @@ def run_pipeline(new_pipeline: Callable[[], dlt.Pipeline], source: Any, say: Pro
     if resumed:
         pipeline = new_pipeline()
     info = pipeline.run(source)
-    return PipelineRun(load_ids=[*resumed, *confirmed_loaded(info)], resumed=resumed)
+    return PipelineRun(pipeline=pipeline, load_ids=[*resumed, *confirmed_loaded(info)], resumed=resumed)
 
 
 _EXTRACT_FOLDER = re.compile(r"[0-9a-f]{16}")
