@@ -1,9 +1,11 @@
 """File drops: vendors' own export files, dropped in a folder, loaded into the raw tables.
 
-``load_drops(drop_dir, warehouse, pipelines_dir)`` detects each file's format (Shopify customers
-and orders exports, Amazon's All Orders Report, Klaviyo's profiles export, Zendesk's tickets
-export as CSV or JSON), converts it to the contract tables of its vendor and loads it with the
-same loader as the API and demo paths (:func:`ingestion.load.load_landing`). See ``README.md``.
+``load_drops(drop_dir, warehouse, pipelines_dir)`` detects each file's format (Shopify customers,
+orders and products exports, Amazon's All Orders, Fulfilled Shipments and FBA customer returns
+reports, Klaviyo's profiles export, Zendesk's tickets export as CSV or JSON), converts it to the
+contract tables of its vendor and loads it with the same loader as the API and demo paths
+(:func:`ingestion.load.load_landing`); rejected files move to ``<landing>/rejected/`` with their
+reason. See ``README.md``.
 """
 
 from __future__ import annotations
