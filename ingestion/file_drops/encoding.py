@@ -18,9 +18,9 @@ appear after the first MiB):
 from __future__ import annotations
 
 import codecs
-import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
 import numpy as np
 
@@ -31,8 +31,6 @@ RESAVE = "re-save as UTF-8 (Excel: Save As > CSV UTF-8)"
 
 UNDEFINED_IN_1252 = (0x81, 0x8D, 0x8F, 0x90, 0x9D)
 """Bytes Windows-1252 leaves undefined (Latin-1 reads them as invisible control characters)."""
-_UTF8_SEQUENCE = re.compile(rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}")
-_HIGH_RUN = re.compile(rb"[\x80-\xff]{3,}")
 MIXED_SHARE = 0.25
 """Share of the non-ASCII bytes forming valid UTF-8 sequences above which a non-UTF-8 file is called mixed."""
 RUN_SHARE = 0.3
@@ -115,13 +113,38 @@ def _refuse_utf16(path: Path, head: bytes) -> None:
         raise LandingFileError(path, f"the file is UTF-16 text; {RESAVE}")
 
 
-def _count(handle) -> _Counts:  # type: ignore[no-untyped-def]
+def _count(handle: BinaryIO) -> _Counts:
+    """Byte histogram, bytes in UTF-8-looking sequences, bytes in runs of 3+ non-ASCII bytes (vectorised)."""
     counts = _Counts(np.zeros(256, dtype=np.int64))
     for chunk in iter(lambda: handle.read(CHUNK), b""):
-        counts.histogram += np.bincount(np.frombuffer(chunk, dtype=np.uint8), minlength=256)
-        counts.utf8_bytes += sum(len(m) for m in _UTF8_SEQUENCE.findall(chunk))
-        counts.run_bytes += sum(len(m) for m in _HIGH_RUN.findall(chunk))
+        data = np.frombuffer(chunk, dtype=np.uint8)
+        counts.histogram += np.bincount(data, minlength=256)
+        high = np.flatnonzero(data >= 0x80)
+        if not high.size:
+            continue
+        counts.utf8_bytes += _utf8_sequence_bytes(data)
+        counts.run_bytes += _run_bytes(high)
     return counts
+
+
+def _utf8_sequence_bytes(data: np.ndarray) -> int:
+    """Bytes forming well-formed 2-, 3- and 4-byte UTF-8 sequences (lead byte plus continuations)."""
+    cont = (data >= 0x80) & (data <= 0xBF)
+    total = 0
+    for low, high, length in ((0xC2, 0xDF, 2), (0xE0, 0xEF, 3), (0xF0, 0xF4, 4)):
+        lead = (data >= low) & (data <= high)
+        found = lead[: len(data) - length + 1].copy()
+        for step in range(1, length):
+            found &= cont[step: len(data) - length + 1 + step]
+        total += int(found.sum()) * length
+    return total
+
+
+def _run_bytes(high: np.ndarray) -> int:
+    """Bytes in runs of three or more consecutive positions among ``high`` (sorted byte positions)."""
+    breaks = np.flatnonzero(np.diff(high) != 1)
+    lengths = np.diff(np.concatenate(([0], breaks + 1, [high.size])))
+    return int(lengths[lengths >= 3].sum())
 
 
 def _legacy(path: Path, counts: _Counts, where: int, bom: bool) -> TextEncoding:

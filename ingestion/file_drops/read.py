@@ -104,20 +104,34 @@ def column_names(headings: tuple[str, ...]) -> list[str]:
 
 def without_duplicate_lines(con: duckdb.DuckDBPyConnection, table: pa.Table) -> pa.Table:
     """The lines of ``table`` minus exact repeats of an earlier line (every field equal, empty equal
-    to empty), in file order; ``__row`` keeps each line's original position."""
+    to empty), in file order; ``__row`` keeps each line's original position.
+
+    Lines are first grouped by a hash of all their fields; only lines sharing a hash are compared
+    field by field (so a hash collision can never remove a line that differs).
+    """
     fields = [c for c in table.column_names if c != "__row"]
     if table.num_rows < 2 or not fields:
         return table
     columns = ", ".join(quote(c) for c in fields)
     con.register("__cdw_lines", table)
     try:
-        first = con.sql(f"SELECT min(__row) AS __row FROM __cdw_lines GROUP BY {columns}").to_arrow_table()
+        shared = con.sql(f"SELECT hash({columns}) AS h FROM __cdw_lines GROUP BY h HAVING count(*) > 1"
+                         ).to_arrow_table()
+        if not shared.num_rows:
+            return table
+        con.register("__cdw_shared", shared)
+        candidates = con.sql(f"SELECT __row FROM __cdw_lines WHERE hash({columns}) IN (SELECT h FROM __cdw_shared)"
+                             ).to_arrow_table()
+        con.register("__cdw_candidates", candidates)
+        repeats = con.sql(
+            f"SELECT __row FROM (SELECT l.__row, row_number() OVER (PARTITION BY {columns} ORDER BY l.__row) AS k "
+            "FROM __cdw_lines l SEMI JOIN __cdw_candidates c ON l.__row = c.__row) WHERE k > 1").to_arrow_table()
     finally:
-        con.unregister("__cdw_lines")
-    if first.num_rows == table.num_rows:
+        for view in ("__cdw_lines", "__cdw_shared", "__cdw_candidates"):
+            con.unregister(view)
+    if not repeats.num_rows:
         return table
-    keep = pc.is_in(table["__row"], value_set=first["__row"])
-    return table.filter(keep)
+    return table.filter(pc.invert(pc.is_in(table["__row"], value_set=repeats["__row"])))
 
 
 def _read_delimited(path: Path, detection: Detection, encoding: TextEncoding) -> pa.Table:
