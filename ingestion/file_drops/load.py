@@ -35,6 +35,8 @@ from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from pathlib import Path
 
+import duckdb
+
 from core.contracts import load_contracts
 from ingestion.contract_check import connect_duckdb
 from ingestion.errors import LandingFileError
@@ -190,10 +192,11 @@ def _convert_all(run: _Run, known: dict[str, ProcessedFile], systems: set[str] |
     return conversions
 
 
-def _convert(run: _Run, con: object, path: Path, relative: str, digest: str, folder: str | None,
-             owner: str) -> Conversion | None:
+def _convert(run: _Run, con: duckdb.DuckDBPyConnection, path: Path, relative: str, digest: str,
+             folder: str | None, owner: str) -> Conversion | None:
+    """Convert one file; a rejected file is recorded (and moved) and None returned."""
     try:
-        conversion = convert_file(con, path, relative, digest, folder)  # type: ignore[arg-type]
+        conversion = convert_file(con, path, relative, digest, folder)
     except LandingFileError as error:
         run.reject(relative, error.problem, owner, digest)
         return None
