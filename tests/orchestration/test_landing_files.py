@@ -118,3 +118,27 @@ def test_a_flat_file_still_being_written_waits(tmp_path: Path) -> None:
     aged(path)
     [request], _ = new_files(landing, SYSTEMS, cursor, time.time_ns(), SETTLE_NS)
     assert request.run_key.startswith("orders_export_1.csv:")
+
+
+@pytest.mark.e2e
+def test_a_flat_file_starts_a_dagster_run_that_lands_it(tmp_path: Path) -> None:
+    """Dropped flat into landing/, an orders export is seen by the sensor and landed by the run it requests."""
+    import dagster as dg
+
+    from orchestration.definitions import defs
+    from orchestration.resources import WarehouseResource
+
+    aged(fixture_copy("orders_export_1.csv", tmp_path / "landing"))
+    sensor = defs.resolve_sensor_def("landing_files")
+    context = dg.build_sensor_context(instance=dg.DagsterInstance.ephemeral(),
+                                      resources={"warehouse": WarehouseResource(home=str(tmp_path))})
+    [request] = list(sensor(context).run_requests or [])
+    assert (request.tags["cdw/landing_file"], request.tags["cdw/system"]) == ("orders_export_1.csv", "shopify")
+    config = {"resources": {"warehouse": {"config": {**request.run_config["resources"]["warehouse"]["config"],
+                                                     "home": str(tmp_path)}}}}
+    result = defs.resolve_job_def("landing_ingest").execute_in_process(
+        run_config=config, asset_selection=request.asset_selection, instance=dg.DagsterInstance.ephemeral(),
+        tags=request.tags)
+    orders = next(e.materialization for e in result.get_asset_materialization_events()
+                  if e.asset_key == dg.AssetKey(["raw_shopify", "orders"]))
+    assert orders.metadata["rows_landed"].value == 3
