@@ -62,10 +62,11 @@ def drops_killed(landing: Path) -> None:
 
 
 def drops_after(landing: Path) -> None:
-    """Dropped after the crash, before the next run: a new Shopify orders export and a new Zendesk export."""
+    """Dropped after the crash, before the next run: a new file for each vendor of the killed run."""
     text = (FIXTURES / "orders_export_1.csv").read_text().replace("#104", "#204").replace("61044", "71044")
     stamped(landing / "orders_export_2024-06.csv", text)
     fixture_copy("tickets_export.json", landing)
+    fixture_copy("57281930455.txt", landing)
 
 
 def land_before(landing: Path) -> None:
@@ -87,6 +88,11 @@ def land_killed(landing: Path) -> None:
 
 
 def land_after(landing: Path) -> None:
+    """A new file for each vendor of the killed run, and one for a vendor with no data yet."""
+    write_landing(landing, "klaviyo", "list_members", [{**m, "list_id": "L3"} for m in MEMBERS[:2]],
+                  name="2024-07-01.parquet")
+    write_landing(landing, "shopify", "orders__line_items", [{**li, "id": li["id"] + 20} for li in LINE_ITEMS[:1]],
+                  name="2024-07-01.parquet")
     write_landing(landing, "zendesk", "users", [user(1, "2024-07-01T00:00:00Z", name="Ann v4"), user(8, name="Hal")],
                   name="2024-07-01.parquet")
     write_landing(landing, "amazon", "feedback", FEEDBACK, names=FEEDBACK_NAMES)
