@@ -4,11 +4,20 @@
 ``raw_<system>``, DuckDB destination) over :func:`ingestion.landing_source.landing_source`, Arrow
 end to end, and returns what landed, what was quarantined and why, and which files were skipped
 because they had been loaded before.
+
+**Crash-safe.** A run killed part-way leaves a dlt load package behind (extracted, normalized or
+partly loaded). dlt's own ``run`` would then load that package *instead of* extracting the new
+data (and only warn). :func:`run_pipeline` first finishes such packages (normalize, load), then
+extracts and loads the new data in the same call, and confirms every package reached the
+``loaded`` state. The files a package carries are remembered (source state, by sha256) in that
+same package, so a file counts as loaded exactly when its rows did.
 """
 
 from __future__ import annotations
 
 import os
+import re
+import shutil
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
@@ -18,6 +27,7 @@ from typing import Any
 
 import dlt
 import duckdb
+from dlt.common.pipeline import LoadInfo
 from dlt.common.schema.exceptions import DataValidationError
 from dlt.pipeline.exceptions import PipelineStepFailed
 
@@ -52,6 +62,10 @@ class LoadResult:
     rows_read: int = 0
     seconds: float = 0.0
     system_seconds: dict[str, float] = field(default_factory=dict)
+    load_ids: list[str] = field(default_factory=list)
+    """dlt load packages this call loaded (and confirmed ``loaded``), resumed ones included."""
+    resumed_packages: list[str] = field(default_factory=list)
+    """Load packages an interrupted earlier run left behind, finished by this call before extracting."""
 
     @property
     def rows_landed(self) -> int:
@@ -101,9 +115,11 @@ def load_landing(
             say(f"{system}: ignoring {len(ignored)} file(s) that match no contract table: {', '.join(ignored)}")
             result.files_ignored.extend(ignored)
         system_started = time.perf_counter()
-        report = _run_system(contracts[system], Path(landing_dir), Path(warehouse), Path(pipelines_dir),
-                             force=force, run_at=run_at, say=say)
+        report, run = _run_system(contracts[system], Path(landing_dir), Path(warehouse), Path(pipelines_dir),
+                                  force=force, run_at=run_at, say=say)
         _collect(result, contracts[system], report)
+        result.load_ids.extend(run.load_ids)
+        result.resumed_packages.extend(run.resumed)
         result.system_seconds[system] = round(time.perf_counter() - system_started, 3)
         say(_system_summary(system, report, result.system_seconds[system]))
     result.table_rows = count_raw_rows(Path(warehouse), [contracts[s] for s in chosen])
@@ -157,6 +173,91 @@ def make_pipeline(system: str, dataset: str, warehouse: Path, pipelines_dir: Pat
     )
 
 
+@dataclass(frozen=True)
+class PipelineRun:
+    """The dlt load packages one :func:`run_pipeline` call loaded."""
+
+    pipeline: dlt.Pipeline
+    """The pipeline instance that ran the source (its ``last_trace`` describes the new load)."""
+    load_ids: list[str]
+    """Every package confirmed ``loaded`` (resumed ones first)."""
+    resumed: list[str]
+    """Packages an interrupted earlier run had left pending."""
+
+
+def run_pipeline(new_pipeline: Callable[[], dlt.Pipeline], source: Any, say: Progress | None = None) -> PipelineRun:
+    """Finish what an interrupted run left pending, then extract, normalize and load ``source``.
+
+    ``new_pipeline`` makes the pipeline object (it is made twice when packages were pending, so the
+    second instance re-reads the state those packages carried into the warehouse). Raises when a
+    package does not end ``loaded`` (dlt's :class:`PipelineStepFailed`, or :class:`RuntimeError`).
+    """
+    say = say or (lambda _message: None)
+    pipeline = new_pipeline()
+    remove_abandoned_extracts(pipeline, say)
+    resumed = finish_pending_packages(pipeline, say)
+    if resumed:
+        pipeline = new_pipeline()
+    info = pipeline.run(source)
+    return PipelineRun(pipeline=pipeline, load_ids=[*resumed, *confirmed_loaded(info)], resumed=resumed)
+
+
+_EXTRACT_FOLDER = re.compile(r"[0-9a-f]{16}")
+
+
+def remove_abandoned_extracts(pipeline: dlt.Pipeline, say: Progress) -> list[Path]:
+    """Delete the extract folders of runs killed while extracting; the folders deleted.
+
+    dlt extracts into ``<working_dir>/normalize/<random id>/`` and moves the package to
+    ``normalize/extracted/`` when extraction completes; a run killed before that leaves the folder,
+    with copies of customer rows, which nothing would ever read or delete. Only one process writes
+    a pipeline at a time (DuckDB allows one writer), so a folder there at the start of a run is
+    abandoned.
+    """
+    folder = Path(pipeline.working_dir) / "normalize"
+    if not folder.is_dir():
+        return []
+    abandoned = sorted(p for p in folder.iterdir() if p.is_dir() and _EXTRACT_FOLDER.fullmatch(p.name))
+    for path in abandoned:
+        shutil.rmtree(path, ignore_errors=True)
+    if abandoned:
+        say(f"{pipeline.pipeline_name}: removed {len(abandoned)} extract folder(s) a failed or killed run left")
+    return abandoned
+
+
+def finish_pending_packages(pipeline: dlt.Pipeline, say: Progress) -> list[str]:
+    """Normalize and load the packages a killed run left (extracted or normalized); their load ids.
+
+    dlt resumes a partly loaded package job by job; merge tables (every contract table) go through
+    a staging table and one merge statement keyed by the primary key, so a job run twice cannot
+    leave a row twice.
+    """
+    if not pipeline.has_pending_data:
+        return []
+    pending = sorted({*pipeline.list_extracted_load_packages(), *pipeline.list_normalized_load_packages()})
+    say(f"{pipeline.pipeline_name}: finishing {len(pending)} load package(s) an interrupted run left "
+        f"({', '.join(pending)}) before reading anything new")
+    if pipeline.list_extracted_load_packages():
+        pipeline.normalize()
+    info = pipeline.load()
+    loaded = confirmed_loaded(info)
+    if pipeline.has_pending_data:
+        raise RuntimeError(f"{pipeline.pipeline_name}: load packages still pending after resuming: "
+                           f"{', '.join(sorted(pipeline.list_normalized_load_packages()))}")
+    return sorted(set(pending) | set(loaded))
+
+
+def confirmed_loaded(info: LoadInfo | None) -> list[str]:
+    """The load ids of ``info``; :class:`RuntimeError` unless every package ended ``loaded`` without failed jobs."""
+    if info is None:
+        return []
+    info.raise_on_failed_jobs()
+    unfinished = [f"{p.load_id} ({p.state})" for p in info.load_packages if p.state != "loaded"]
+    if unfinished:
+        raise RuntimeError(f"{info.pipeline.pipeline_name}: load package(s) not loaded: {', '.join(unfinished)}")
+    return list(info.loads_ids)
+
+
 def _run_system(
     contract: SystemContract,
     landing_dir: Path,
@@ -166,19 +267,19 @@ def _run_system(
     force: bool,
     run_at: datetime,
     say: Progress,
-) -> SourceReport:
+) -> tuple[SourceReport, PipelineRun]:
     report = SourceReport(contract.system)
-    pipeline = make_pipeline(contract.system, contract.schema, warehouse, pipelines_dir)
     source = landing_source(contract, landing_dir, force=force, warehouse=warehouse, run_at=run_at, report=report)
     say(f"{contract.system}: reading {landing_dir / contract.system}" + (" (forced)" if force else ""))
     try:
-        pipeline.run(source)
+        run = run_pipeline(lambda: make_pipeline(contract.system, contract.schema, warehouse, pipelines_dir),
+                           source, say)
     except PipelineStepFailed as failure:
         cause = _landing_error(failure, landing_dir, report)
         if cause is not None:
             raise cause from failure
         raise
-    return report
+    return report, run
 
 
 def _causes(error: BaseException) -> list[BaseException]:

@@ -1,26 +1,33 @@
 """What the landing-folder sensor sees: vendor export files, their fingerprints, and which are new.
 
+The files and their vendor come from the drop reader itself (:mod:`ingestion.file_drops.discover`),
+so Dagster and the command line read the same layout: exports dropped flat into ``landing/`` (the
+vendor told by the file's content) or in vendor subfolders, plus canonical
+``<system>/<table>.parquet`` landing files in vendor subfolders. ``landing/rejected/`` (files already
+refused, with their reasons), hidden files and unfinished downloads are not seen.
+
 A file is new when its content (sha256) has not been requested before under its path. The
-sensor cursor remembers ``path -> size:mtime:sha256`` so an unchanged file is not hashed again on
-every tick, and the run key (``path:sha256``) makes Dagster itself refuse a second run for the
-same file even if the cursor were lost. Files still being written (changed within the settle
-time) and partial uploads (``.tmp``, ``.part``, hidden files) wait for a later tick.
+sensor cursor remembers ``path -> size:mtime:sha256`` so an unchanged file is not hashed (or
+detected) again on every tick, and the run key (``path:sha256``) makes Dagster itself refuse a
+second run for the same file even if the cursor were lost. Files still being written (changed
+within the settle time) wait for a later tick.
 """
 
-import hashlib
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
-PARTIAL_SUFFIXES = (".tmp", ".part", ".partial", ".crdownload", ".filepart")
-CHUNK = 1 << 20
+from ingestion.file_drops.discover import drop_files, file_sha256, owner_system, system_folder
+
+CANONICAL_SUFFIX = ".parquet"
 
 
 @dataclass(frozen=True)
 class LandingFile:
     path: Path
-    relative: str  # "shopify/orders/2026-11-23.parquet"
-    system: str
+    relative: str  # "shopify/orders/2026-11-23.parquet", "orders_export_1.csv"
+    system: str | None
+    """The vendor whose run reads it; None for a flat file until it is attributed (by content)."""
     size: int
     mtime_ns: int
 
@@ -40,26 +47,19 @@ class NewFile:
 
 
 def sha256_of(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        while chunk := handle.read(CHUNK):
-            digest.update(chunk)
-    return digest.hexdigest()
+    return file_sha256(path)
 
 
-def scan(root: Path, systems: set[str]) -> list[LandingFile]:
-    """Candidate files under ``<root>/<system>/`` for known systems, in path order."""
+def scan(root: Path) -> list[LandingFile]:
+    """Candidate files under ``root`` in path order: exports (flat or per vendor) and canonical Parquet files."""
     found = []
-    for system in sorted(systems):
-        folder = root / system
-        if not folder.is_dir():
+    for path, kind in drop_files(root):
+        folder = system_folder(root, path)
+        if kind == "ignored" and not (folder and path.name.lower().endswith(CANONICAL_SUFFIX)):
             continue
-        for path in sorted(folder.rglob("*")):
-            if not path.is_file() or path.name.startswith(".") or path.name.endswith(PARTIAL_SUFFIXES):
-                continue
-            stat = path.stat()
-            found.append(LandingFile(path=path, relative=path.relative_to(root).as_posix(), system=system,
-                                     size=stat.st_size, mtime_ns=stat.st_mtime_ns))
+        stat = path.stat()
+        found.append(LandingFile(path=path, relative=path.relative_to(root).as_posix(), system=folder,
+                                 size=stat.st_size, mtime_ns=stat.st_mtime_ns))
     return found
 
 
@@ -73,11 +73,11 @@ def parse_cursor(cursor: str | None) -> dict[str, str]:
 
 def new_files(root: Path, systems: set[str], cursor: str | None, now_ns: int,
               settle_ns: int) -> tuple[list[NewFile], str]:
-    """Files whose content was not requested before, and the cursor to store after requesting them."""
+    """Files of ``systems`` whose content was not requested before, and the cursor to store after requesting them."""
     seen = parse_cursor(cursor)
     updated: dict[str, str] = {}
     fresh: list[NewFile] = []
-    for file in scan(root, systems):
+    for file in scan(root):
         previous = seen.get(file.relative)
         if previous and previous.rsplit(":", 1)[0] == file.stamp:
             updated[file.relative] = previous  # unchanged since it was requested
@@ -90,5 +90,7 @@ def new_files(root: Path, systems: set[str], cursor: str | None, now_ns: int,
         updated[file.relative] = f"{file.stamp}:{digest}"
         if previous and previous.rsplit(":", 1)[1] == digest:
             continue  # touched, not changed
-        fresh.append(NewFile(file=file, sha256=digest))
+        owned = file if file.system else replace(file, system=owner_system(root, file.path))
+        if owned.system in systems:
+            fresh.append(NewFile(file=owned, sha256=digest))
     return fresh, json.dumps(updated, sort_keys=True)

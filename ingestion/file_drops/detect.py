@@ -6,7 +6,12 @@ naming the missing ones. A file that claims nothing (Seller Central names report
 recognised by its headings alone. A file in a vendor's subfolder (``landing/shopify/...``) is only
 tried against that vendor's formats. Anything else (no match, binary content, an unsupported file
 type, an empty file) raises :class:`~ingestion.errors.LandingFileError` naming the file and the
-problem: detection reads only the first MiB, so a wrong file costs nothing.
+problem: detection reads only the first MiB, so a wrong file costs nothing (the encoding of the
+whole file is judged when it is read: :mod:`ingestion.file_drops.encoding`).
+
+:func:`likely_system` names the vendor a flat file belongs to, for runs of one vendor (the
+Dagster landing sensor and the ``systems`` option of ``load_drops``): the detected format's, or,
+for a file that is no supported export, the vendor whose export it is closest to.
 """
 
 from __future__ import annotations
@@ -17,6 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ingestion.errors import LandingFileError
+from ingestion.file_drops.encoding import guess_encoding
 from ingestion.file_drops.formats import FORMATS, ExportFormat
 
 SNIFF_BYTES = 1 << 20
@@ -30,7 +36,8 @@ class Detection:
 
     format: ExportFormat
     encoding: str
-    """``utf-8`` (with or without a byte-order mark) or ``latin-1`` (a file re-saved by a spreadsheet)."""
+    """Guessed from the first MiB: ``utf-8``, ``utf-8-bom``, ``windows-1252`` or ``latin-1``
+    (:class:`~ingestion.file_drops.encoding.TextEncoding`); reading judges the whole file."""
     headings: tuple[str, ...]
     """The heading line, split and trimmed (empty for JSON: its fields are known once read)."""
 
@@ -53,9 +60,34 @@ def detect(path: Path, system: str | None = None, formats: tuple[ExportFormat, .
     claimed = [f for f in candidates if f.claims(path.name)]
     if candidates[0].layout == "json":
         return _detect_json(path, head, claimed or candidates)
-    encoding, text = _decode(path, head)
+    encoding, text = _decode(head)
     line = _first_line(path, text, complete=len(head) < SNIFF_BYTES)
     return _detect_delimited(path, encoding, line, claimed, candidates)
+
+
+def likely_system(path: Path, system: str | None = None) -> str | None:
+    """The vendor whose run should read ``path``: the detected format's system; for a file that is
+    no supported export, the system of the export it claims by name or is closest to by headings;
+    None when it is not even a text file of a supported type."""
+    if system is not None:
+        return system
+    try:
+        return detect(path).format.system
+    except (LandingFileError, OSError):
+        pass
+    suffix = Path(path).suffix.lower()
+    candidates = [f for f in FORMATS if suffix in f.extensions]
+    claimed = [f for f in candidates if f.claims(Path(path).name)]
+    if claimed:
+        return claimed[0].system
+    if not candidates or candidates[0].layout == "json":
+        return None
+    try:
+        head = _head(Path(path))
+        line = _first_line(Path(path), _decode(head)[1], complete=True)
+    except (LandingFileError, OSError):
+        return None
+    return _closest(line, candidates).system
 
 
 def _head(path: Path) -> bytes:
@@ -71,12 +103,10 @@ def _head(path: Path) -> bytes:
     return head
 
 
-def _decode(path: Path, head: bytes) -> tuple[str, str]:
-    """The encoding to read the file with, and its first MiB as text."""
-    try:
-        return "utf-8", codecs.getincrementaldecoder("utf-8-sig")().decode(head, final=False)
-    except UnicodeDecodeError:
-        return "latin-1", head.decode("latin-1")
+def _decode(head: bytes) -> tuple[str, str]:
+    """The encoding guessed from the file's first MiB, and that MiB as text (for the heading line)."""
+    encoding = guess_encoding(head)
+    return encoding.name, codecs.getincrementaldecoder(encoding.codec)(errors="replace").decode(head, final=False)
 
 
 def _first_line(path: Path, text: str, complete: bool) -> str:
@@ -107,11 +137,16 @@ def _detect_delimited(path: Path, encoding: str, line: str, claimed: list[Export
         headings = split_headings(line, export_format.delimiter or ",")
         if not export_format.missing(headings):
             return Detection(export_format, encoding, headings)
-    closest = min(candidates, key=lambda f: len(f.missing(split_headings(line, f.delimiter or ","))))
+    closest = _closest(line, candidates)
     missing = closest.missing(split_headings(line, closest.delimiter or ","))
     known = "; ".join(f.title for f in candidates)
     raise LandingFileError(path, f"not a recognised export (tried: {known}); closest is the {closest.title}, "
                                  f"missing required columns {', '.join(missing)}{_delimiter_hint(line, closest)}")
+
+
+def _closest(line: str, candidates: list[ExportFormat]) -> ExportFormat:
+    """The format missing the fewest required headings in ``line``."""
+    return min(candidates, key=lambda f: len(f.missing(split_headings(line, f.delimiter or ","))))
 
 
 def _delimiter_hint(line: str, export_format: ExportFormat) -> str:

@@ -1,9 +1,10 @@
 """The record of processed drop files: ``raw_file_drops.processed_files`` in the build warehouse.
 
 One row per distinct file content (merge key ``sha256``): which file it was, its format, how many
-rows it had, what it became and when it was loaded. ``load_drops`` reads it to skip a file seen
-before (the same export dropped again, under any name); the Dagster file sensor and people read it
-to see what was loaded.
+rows it had, what it became, its encoding, how many exact duplicate lines were removed, and when it
+was loaded. A row is written only after the loader confirmed the file's rows loaded.
+``load_drops`` reads it to skip a file seen before (the same export dropped again, under any
+name); people read it to see what was loaded.
 """
 
 from __future__ import annotations
@@ -30,6 +31,8 @@ CREATE TABLE IF NOT EXISTS {QUALIFIED} (
     tables VARCHAR,
     loaded_at TIMESTAMPTZ NOT NULL
 );
+ALTER TABLE {QUALIFIED} ADD COLUMN IF NOT EXISTS encoding VARCHAR;
+ALTER TABLE {QUALIFIED} ADD COLUMN IF NOT EXISTS duplicate_lines BIGINT;
 """
 
 
@@ -47,6 +50,10 @@ class ProcessedFile:
     tables: dict[str, int]
     """Rows converted per raw table (``raw_shopify.orders``)."""
     loaded_at: datetime
+    encoding: str | None = None
+    """``utf-8``, ``utf-8-bom``, ``windows-1252`` or ``latin-1`` (the last two converted to UTF-8)."""
+    duplicate_lines: int = 0
+    """Exact duplicate lines removed before converting."""
 
 
 def processed_files(warehouse: Path) -> dict[str, ProcessedFile]:
@@ -58,10 +65,13 @@ def processed_files(warehouse: Path) -> dict[str, ProcessedFile]:
                              [SCHEMA, TABLE]).fetchall()[0][0]
         if not exists:
             return {}
-        rows = con.execute(f'SELECT sha256, file_name, format, system, "rows", tables, loaded_at FROM {QUALIFIED}'
-                           ).fetchall()
-    return {row[0]: ProcessedFile(row[0], row[1], row[2], row[3], row[4], json.loads(row[5] or "{}"), row[6])
-            for row in rows}
+        columns = {c for (c,) in con.execute("SELECT column_name FROM duckdb_columns() WHERE schema_name = ? "
+                                             "AND table_name = ?", [SCHEMA, TABLE]).fetchall()}
+        extra = [f"{c}" if c in columns else f"NULL AS {c}" for c in ("encoding", "duplicate_lines")]
+        rows = con.execute(f'SELECT sha256, file_name, format, system, "rows", tables, loaded_at, {", ".join(extra)} '
+                           f"FROM {QUALIFIED}").fetchall()
+    return {row[0]: ProcessedFile(row[0], row[1], row[2], row[3], row[4], json.loads(row[5] or "{}"), row[6],
+                                  row[7], row[8] or 0) for row in rows}
 
 
 def record_processed(warehouse: Path, files: list[ProcessedFile]) -> None:
@@ -72,8 +82,8 @@ def record_processed(warehouse: Path, files: list[ProcessedFile]) -> None:
     with duckdb.connect(str(warehouse)) as con:
         con.execute(DDL)
         con.executemany(
-            f'INSERT OR REPLACE INTO {QUALIFIED} (sha256, file_name, format, system, "rows", tables, loaded_at) '
-            "VALUES (?, ?, ?, ?, ?, ?, ?)",
-            [[f.sha256, f.file_name, f.format, f.system, f.rows, json.dumps(f.tables, sort_keys=True), f.loaded_at]
-             for f in files],
+            f'INSERT OR REPLACE INTO {QUALIFIED} (sha256, file_name, format, system, "rows", tables, loaded_at, '
+            "encoding, duplicate_lines) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [[f.sha256, f.file_name, f.format, f.system, f.rows, json.dumps(f.tables, sort_keys=True), f.loaded_at,
+              f.encoding, f.duplicate_lines] for f in files],
         )

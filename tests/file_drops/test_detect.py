@@ -59,6 +59,13 @@ MALFORMED = [
                                    "(the heading line is semicolon-separated; this export is comma-separated"),
     ("bad/All Orders Report.txt", "Amazon All Orders Report (tab-separated flat file) by its name, but missing "
                                   "required columns amazon-order-id"),
+    ("bad/products_export_2.csv", "Shopify products export (CSV) by its name, but missing required columns Handle, "
+                                  "Title, Option1 Value, Variant SKU, Variant Price (the heading line is "
+                                  "semicolon-separated"),
+    ("bad/Amazon Fulfilled Shipments May.txt", "Amazon Fulfilled Shipments report (tab-separated flat file) by its "
+                                               "name, but missing required columns amazon-order-id, shipment-id"),
+    ("bad/fba_customer_returns_may.txt", "Amazon FBA customer returns report (tab-separated flat file) by its name, "
+                                         "but missing required columns license-plate-number"),
 ]
 
 
@@ -90,6 +97,19 @@ def test_a_file_that_is_no_export_is_rejected_with_the_reason(tmp_path: Path, na
     with pytest.raises(LandingFileError, match=problem) as caught:
         detect(path)
     assert caught.value.path == path
+
+
+@pytest.mark.parametrize(("name", "format_name"), [
+    ("57281930455.txt", "amazon_fulfilled_shipments"),
+    ("48392017461.txt", "amazon_customer_returns"),
+])
+def test_amazon_reports_named_by_report_id_are_told_apart_by_headings(tmp_path: Path, name: str,
+                                                                      format_name: str) -> None:
+    assert detect(FIXTURES / name).format.name == format_name
+    as_csv = tmp_path / "12345.csv"  # the same report downloaded as .csv
+    as_csv.write_text("\n".join(",".join(line.split("\t")) for line in
+                                (FIXTURES / name).read_text(encoding="utf-8-sig").splitlines()) + "\n")
+    assert detect(as_csv).format.name == f"{format_name}_csv"
 
 
 def test_formats_have_unique_names_and_known_contract_tables() -> None:

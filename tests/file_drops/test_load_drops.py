@@ -16,14 +16,16 @@ import pytest
 
 from demo.generate import generate
 from ingestion.errors import LandingFileError
-from ingestion.file_drops import PROCESSED_FILES_TABLE, DropResult, load_drops
+from ingestion.file_drops import PROCESSED_FILES_TABLE, DropResult, load_drops, rejected_files
 from ingestion.file_drops import load as drops_load
+from ingestion.file_drops.discover import FALLBACK_SYSTEM, owner_system
 from ingestion.file_drops.load import file_sha256
 from ingestion.load import LoadResult, load_landing
 from tests.file_drops.conftest import BAD, FIXTURES, GOOD, ZIP_BYTES, fixture_copy, place
 
-TWIN_TABLES = ("shopify/customers", "shopify/orders", "shopify/orders__line_items", "amazon/orders",
-               "amazon/order_items", "klaviyo/profiles", "zendesk/tickets", "zendesk/users")
+TWIN_TABLES = ("shopify/customers", "shopify/orders", "shopify/orders__line_items", "shopify/products",
+               "shopify/products__variants", "amazon/orders", "amazon/order_items", "amazon/fba_shipments",
+               "amazon/returns", "klaviyo/profiles", "zendesk/tickets", "zendesk/users")
 BINARY = "profiles_export_binary.csv"
 IGNORED = [".DS_Store", "orders_export_3.csv.crdownload", "shopify/orders.parquet"]
 
@@ -37,6 +39,11 @@ LANDED_KEYS = {
     "raw_amazon.order_items": ("order_item_id", ["113-4829152-6650617:OUT-115-L", "113-4829152-6650617:SOCK-MER-3P-M",
                                                  "111-9982735-1029384:TOTE-CNV-NAT",
                                                  "202-7719024-5512391:RAIN-PCK-NV-L"]),
+    "raw_shopify.products": ("handle", ["merino-crew-sock", "canvas-tote", "enamel-mug"]),
+    "raw_shopify.products__variants": ("sku", ["SOCK-MER-CH-M", "SOCK-MER-CH-L", "TOTE-CNV-NAT", "MUG-ENM-WHT",
+                                               "MUG-ENM-FOR"]),
+    "raw_amazon.fba_shipments": ("shipment_item_id", ["DpHq3LzRN", "DpHq3LzRP", "DzK1p0VbX", "DqW4e8RtY"]),
+    "raw_amazon.returns": ("license_plate_number", ["LPNRR7238491027", "LPNRR7238491544", "LPNRR7238492210"]),
     "raw_klaviyo.profiles": ("id", ["01HWQ4Z8J6W2Y5V0F7XN9C4B1A", "01HQ8VJ3C2K9D4E5F6G7H8J9K0",
                                     "01HX2B7M4N5P6Q7R8S9T0V1W2X"]),
     "raw_zendesk.tickets": ("id", [48213, 48230, 48241, 48250, 48251, 48260]),
@@ -49,6 +56,7 @@ NOT_LANDED = {
     "raw_shopify.customers": ("id", [7390300000001, 7390201012365]),  # semicolon file; a malformed e-mail
     "raw_amazon.orders": ("amazon_order_id", ["113-0000000-0000001"]),  # CSV renamed to .txt
     "raw_amazon.order_items": ("order_item_id", ["114-0378219-2284262:MUG-ENM-WHT"]),  # pending: no price yet
+    "raw_amazon.fba_shipments": ("shipment_item_id", ["DpHq3LzZZ"]),  # a CSV renamed to .txt
     "raw_zendesk.tickets": ("id", [48297, 48298, 48299]),  # truncated JSON; the ragged CSV's good line too
 }
 
@@ -136,12 +144,13 @@ def test_rows_added_are_exactly_the_exports_rows(world: World) -> None:
     assert {t: n for t, n in added.items() if n} == {
         **{table: len(keys) for table, (_, keys) in LANDED_KEYS.items()},
         "raw_shopify.quarantine": 1,
-        "raw_amazon.quarantine": 1,
+        "raw_amazon.quarantine": 2,
         PROCESSED_FILES_TABLE: len(GOOD),
     }
     assert world.first.load.quarantined == {
         "raw_shopify.customers": {"malformed email in email": 1},
         "raw_amazon.order_items": {"missing required item_price__amount": 1},
+        "raw_amazon.returns": {"missing required license_plate_number": 1},
     }
 
 
@@ -154,10 +163,25 @@ def test_every_malformed_file_is_rejected_naming_the_file_and_the_problem(world:
     assert "Expected 41 columns, got 42" in problems["tickets_ragged.csv"]
     assert "not valid JSON" in problems["tickets_truncated.json"]
     assert "binary content" in problems[BINARY]
+    assert "semicolon-separated" in problems["products_export_2.csv"]
+    assert "comma-separated; this export is tab-separated" in problems["Amazon Fulfilled Shipments May.txt"]
+    assert "missing required columns license-plate-number" in problems["fba_customer_returns_may.txt"]
     error = next(e for e in world.first.rejected if e.path.name == "orders_export_2.csv")
-    assert isinstance(error, LandingFileError)
     assert str(error).startswith("orders_export_2.csv: Shopify orders export (CSV) by its name, but missing")
     assert not world.first.ok
+
+
+def test_a_rejected_file_is_moved_aside_with_its_reason_and_not_read_again(world: World) -> None:
+    for rejected in world.first.rejected:
+        assert rejected.moved_to == f"rejected/{rejected.file}"
+        assert rejected.reason_file == f"rejected/{rejected.file}.reason.txt"
+        assert not (world.drop / rejected.file).exists()
+        assert (world.drop / rejected.moved_to).read_bytes()  # kept, not deleted
+        reason = (world.drop / rejected.reason_file).read_text()
+        assert reason.startswith(f"{rejected.file} was rejected on ") and f"Problem: {rejected.problem}" in reason
+    assert world.second.rejected == []  # rejected/ is never read
+    assert rejected_files(world.drop) == {e.moved_to: e.problem for e in world.first.rejected}
+    assert world.first.to_dict()["rejected"][0].keys() == {"file", "problem", "moved_to", "reason_file", "system"}
 
 
 def test_nothing_from_a_rejected_file_lands(world: World) -> None:
@@ -177,7 +201,6 @@ def test_loading_the_same_files_again_changes_nothing(world: World) -> None:
     assert world.after_second == world.after_first
     assert world.second.loaded == []
     assert sorted(s.file for s in world.second.skipped) == sorted(GOOD)
-    assert {e.path.as_posix() for e in world.second.rejected} == {*BAD, BINARY}  # still rejected, still not landed
     assert world.second.load.rows_landed == 0
 
 
@@ -216,9 +239,9 @@ def test_a_file_the_loader_refuses_is_rejected_alone(tmp_path: Path, monkeypatch
     calls: list[list[str]] = []
 
     def fake_load_landing(landing: Path, warehouse: Path, pipelines: Path, **kwargs: object) -> LoadResult:
-        files = sorted(p.name for p in landing.rglob("*.parquet"))
+        files = sorted(p.relative_to(landing).as_posix() for p in landing.rglob("*.parquet"))
         calls.append(files)
-        culprit = [f for f in files if f.startswith("tickets_export-")]
+        culprit = [f for f in files if Path(f).name.startswith("tickets_export-")]
         if culprit:
             raise LandingFileError(landing / culprit[0], "column 'id' arrives with a different type")
         return LoadResult(files_loaded=files)
@@ -230,24 +253,42 @@ def test_a_file_the_loader_refuses_is_rejected_alone(tmp_path: Path, monkeypatch
     assert [f.file for f in result.loaded] == ["tickets_export_2024-05-20.csv"]
     assert [(e.path.as_posix(), e.problem) for e in result.rejected] == [
         ("tickets_export.json", "rejected by the loader: column 'id' arrives with a different type")]
+    assert result.rejected[0].moved_to == "rejected/tickets_export.json"
     assert len(calls) == 3  # the batch, then each file alone
 
 
-def test_a_run_for_some_vendors_reads_only_their_folders(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_run_for_some_vendors_reads_their_folders_and_their_flat_files(tmp_path: Path,
+                                                                          monkeypatch: pytest.MonkeyPatch) -> None:
     loaded: list[str] = []
 
     def fake_load_landing(landing: Path, warehouse: Path, pipelines: Path, **kwargs: object) -> LoadResult:
-        loaded.extend(p.relative_to(landing).as_posix() for p in landing.rglob("*.parquet"))
-        return LoadResult()
+        files = [p.relative_to(landing).as_posix() for p in landing.rglob("*.parquet")]
+        loaded.extend(files)
+        return LoadResult(files_loaded=files)
 
     monkeypatch.setattr(drops_load, "load_landing", fake_load_landing)
     drop = tmp_path / "landing"
     fixture_copy("zendesk/tickets_with_users.json", drop)
     fixture_copy("orders_export_1.csv", drop / "shopify")
-    fixture_copy("customers_export.csv", drop)  # flat: read only by a run for every vendor
+    fixture_copy("customers_export.csv", drop)  # flat: a Shopify export by its content
+    (drop / "notes.csv").write_text("Email,some\nnotes,here\n")  # flat, no export: the closest export's vendor
+    (drop / "report.xlsx").write_bytes(ZIP_BYTES)  # flat, not even text: the fallback vendor's run
     result = load_drops(drop, tmp_path / "wh.duckdb", tmp_path / "dlt", systems=["zendesk"])
     assert [f.file for f in result.loaded] == ["zendesk/tickets_with_users.json"]
     assert sorted(loaded) == ["zendesk/tickets/tickets_with_users-" + result.loaded[0].sha256[:8] + ".parquet",
                               "zendesk/users/tickets_with_users-" + result.loaded[0].sha256[:8] + ".parquet"]
+    assert result.rejected == []
+    shopify = load_drops(drop, tmp_path / "wh.duckdb", tmp_path / "dlt", systems=["shopify"])
+    assert sorted(f.file for f in shopify.loaded) == ["customers_export.csv", "shopify/orders_export_1.csv"]
+    assert owner_system(drop, drop / "notes.csv") == "klaviyo"  # one required heading of Klaviyo's profiles
+    klaviyo = load_drops(drop, tmp_path / "wh.duckdb", tmp_path / "dlt", systems=["klaviyo"])
+    assert [(e.file, e.moved_to, e.system) for e in klaviyo.rejected] == [
+        ("notes.csv", "rejected/notes.csv", "klaviyo")]
+    assert owner_system(drop, drop / "report.xlsx") == FALLBACK_SYSTEM == "amazon"
+    fallback = load_drops(drop, tmp_path / "wh.duckdb", tmp_path / "dlt", systems=[FALLBACK_SYSTEM])
+    assert [(e.file, e.moved_to) for e in fallback.rejected] == [("report.xlsx", "rejected/report.xlsx")]
+    assert sorted(p.relative_to(drop).as_posix() for p in drop.rglob("*") if p.is_file()) == [
+        "customers_export.csv", "rejected/notes.csv", "rejected/notes.csv.reason.txt", "rejected/report.xlsx",
+        "rejected/report.xlsx.reason.txt", "shopify/orders_export_1.csv", "zendesk/tickets_with_users.json"]
     with pytest.raises(ValueError, match="no landing contract for system"):
         load_drops(drop, tmp_path / "wh.duckdb", tmp_path / "dlt", systems=["hubspot"])

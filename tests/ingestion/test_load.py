@@ -17,7 +17,7 @@ from core.contracts import load_contracts
 from ingestion.contract_check import ARROW_TYPES
 from ingestion.errors import LandingFileError
 from ingestion.landing_source import landing_source
-from ingestion.load import LoadResult, load_landing
+from ingestion.load import LoadResult, load_landing, make_pipeline
 
 CONTRACTS = load_contracts()
 T0 = "2024-01-01T00:00:00Z"
@@ -400,3 +400,20 @@ def _merge(rows: list[tuple[str, str, str, int]]) -> list[tuple[str, str, str, i
     for schema, table, defect, count in rows:
         totals[(schema, table, defect)] = totals.get((schema, table, defect), 0) + count
     return [(*key, count) for key, count in totals.items()]
+
+
+def test_a_pending_package_is_finished_and_new_files_are_extracted_in_the_same_run(setup: Setup) -> None:
+    """dlt's own run() would load the pending package and not extract the new file (it only warns)."""
+    setup.load()
+    write_landing(setup.landing, "zendesk", "users", [user(7, name="Gus")], name="2024-06-01.parquet")
+    contract = CONTRACTS["zendesk"]
+    pipeline = make_pipeline("zendesk", contract.schema, setup.warehouse, setup.pipelines)
+    pipeline.extract(landing_source(contract, setup.landing, warehouse=setup.warehouse))  # a run killed here
+    assert pipeline.has_pending_data
+    write_landing(setup.landing, "zendesk", "users", [user(8, name="Hal")], name="2024-06-02.parquet")
+    result = setup.load(systems=["zendesk"])
+    assert result.resumed_packages and set(result.resumed_packages) <= set(result.load_ids)
+    assert result.files_loaded == ["zendesk/users/2024-06-02.parquet"]  # the resumed package carried 06-01
+    assert {7, 8} <= {row[0] for row in setup.query("SELECT id FROM raw_zendesk.users")}
+    assert not make_pipeline("zendesk", contract.schema, setup.warehouse, setup.pipelines).has_pending_data
+    assert setup.load().rows_landed == 0

@@ -8,9 +8,12 @@ from __future__ import annotations
 
 from ingestion.file_drops.formats import (
     amazon_all_orders,
+    amazon_customer_returns,
+    amazon_fulfilled_shipments,
     klaviyo_profiles,
     shopify_customers,
     shopify_orders,
+    shopify_products,
     zendesk_tickets,
 )
 from ingestion.file_drops.formats.base import Export, ExportFormat, Heading, Layout
@@ -18,7 +21,12 @@ from ingestion.file_drops.formats.base import Export, ExportFormat, Heading, Lay
 FORMATS: tuple[ExportFormat, ...] = (
     shopify_customers.FORMAT,
     shopify_orders.FORMAT,
+    shopify_products.FORMAT,
     amazon_all_orders.FORMAT,
+    amazon_fulfilled_shipments.FORMAT,
+    amazon_fulfilled_shipments.CSV_FORMAT,
+    amazon_customer_returns.FORMAT,
+    amazon_customer_returns.CSV_FORMAT,
     klaviyo_profiles.FORMAT,
     zendesk_tickets.CSV_FORMAT,
     zendesk_tickets.JSON_FORMAT,

@@ -25,6 +25,8 @@ from typing import Literal
 import duckdb
 import pyarrow as pa
 
+from core.contracts import load_contracts
+
 Layout = Literal["csv", "tsv", "json"]
 Heading = tuple[str, ...]
 """The accepted spellings of one heading, the current (canonical) one first."""
@@ -168,3 +170,19 @@ def utc_text(moment: datetime) -> str:
 def select(con: duckdb.DuckDBPyConnection, sql: str) -> pa.Table:
     """Run a converter's SELECT over ``src``; the result as Arrow (row order as the SQL says)."""
     return con.sql(sql).to_arrow_table()
+
+
+def contract_only(table: pa.Table, system: str, table_name: str) -> pa.Table:
+    """``table`` without the columns the contract does not (yet) list.
+
+    For converters that map every column a vendor export carries: what the contract lists lands,
+    the rest waits until the contract adds it (each such module names those columns).
+    """
+    wanted = set(load_contracts()[system].table(table_name).column_names)
+    return table.select([c for c in table.column_names if c in wanted])
+
+
+def not_in_contract(columns: Iterable[str], system: str, table_name: str) -> list[str]:
+    """Which of ``columns`` the contract of ``system``/``table_name`` does not list."""
+    wanted = set(load_contracts()[system].table(table_name).column_names)
+    return [c for c in columns if c not in wanted]

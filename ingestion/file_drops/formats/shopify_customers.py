@@ -8,6 +8,9 @@ Tags``. Older exports (``Company, Address1, City, Province Code, Country Code, Z
 Marketing``) are read too, but they carry no ``Customer ID``, the contract's key: such a file is
 rejected, asking for a fresh export.
 
+``Phone`` is the customer's own phone, ``Default Address Phone`` the phone of their default address
+(``default_address__phone``); both identity signals, Shopify's leading apostrophe removed.
+
 What the export does not carry, and what lands instead:
 
 - ``created_at`` / ``updated_at`` (both required): the export is a snapshot without dates, so both
@@ -50,6 +53,7 @@ CITY = ("Default Address City", "City")
 PROVINCE_CODE = ("Default Address Province Code", "Province Code")
 COUNTRY_CODE = ("Default Address Country Code", "Country Code")
 ZIP = ("Default Address Zip", "Zip")
+ADDRESS_PHONE = ("Default Address Phone",)
 
 
 def consent_state(expression: str) -> str:
@@ -80,7 +84,8 @@ def convert(con: duckdb.DuckDBPyConnection, export: Export) -> dict[str, pa.Tabl
             {blank_null(c(CITY))} AS default_address__city,
             {trimmed(c(PROVINCE_CODE))} AS default_address__province_code,
             {unguarded(c(ZIP))} AS default_address__zip,
-            {trimmed(c(COUNTRY_CODE))} AS default_address__country_code
+            {trimmed(c(COUNTRY_CODE))} AS default_address__country_code,
+            {unguarded(c(ADDRESS_PHONE))} AS default_address__phone
         FROM src
         ORDER BY __row
     """)
@@ -95,7 +100,8 @@ FORMAT = ExportFormat(
     layout="csv",
     name_patterns=("customers_export*.csv",),
     required=(CUSTOMER_ID, FIRST_NAME, LAST_NAME, EMAIL),
-    optional=(PHONE, TAGS, ACCEPTS_EMAIL, ACCEPTS_SMS, COMPANY, ADDRESS1, CITY, PROVINCE_CODE, COUNTRY_CODE, ZIP),
+    optional=(PHONE, TAGS, ACCEPTS_EMAIL, ACCEPTS_SMS, COMPANY, ADDRESS1, CITY, PROVINCE_CODE, COUNTRY_CODE, ZIP,
+              ADDRESS_PHONE),
     tables=("customers",),
     convert=convert,
 )

@@ -19,7 +19,9 @@ total_price``, ``Discount Amount -> total_discounts``, ``Shipping ->
 total_shipping_price_set__shop_money__amount``, ``Source -> source_name``, ``Shipping Province``
 and ``Shipping Country`` (codes in the export) ``-> shipping_address__province_code`` /
 ``__country_code``, ``Shipping Name -> shipping_address__name`` (the export has no separate first
-and last name). Timestamps (``2024-05-01 10:00:00 -0400``) are re-spelt as ISO 8601.
+and last name), ``Shipping Phone -> shipping_address__phone`` and ``Billing Phone ->
+billing_address__phone`` (identity signals: the phone typed at checkout; Shopify's leading
+apostrophe removed, as for ``Phone``). Timestamps (``2024-05-01 10:00:00 -0400``) are re-spelt as ISO 8601.
 ``updated_at`` (required, not exported) is the latest of ``Created at, Paid at, Fulfilled at,
 Cancelled at``. Not exported, so null: ``customer__id``, ``processed_at``, ``landing_site``,
 ``referring_site``, user agent, ``checkout_token``, the shipping first and last name, product and
@@ -71,6 +73,8 @@ CANCELLED_AT = ("Cancelled at", "Canceled at")
 ID = ("Id",)
 SOURCE = ("Source",)
 PHONE = ("Phone",)
+SHIPPING_PHONE = ("Shipping Phone",)
+BILLING_PHONE = ("Billing Phone",)
 
 POSITIONS_PER_ORDER = 10_000
 """Synthetic line item id = -(order id x this + position): room for 9,999 lines per order."""
@@ -124,6 +128,8 @@ def convert(con: duckdb.DuckDBPyConnection, export: Export) -> dict[str, pa.Tabl
             {trimmed(c(SHIPPING_PROVINCE))} AS shipping_address__province_code,
             {unguarded(c(SHIPPING_ZIP))} AS shipping_address__zip,
             {trimmed(c(SHIPPING_COUNTRY))} AS shipping_address__country_code,
+            {unguarded(c(SHIPPING_PHONE))} AS shipping_address__phone,
+            {unguarded(c(BILLING_PHONE))} AS billing_address__phone,
             {iso_timestamp(c(FULFILLED_AT))} AS fulfilled_at
         FROM shopify_lines
         WHERE __is_first
@@ -155,7 +161,8 @@ FORMAT = ExportFormat(
     required=(NAME, EMAIL, FINANCIAL_STATUS, FULFILLMENT_STATUS, CURRENCY, SUBTOTAL, SHIPPING, TAXES, TOTAL,
               DISCOUNT_AMOUNT, CREATED_AT, QUANTITY, ITEM_NAME, PRICE, SKU, ID),
     optional=(PAID_AT, FULFILLED_AT, LINE_DISCOUNT, SHIPPING_NAME, SHIPPING_COMPANY, SHIPPING_ADDRESS1,
-              SHIPPING_CITY, SHIPPING_ZIP, SHIPPING_PROVINCE, SHIPPING_COUNTRY, CANCELLED_AT, SOURCE, PHONE),
+              SHIPPING_CITY, SHIPPING_ZIP, SHIPPING_PROVINCE, SHIPPING_COUNTRY, CANCELLED_AT, SOURCE, PHONE,
+              SHIPPING_PHONE, BILLING_PHONE),
     tables=("orders", "orders__line_items"),
     convert=convert,
 )

@@ -1,0 +1,104 @@
+"""Run one ingest in this process and SIGKILL it at a chosen stage (the crash tests start it as a subprocess).
+
+    python -m tests.ingestion.crash_runner <door> <stage> <nth> <landing> <warehouse> <pipelines_dir>
+
+``door``: ``drops`` (:func:`ingestion.file_drops.load_drops`) or ``landing`` (canonical Parquet,
+:func:`ingestion.load.load_landing`). The process kills itself (``SIGKILL``: no cleanup, no
+``finally``, no atexit) on the ``nth`` call of the stage's hook; without a kill it exits 0.
+Production code has no test hooks: the stages are reached by wrapping dlt's and our functions here.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+STAGES = ("extract", "extracted", "normalize", "normalized", "load", "loaded", "recorded")
+"""Where a run can die, in pipeline order:
+
+- ``extract``: inside extraction (the table rows are in dlt's extract files; the quarantine
+  resource has not run), per system;
+- ``extracted``: the package is committed as extracted, normalize not started, per system;
+- ``normalize``: normalized files written, the package not yet moved to the load storage, per system;
+- ``normalized``: the package is normalized, loading not started, per system;
+- ``load``: at the start of the nth DuckDB copy job (earlier jobs of the package loaded);
+- ``loaded``: every job done, the package not yet marked loaded (no ``_dlt_loads`` row), per system;
+- ``recorded`` (drops only): the packages are loaded, ``raw_file_drops.processed_files`` not yet written.
+"""
+
+
+def die() -> None:
+    sys.stdout.flush()
+    os.kill(os.getpid(), signal.SIGKILL)
+
+
+def on_call(nth: int, function: Callable[..., Any], *, after: bool = False) -> Callable[..., Any]:
+    """``function``, killing the process before (or after) its ``nth`` call."""
+    calls = 0
+
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        nonlocal calls
+        calls += 1
+        if calls == nth and not after:
+            die()
+        result = function(*args, **kwargs)
+        if calls == nth and after:
+            die()
+        return result
+
+    return wrapper
+
+
+def arm(stage: str, nth: int) -> None:
+    """Install the kill for ``stage``."""
+    from dlt.destinations.impl.duckdb.duck import DuckDbCopyJob
+    from dlt.load.load import Load
+    from dlt.normalize.normalize import Normalize
+    from dlt.pipeline.pipeline import Pipeline
+
+    import ingestion.file_drops.load as drops_load
+    from ingestion.landing_source import LandingReader
+
+    if stage == "extract":
+        LandingReader.quarantine_rows = on_call(nth, LandingReader.quarantine_rows)  # type: ignore[method-assign]
+    elif stage == "extracted":
+        Pipeline.normalize = on_call(nth, Pipeline.normalize)  # type: ignore[method-assign]
+    elif stage == "normalize":
+        Normalize.map_single = on_call(nth, Normalize.map_single, after=True)  # type: ignore[method-assign]
+    elif stage == "normalized":
+        Pipeline.load = on_call(nth, Pipeline.load)  # type: ignore[method-assign]
+    elif stage == "load":
+        DuckDbCopyJob.run = on_call(nth, DuckDbCopyJob.run)  # type: ignore[method-assign]
+    elif stage == "loaded":
+        Load.complete_package = on_call(nth, Load.complete_package)  # type: ignore[method-assign]
+    elif stage == "recorded":
+        drops_load.record_processed = on_call(nth, drops_load.record_processed)  # type: ignore[assignment]
+    else:
+        raise SystemExit(f"unknown stage {stage!r}; one of {', '.join(STAGES)}")
+
+
+def ingest(door: str, landing: Path, warehouse: Path, pipelines_dir: Path) -> None:
+    if door == "drops":
+        from ingestion.file_drops import load_drops
+
+        load_drops(landing, warehouse, pipelines_dir)
+    elif door == "landing":
+        from ingestion.load import load_landing
+
+        load_landing(landing, warehouse, pipelines_dir)
+    else:
+        raise SystemExit(f"unknown door {door!r}")
+
+
+def main(argv: list[str]) -> None:
+    door, stage, nth, landing, warehouse, pipelines_dir = argv
+    arm(stage, int(nth))
+    ingest(door, Path(landing), Path(warehouse), Path(pipelines_dir))
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
