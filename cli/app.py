@@ -170,7 +170,10 @@ def _show_ingest(outcome, seconds: float) -> None:
     console.print(f"[green]✓[/] ingested {load.rows_landed:,} rows into {len(load.landed)} raw tables, "
                   f"quarantined {load.rows_quarantined:,}{skipped} in {seconds:.1f}s")
     for rejected in outcome.rejected:
-        console.print(f"   [red]rejected:[/] {rejected.file}: {rejected.problem}")
+        where = f" (moved to {rejected.moved_to}, reason beside it)" if rejected.moved_to else ""
+        console.print(f"   [red]rejected:[/] {rejected.file}: {rejected.problem}{where}")
+    for note in outcome.notes:
+        console.print(f"   [dim]{note}[/]")
 
 
 def _show_build(result, seconds: float) -> None:

@@ -16,6 +16,7 @@ from cdw.records import RunRecord, recent_runs
 from core.as_of import parse_as_of
 from core.config import warehouse_settings
 from core.settings import Paths
+from ingestion.file_drops.rejected import rejected_files
 
 STATE_STYLE = {"success": "green", "partial": "yellow", "blocked": "red", "failed": "red", "killed": "red",
                "running": "cyan"}
@@ -144,7 +145,10 @@ def print_run_summary(console: Console, paths: Paths, record: RunRecord, values:
         console.print(line)
     ingest = record.steps.get("ingest", {})
     for rejected in ingest.get("rejected_files") or []:
-        console.print(f"[red]rejected file:[/] {rejected['file']}: {rejected['problem']}")
+        where = f" — moved to landing/{rejected['moved_to']} with the reason" if rejected.get("moved_to") else ""
+        console.print(f"[red]rejected file:[/] {rejected['file']}: {rejected['problem']}{where}")
+    for note in ingest.get("notes") or []:
+        console.print(f"[dim]input: {note}[/]")
     for warning in record.warnings[:15]:
         console.print(f"[yellow]warn:[/] {warning}")
     if record.systems_off:
@@ -192,8 +196,9 @@ def print_status(console: Console, paths: Paths) -> None:
         history.add_row(run.run_id, run.command, f"[{STATE_STYLE.get(run.state, '')}]{run.state}[/]",
                         run.source or "-", (run.as_of or "-")[:19], checks, str(rejected) if rejected else "-")
     console.print(history)
-    for rejected in last.steps.get("ingest", {}).get("rejected_files") or []:
-        console.print(f"[red]rejected file:[/] {rejected['file']}: {rejected['problem']}")
+    waiting = rejected_files(paths.landing)
+    for name, problem in waiting.items():
+        console.print(f"[red]rejected, waiting in landing/{name}:[/] {problem} (fix or re-export it, drop it again)")
     published = _publication(paths)
     console.print(f"last publish: {published['published_at']} (run {published['run_id']})" if published
                   else "last publish: never")

@@ -30,7 +30,7 @@ import duckdb
 import ingestion.sources
 from core.contracts import SystemContract, load_contracts
 from ingestion.landing_source import QUARANTINE_TABLE
-from ingestion.load import DLT_DEFAULTS, LoadResult, count_raw_rows, make_pipeline
+from ingestion.load import DLT_DEFAULTS, LoadResult, count_raw_rows, make_pipeline, run_pipeline
 
 Progress = Callable[[str], None]
 
@@ -109,13 +109,16 @@ def _choose(systems: list[str] | None, contracts: Mapping[str, SystemContract]) 
 
 def _run(system: str, module: ModuleType, contract: SystemContract, warehouse: Path, pipelines_dir: Path,
          overrides: Mapping[str, Any], result: LoadResult) -> None:
-    pipeline = make_pipeline(system, contract.schema, warehouse, pipelines_dir)
     run_started = datetime.now(UTC)
     try:
-        pipeline.run(module.source(**overrides))
+        # an interrupted earlier run's pending package is finished first, then this run's pages load
+        run = run_pipeline(lambda: make_pipeline(system, contract.schema, warehouse, pipelines_dir),
+                           module.source(**overrides))
     except Exception as error:
         raise ApiSourceError(f"{system}: API load failed: {_root_cause(error)}") from error
-    counts = pipeline.last_trace.last_normalize_info.row_counts if pipeline.last_trace.last_normalize_info else {}
+    result.resumed_packages.extend(run.resumed)
+    trace = run.pipeline.last_trace
+    counts = trace.last_normalize_info.row_counts if trace and trace.last_normalize_info else {}
     for table in contract.tables:
         if table.name in counts:
             result.landed[table.qualified_name] = counts[table.name]

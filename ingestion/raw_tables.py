@@ -29,7 +29,7 @@ from ingestion.landing_source import (
     SOURCE_FILE_COLUMN,
     column_hints,
 )
-from ingestion.load import keep_dlt_quiet, make_pipeline
+from ingestion.load import keep_dlt_quiet, make_pipeline, run_pipeline
 
 
 def missing_tables(warehouse: Path, contracts: Iterable[SystemContract]) -> dict[str, list[str]]:
@@ -97,5 +97,6 @@ def ensure_contract_tables(warehouse: Path, pipelines_dir: Path,
             continue
         resources = [_quarantine() if name == QUARANTINE_TABLE else _resource(contract.table(name)) for name in names]
         source = _empty_tables.with_args(name=contract.system)(resources)
-        make_pipeline(contract.system, contract.schema, Path(warehouse), Path(pipelines_dir)).run(source)
+        run_pipeline(lambda contract=contract: make_pipeline(contract.system, contract.schema, Path(warehouse),
+                                                             Path(pipelines_dir)), source)
     return missing

@@ -112,11 +112,15 @@ def test_export_file_drops_load_through_the_cli_and_a_bad_file_is_named(demo_hom
         (landing / name).write_bytes((fixtures / name).read_bytes())
     (landing / "orders_export_2.csv").write_text("Name;Email\n#1;a@b.co\n")  # wrong delimiter, missing columns
     result = _run(demo_home, "ingest", "--source", "drops")
-    assert result.returncode == 1
+    assert result.returncode == 2, "partial: some input was rejected"
     assert "orders_export_2.csv" in result.stdout and "rejected" in result.stdout
     assert "ingested" in result.stdout
+    moved = landing / "rejected" / "orders_export_2.csv"
+    assert moved.exists() and moved.with_name(moved.name + ".reason.txt").exists()
+    assert not (landing / "orders_export_2.csv").exists()
+    status = _run(demo_home, "status")
+    assert "rejected/orders_export_2.csv" in status.stdout and "partial" in status.stdout
     before = _raw_counts(demo_home / "warehouse" / "build.duckdb")
-    (landing / "orders_export_2.csv").unlink()
     again = _run(demo_home, "ingest", "--source", "drops")
     assert again.returncode == 0, again.stdout
     assert _raw_counts(demo_home / "warehouse" / "build.duckdb") == before

@@ -14,24 +14,17 @@ table exists afterwards (empty where nothing landed), so the models build on any
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Any
 
 from cdw.context import RunContext
 from ingestion.api import available_systems, load_from_api
 from ingestion.file_drops.load import DropResult, load_drops, merge_load_results
+from ingestion.file_drops.result import RejectedFile
 from ingestion.load import LoadResult, load_landing
 from ingestion.raw_tables import ensure_contract_tables
 
 Progress = Callable[[str], None]
-
-
-@dataclass
-class RejectedFile:
-    """An export file refused whole: nothing from it landed."""
-
-    file: str
-    problem: str
 
 
 @dataclass
@@ -50,13 +43,27 @@ class IngestOutcome:
     def ok(self) -> bool:
         return not self.rejected
 
+    @property
+    def notes(self) -> list[str]:
+        """What was done to the input on the way in, in plain words (for the summary)."""
+        notes = [f"{len(self.load.resumed_packages)} load package(s) an interrupted run had left were finished first"
+                 ] if self.load.resumed_packages else []
+        if self.drops is not None:
+            notes += [f"{file}: {count} exact duplicate line(s) removed"
+                      for file, count in self.drops.duplicate_lines.items()]
+            notes += [f"{file}: converted from {encoding} to UTF-8"
+                      for file, encoding in self.drops.converted_encodings.items()]
+        return notes
+
     def to_dict(self) -> dict[str, Any]:
         load = self.load
         return {"source": self.source, "systems": list(self.systems), "rows_landed": load.rows_landed,
                 "rows_quarantined": load.rows_quarantined, "quarantined": load.quarantined,
                 "landed": load.landed, "table_rows": load.table_rows,
                 "files_loaded": len(load.files_loaded), "files_skipped": len(load.files_skipped),
-                "rejected_files": [asdict(r) for r in self.rejected], "created_tables": self.created_tables}
+                "rejected_files": [{"file": r.file, "problem": r.problem, "moved_to": r.moved_to}
+                                   for r in self.rejected],
+                "notes": self.notes, "created_tables": self.created_tables}
 
 
 def ensure_raw_tables(ctx: RunContext) -> dict[str, list[str]]:
@@ -99,4 +106,4 @@ def _ingest_drops(ctx: RunContext, systems: tuple[str, ...], outcome: IngestOutc
                              force=ctx.force, progress=say)
     outcome.drops = drops
     outcome.load = merge_load_results([drops.load, canonical])
-    outcome.rejected = [RejectedFile(str(e.path), e.problem) for e in drops.rejected]
+    outcome.rejected = list(drops.rejected)

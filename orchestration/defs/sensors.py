@@ -1,7 +1,9 @@
 """Sensors: vendor files arriving in the landing folder, and alerts for failed runs.
 
-* ``landing_files``: watches ``<CDW_HOME>/landing/<system>/``; each new file (by content) starts
-  exactly one ``landing_ingest`` run for its system, with run key ``path:sha256``.
+* ``landing_files``: watches ``<CDW_HOME>/landing/`` (files dropped flat or in vendor subfolders,
+  the layout ``cdw ingest --source drops`` reads); each new file (by content) starts exactly one
+  ``landing_ingest`` run for its vendor, with run key ``path:sha256``. Runs only when automation
+  is switched on (``start_automation`` in config/orchestration.yml) or it is started in the UI.
 * ``run_failure_alerts``: every failed run in this code location becomes a JSON line under
   ``<CDW_HOME>/alerts/`` naming the failed steps and checks, POSTed to a webhook when configured.
 """
@@ -32,7 +34,8 @@ def build_landing_sensor(config: OrchestrationConfig) -> dg.SensorDefinition:
     @dg.sensor(name="landing_files", job=landing_ingest_job,
                minimum_interval_seconds=max(1, int(config.sensors.landing_interval.total_seconds())),
                default_status=_status(config.starts(config.sensors.landing_enabled)),
-               description="Starts one ingest run per vendor export file dropped in <CDW_HOME>/landing/<system>/.")
+               description="Starts one ingest run per vendor export file dropped in <CDW_HOME>/landing/ "
+                           "(flat or in vendor subfolders).")
     def landing_files(context: dg.SensorEvaluationContext, warehouse: WarehouseResource) -> dg.SensorResult:
         root = warehouse.paths.landing
         found, cursor = new_files(root, SYSTEMS, context.cursor, time.time_ns(), settle_ns)
