@@ -104,7 +104,7 @@ final as (
         end as average_days_between_orders,
         orders_count * 365.0 / (case when tenure_days > 365 then tenure_days else 365 end)
             as orders_per_year,
-        ntile(10) over (order by net_revenue, customer_id) as ltv_decile,
+        {{ value_distribution_score('net_revenue', 10) }} as ltv_decile,
 
         -- booleans
         orders_count > 1 as is_repeat_customer,
