@@ -1,8 +1,10 @@
 -- One row per known customer: historical value (customer_features), RFM and lifecycle, the
 -- primary (exclusive) segment, and predicted CLV where the CLV step's table exists. A view:
 -- `marts.customer_clv` is written by a Python step after dbt (clv/run.py), so it is not a dbt
--- node; when it exists at build time the view joins it and then always shows the latest scores;
--- when it does not (a first build), the CLV columns are null until the next build.
+-- node; when it exists at build time the view joins it and then always shows the scores in force.
+-- The CLV step always leaves it in place (typed and empty before the first fit), and
+-- `clv.ensure_tables` creates it before a first build, so the first run's view shows the scores
+-- its CLV step writes after dbt.
 
 {#- `execute` is undefined only under sqlfluff, which then lints the branch with scores #}
 {%- if execute is not defined %}
@@ -41,7 +43,7 @@ clv as (
     {% if clv_relation %}
         select
             customer_id,
-            clv_horizon as predicted_clv,
+            predicted_clv,
             probability_alive,
             expected_purchases_horizon,
             expected_order_value,
