@@ -41,7 +41,8 @@ def synthesise(n: int, seed: int) -> dict[str, np.ndarray]:
     x, t_x, _ = bgnbd.sample_summary(TRUE_BGNBD, t_days / 7.0, rng)
     t_x = np.minimum(np.round(t_x * 7.0), t_days) / 7.0  # whole days, as the SQL summary gives
     zbar = np.round(gamma_gamma.sample_mean_values(TRUE_GAMMA_GAMMA, x, rng), 2)
-    return {"frequency": x, "recency": t_x, "T": t_days / 7.0, "monetary_value": zbar}
+    return {"repeat_purchases": x, "purchase_span_periods": t_x, "customer_age_periods": t_days / 7.0,
+            "average_repeat_value": zbar}
 
 
 def peak_rss_mb() -> float:
@@ -54,7 +55,8 @@ def run(n: int, seed: int, horizon_months: int, annual_discount_rate: float) -> 
     s = synthesise(n, seed)
     synth_seconds = time.perf_counter() - started
 
-    x, t_x, T, zbar = s["frequency"], s["recency"], s["T"], s["monetary_value"]
+    x, t_x, T = s["repeat_purchases"], s["purchase_span_periods"], s["customer_age_periods"]
+    zbar = s["average_repeat_value"]
     started = time.perf_counter()
     bg = bgnbd.fit(x, t_x, T)
     bg_seconds = time.perf_counter() - started
@@ -97,7 +99,7 @@ def run(n: int, seed: int, horizon_months: int, annual_discount_rate: float) -> 
         "bgnbd_true": TRUE_BGNBD.as_dict(),
         "gamma_gamma_fitted": {k: round(v, 4) for k, v in gg.params.as_dict().items()},
         "gamma_gamma_true": TRUE_GAMMA_GAMMA.as_dict(),
-        "total_clv": round(float(np.nansum(scores.clv_horizon)), 2),
+        "total_clv": round(float(np.sum(scores.predicted_clv)), 2),
         "mean_probability_alive": round(float(scores.probability_alive.mean()), 4),
     }
 

@@ -317,13 +317,31 @@ def _hyp2f1_tail(r_x: FloatArray, b_x: FloatArray, c: FloatArray, alpha_T: Float
 
     For the BG/NBD, C - B = a - 1 and C - A = a + b - 1 - r do not grow with x, so the series
     stays small and well conditioned; the direct form overflows for frequent buyers when z is
-    close to 1 (long horizons, short histories).
+    close to 1 (long horizons, short histories). The Euler form in turn breaks down when a is
+    large (a homogeneous drop-out rate, a and b in the thousands): (1 - z)^(a - 1) underflows to
+    0 while its series overflows, and 0 x inf is not a number. There the direct form is well
+    conditioned (its series converges like (1 - z (b + x) / C)^-(r + x)), so each element takes
+    the form whose series is finite; the product is only formed where it is. An element neither
+    form can evaluate is nan (no warning), for the caller to report.
     """
+    r_x, b_x, c, alpha_T, t = np.broadcast_arrays(*(np.asarray(v, dtype=np.float64) for v in (r_x, b_x, c, alpha_T, t)))
     z = t / (alpha_T + t)
-    c_minus_a = c - r_x
-    c_minus_b = c - b_x
     log_one_minus_z = np.log(alpha_T) - np.log(alpha_T + t)
-    return 1.0 - np.exp(c_minus_b * log_one_minus_z) * special.hyp2f1(c_minus_a, c_minus_b, c, z)
+    product = _finite_product(np.exp((c - b_x) * log_one_minus_z), special.hyp2f1(c - r_x, c - b_x, c, z))
+    broken = ~np.isfinite(product)
+    if broken.any():
+        product = product.copy()
+        product[broken] = _finite_product(
+            np.exp(r_x[broken] * log_one_minus_z[broken]),
+            special.hyp2f1(r_x[broken], b_x[broken], c[broken], z[broken]),
+        )
+    return 1.0 - product
+
+
+def _finite_product(factor: FloatArray, series: FloatArray) -> FloatArray:
+    """factor x series where the series is finite, nan elsewhere (never 0 x inf)."""
+    finite = np.isfinite(series) & np.isfinite(factor)
+    return np.where(finite, np.where(finite, factor, 0.0) * np.where(finite, series, 0.0), np.nan)
 
 
 def conditional_expected_purchases(

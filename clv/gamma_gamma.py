@@ -9,7 +9,6 @@ purchase frequency.
 
 from __future__ import annotations
 
-import warnings
 from dataclasses import asdict, dataclass
 
 import numpy as np
@@ -192,21 +191,15 @@ def conditional_expected_value(params: GammaGammaParams, x: ArrayLike, zbar: Arr
     A weighted average of the population mean p gamma / (q - 1) and the customer's own mean
     zbar, with weight p x / (p x + q - 1) on the latter.  Customers with x = 0 get the population
     mean (``zbar`` is ignored for them).  Where the denominator is not positive (q <= 1 with
-    x = 0) the expectation is infinite and nan is returned, with a warning.
+    x = 0) the expectation is infinite: nan is returned (no division is made there), and the
+    CLV step rejects such a fit (``clv.run.fit_problems``).
     """
     xa = np.asarray(x, dtype=np.float64)
     za = np.where(xa > 0, np.asarray(zbar, dtype=np.float64), 0.0)
     p, q, g = params.p, params.q, params.gamma
     denom = p * xa + q - 1.0
     ok = denom > 0
-    if not ok.all():
-        warnings.warn(
-            f"Gamma-Gamma q = {q:.4g} <= 1: expected order value is undefined for {int((~ok).sum())} customers",
-            RuntimeWarning,
-            stacklevel=2,
-        )
-    with np.errstate(divide="ignore", invalid="ignore"):
-        return np.where(ok, p * (g + xa * za) / np.where(ok, denom, 1.0), np.nan)
+    return np.where(ok, p * (g + xa * za) / np.where(ok, denom, 1.0), np.nan)
 
 
 def sample_mean_values(params: GammaGammaParams, x: ArrayLike, rng: np.random.Generator) -> FloatArray:

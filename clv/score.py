@@ -39,7 +39,7 @@ class ClvScores:
     probability_alive: FloatArray
     expected_purchases_horizon: FloatArray  # undiscounted expected purchases over the horizon
     expected_order_value: FloatArray
-    clv_horizon: FloatArray  # discounted value over the horizon
+    predicted_clv: FloatArray  # discounted value over the horizon
 
 
 def monthly_discount_rate(annual_rate: float) -> float:
@@ -127,5 +127,5 @@ def score_customers(
         probability_alive=p_alive,
         expected_purchases_horizon=purchases,
         expected_order_value=order_value,
-        clv_horizon=discounted * order_value,
+        predicted_clv=discounted * order_value,
     )

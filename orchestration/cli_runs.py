@@ -114,7 +114,7 @@ def _report_dbt(reporter: _Reporter, built: DbtBuildResult) -> None:
 
 def _report_clv(reporter: _Reporter, outcome: Any) -> None:
     if outcome.status != "skipped":
-        reporter.materialize(CLV_SCORES, {"status": outcome.status, "as_of": outcome.as_of,
+        reporter.materialize(CLV_SCORES, {"status": outcome.status, "as_of": str(outcome.as_of),
                                           "result": outcome.message}, "marts.customer_clv")
 
 

@@ -8,14 +8,13 @@ call these same functions, so a fix to a step is a fix for both front ends.
 
 from cdw.steps.build import build, build_args
 from cdw.steps.check import check, governance_rules
-from cdw.steps.clv import ClvOutcome, clv
+from cdw.steps.clv import clv
 from cdw.steps.generate import generate
 from cdw.steps.ingest import IngestOutcome, ensure_raw_tables, ingest
 from cdw.steps.publish import publish
 from cdw.steps.sync import sync
 
 __all__ = [
-    "ClvOutcome",
     "IngestOutcome",
     "build",
     "build_args",

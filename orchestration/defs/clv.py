@@ -35,7 +35,8 @@ def clv_fit(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
         outcome = steps.clv(ctx)
     if outcome.status != "fitted":
         context.log.warning("CLV %s", outcome.message)
-    metadata = {key: value for key, value in outcome.to_dict().items() if value is not None}
+    metadata = {key: value if isinstance(value, int | float | bool) else str(value)
+                for key, value in outcome.to_dict().items() if value is not None and not isinstance(value, dict)}
     with retry_transient(), duckdb.connect(str(ctx.paths.build_db), read_only=True) as con:
         metadata.update(relation_metadata(con, "marts.customer_clv"))
     yield dg.MaterializeResult(asset_key=CLV_SCORES, metadata=metadata)

@@ -128,12 +128,14 @@ def test_summary_built_from_raw_cdnow_matches_the_published_calibration_summary(
     published = pd.read_csv(datasets / "cdnow_customers_summary_with_transactions.csv")
     merged = published.merge(got, left_on="ID", right_on="customer_id", how="outer", validate="1:1")
     assert len(got) == 2357 and merged["customer_id"].notna().all() and merged["ID"].notna().all()
-    assert (merged["x"] == merged["frequency"]).all()
+    # published (the papers' names) x = repeat_purchases, t_x = purchase_span_periods,
+    # T = customer_age_periods, zbar = average_repeat_value
+    assert (merged["x"] == merged["repeat_purchases"]).all()
     # the published file rounds to two decimals
-    assert np.allclose(merged["t_x"], merged["recency"], atol=0.005 + 1e-9)
-    assert np.allclose(merged["T_x"], merged["T_y"], atol=0.005 + 1e-9)
-    assert np.allclose(merged["zbar"], merged["monetary_value"], atol=0.005 + 1e-9)
-    assert ((got["frequency"] > 0) & (got["monetary_value"] > 0)).sum() == len(cdnow_repeat_buyers)
+    assert np.allclose(merged["t_x"], merged["purchase_span_periods"], atol=0.005 + 1e-9)
+    assert np.allclose(merged["T"], merged["customer_age_periods"], atol=0.005 + 1e-9)
+    assert np.allclose(merged["zbar"], merged["average_repeat_value"], atol=0.005 + 1e-9)
+    assert ((got["repeat_purchases"] > 0) & (got["average_repeat_value"] > 0)).sum() == len(cdnow_repeat_buyers)
 
 
 # --------------------------------------------------------------------------------------------
@@ -277,23 +279,23 @@ def test_clv_is_discounted_monthly_expected_purchases_times_value() -> None:
     ey12 = bgnbd.conditional_expected_purchases(bg, 12 * k, x, t_x, T)
     value = gamma_gamma.conditional_expected_value(gg, x, zbar)
     assert np.allclose(undiscounted.expected_purchases_horizon, ey12, rtol=1e-12)
-    assert np.allclose(undiscounted.clv_horizon, ey12 * value, rtol=1e-10)
+    assert np.allclose(undiscounted.predicted_clv, ey12 * value, rtol=1e-10)
 
     d = monthly_discount_rate(0.10)
     assert (1 + d) ** 12 == pytest.approx(1.10)
     discounted = score_customers(bg, gg, x, t_x, T, zbar, horizon_months=12, monthly_rate=d)
     months = np.arange(0, 13)[:, None] * k
     monthly = np.diff(bgnbd.conditional_expected_purchases(bg, months, x, t_x, T), axis=0)
-    assert np.allclose(discounted.clv_horizon, value * (discount_factors(12, d) @ monthly), rtol=1e-12)
-    assert np.all(discounted.clv_horizon < undiscounted.clv_horizon)
+    assert np.allclose(discounted.predicted_clv, value * (discount_factors(12, d) @ monthly), rtol=1e-12)
+    assert np.all(discounted.predicted_clv < undiscounted.predicted_clv)
 
     in_days = score_customers(bg, gg, x, t_x * 7, T * 7, zbar, horizon_months=12, monthly_rate=d, time_unit="D")
     scaled = bgnbd.BgNbdParams(r=bg.r, alpha=bg.alpha * 7, a=bg.a, b=bg.b)  # alpha scales with the time unit
     in_days_scaled = score_customers(
         scaled, gg, x, t_x * 7, T * 7, zbar, horizon_months=12, monthly_rate=d, time_unit="D"
     )
-    assert np.allclose(in_days_scaled.clv_horizon, discounted.clv_horizon, rtol=1e-10)
-    assert not np.allclose(in_days.clv_horizon, discounted.clv_horizon)
+    assert np.allclose(in_days_scaled.predicted_clv, discounted.predicted_clv, rtol=1e-10)
+    assert not np.allclose(in_days.predicted_clv, discounted.predicted_clv)
 
 
 def test_scoring_a_million_synthetic_customers() -> None:
@@ -306,10 +308,10 @@ def test_scoring_a_million_synthetic_customers() -> None:
     for column in (scores.probability_alive, scores.expected_purchases_horizon, scores.expected_order_value):
         assert column.shape == (n,) and np.isfinite(column).all()
     assert ((scores.probability_alive > 0) & (scores.probability_alive <= 1)).all()
-    assert (scores.expected_purchases_horizon >= 0).all() and (scores.clv_horizon >= 0).all()
+    assert (scores.expected_purchases_horizon >= 0).all() and (scores.predicted_clv >= 0).all()
     # chunking does not change results
     head = score_customers(CDNOW_PARAMS, gg, x[:1000], t_x[:1000], T[:1000], zbar[:1000], chunk_size=7)
-    assert np.allclose(head.clv_horizon, scores.clv_horizon[:1000], rtol=1e-12)
+    assert np.allclose(head.predicted_clv, scores.predicted_clv[:1000], rtol=1e-12)
 
 
 # --------------------------------------------------------------------------------------------
@@ -353,21 +355,24 @@ def test_pipeline_step_writes_both_tables(cdnow_con: duckdb.DuckDBPyConnection) 
     assert len(scores) == 2357 and scores["customer_id"].is_unique
     assert list(scores.columns) == [
         "customer_id",
-        "frequency",
-        "recency",
-        "T",
-        "monetary_value",
+        "repeat_purchases",
+        "purchase_span_periods",
+        "customer_age_periods",
+        "average_repeat_value",
         "probability_alive",
         "expected_purchases_horizon",
         "expected_order_value",
-        "clv_horizon",
+        "predicted_clv",
+        "horizon_months",
+        "time_unit",
         "as_of",
         "run_id",
     ]
-    assert (scores.loc[scores["frequency"] == 0, "probability_alive"] == 1.0).all()
-    assert scores["clv_horizon"].notna().all() and (scores["clv_horizon"] >= 0).all()
+    assert (scores.loc[scores["repeat_purchases"] == 0, "probability_alive"] == 1.0).all()
+    assert scores["predicted_clv"].notna().all() and (scores["predicted_clv"] >= 0).all()
     assert (scores["run_id"] == result.run_id).all()
-    assert scores["clv_horizon"].sum() == pytest.approx(result.total_clv)
+    assert (scores["horizon_months"] == 12).all() and (scores["time_unit"] == "W").all()
+    assert scores["predicted_clv"].sum() == pytest.approx(result.total_clv)
 
 
 def test_rerun_appends_one_model_run_and_replaces_scores(cdnow_con: duckdb.DuckDBPyConnection) -> None:
@@ -394,9 +399,11 @@ def test_too_few_repeat_buyers_gives_a_clear_error(cdnow_con: duckdb.DuckDBPyCon
         fit_and_score(cdnow_con, few, CALIBRATION_END)
     assert excinfo.value.n_repeat_buyers == n_repeat and excinfo.value.minimum == 30
     tables = cdnow_con.execute(
-        "select table_name from information_schema.tables where table_schema = 'marts'"
+        "select table_name from information_schema.tables where table_schema = 'marts' order by 1"
     ).fetchall()
-    assert tables == []  # nothing written
+    assert tables == [("clv_model_runs",), ("customer_clv",)]  # both exist, typed ...
+    assert cdnow_con.execute("select (select count(*) from marts.clv_model_runs) + "
+                             "(select count(*) from marts.customer_clv)").fetchall() == [(0,)]  # ... and empty
 
 
 def test_config_defaults_match_the_step_signature(tmp_path: Path, cdnow_con: duckdb.DuckDBPyConnection) -> None:

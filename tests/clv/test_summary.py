@@ -1,4 +1,4 @@
-"""The SQL RFM summary equals an independent pandas recomputation."""
+"""The SQL purchase summary equals an independent pandas recomputation."""
 
 from __future__ import annotations
 
@@ -46,10 +46,10 @@ def pandas_summary(tx: pd.DataFrame, as_of: date, unit_days: float) -> pd.DataFr
         rows.append(
             {
                 "customer_id": customer_id,
-                "frequency": float(len(group) - 1),
-                "recency": float((last - first).days) / unit_days,
-                "T": float((pd.Timestamp(as_of) - first).days) / unit_days,
-                "monetary_value": float(repeat.mean()) if len(repeat) else 0.0,
+                "repeat_purchases": float(len(group) - 1),
+                "purchase_span_periods": float((last - first).days) / unit_days,
+                "customer_age_periods": float((pd.Timestamp(as_of) - first).days) / unit_days,
+                "average_repeat_value": float(repeat.mean()) if len(repeat) else 0.0,
             }
         )
     return pd.DataFrame(rows).sort_values("customer_id").reset_index(drop=True)
@@ -66,7 +66,7 @@ def test_sql_summary_equals_pandas(time_unit: str, unit_days: float) -> None:
         .reset_index(drop=True)
     )
     expected = pandas_summary(tx, AS_OF, unit_days)
-    assert got.shape[0] > 100 and (got["frequency"] > 0).sum() > 50  # a meaningful sample
+    assert got.shape[0] > 100 and (got["repeat_purchases"] > 0).sum() > 50  # a meaningful sample
     pd.testing.assert_frame_equal(got, expected, check_exact=True, check_dtype=False)
 
 
@@ -89,8 +89,10 @@ def test_same_day_orders_are_one_purchase_and_later_orders_ignored() -> None:
     con.register("tx", tx)
     got = build_summary(con, "select * from tx", AS_OF, "D").to_pylist()
     assert got == [
-        {"customer_id": 1, "frequency": 1.0, "recency": 14.0, "T": 181.0, "monetary_value": 20.0},
-        {"customer_id": 2, "frequency": 0.0, "recency": 0.0, "T": 0.0, "monetary_value": 0.0},
+        {"customer_id": 1, "repeat_purchases": 1.0, "purchase_span_periods": 14.0, "customer_age_periods": 181.0,
+         "average_repeat_value": 20.0},
+        {"customer_id": 2, "repeat_purchases": 0.0, "purchase_span_periods": 0.0, "customer_age_periods": 0.0,
+         "average_repeat_value": 0.0},
     ]
 
 

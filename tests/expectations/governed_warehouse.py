@@ -85,11 +85,19 @@ select * from (values
 ) as t(customer_id, customer_status, email, phone, first_name, last_name, consent_email, consent_sms, consent_ads,
        is_suppressed);
 
-create table marts.fct_orders as
-select * from (values
-    ('shopify:11', 'shopify', 'order', '11', 'DTC', null, 'ann@example.com', 40.0),
-    ('amazon:A-1', 'amazon', 'order', 'A-1', 'Amazon', 'Amazon.com', null, 25.0)
-) as t(order_key, actor_source_system, actor_entity, actor_key, channel_source, marketplace, email, net_revenue);
+create table marts.fct_orders (
+    order_key varchar, actor_source_system varchar, actor_entity varchar, actor_key varchar,
+    channel_source varchar, marketplace varchar, email varchar, net_revenue decimal(18, 2),
+    gross_revenue decimal(18, 2), discount_amount decimal(18, 2), shipping_amount decimal(18, 2),
+    tax_amount decimal(18, 2), item_refund_amount decimal(18, 2), shipping_refund_amount decimal(18, 2),
+    tax_refund_amount decimal(18, 2), other_refund_amount decimal(18, 2), refund_amount decimal(18, 2),
+    net_total decimal(18, 2), is_cancelled boolean
+);
+insert into marts.fct_orders values
+    ('shopify:11', 'shopify', 'order', '11', 'DTC', null, 'ann@example.com', 40.0,
+     40.0, 0.0, 5.0, 3.0, 0.0, 0.0, 0.0, 0.0, 0.0, 48.0, false),
+    ('amazon:A-1', 'amazon', 'order', 'A-1', 'Amazon', 'Amazon.com', null, 25.0,
+     30.0, 0.0, 0.0, 2.0, 5.0, 0.0, 0.0, 0.0, 5.0, 27.0, false);
 
 create table marts.customer_rfm as
 select * from (values ('cus_a', 5, 4, 5, 'Champions'), ('cus_d', 2, 1, 1, 'Hibernating'))
@@ -99,7 +107,7 @@ create table marts.customer_ltv as
 select * from (values ('cus_a', 40.0), ('cus_d', 25.0)) as t(customer_id, net_revenue);
 
 create table marts.customer_clv as
-select * from (values ('cus_a', 12.5), ('cus_d', 0.0)) as t(customer_id, clv_horizon);
+select * from (values ('cus_a', 12.5), ('cus_d', 0.0)) as t(customer_id, predicted_clv);
 
 create table marts.cohort_retention as
 select * from (values (date '2025-01-01', 0, 1.0), (date '2025-01-01', 1, 0.5), (date '2025-02-01', 0, 1.0))
@@ -130,13 +138,21 @@ BREAKS: dict[str, str] = {
                                      "'cus_c', 'shopify:device:d' || i, false, false from range(70) as t(i)",
     "identity.no_personal_business_mixing": "update marts.customer_source_map set customer_id = 'cus_a' "
                                             "where source_key = 'A-1'",
-    "identity.fact_actor_mapped": "insert into marts.fct_orders values "
-                                  "('shopify:99', 'shopify', 'order', '99', 'DTC', null, null, 1.0)",
+    "identity.fact_actor_mapped": "insert into marts.fct_orders values ('shopify:99', 'shopify', 'order', '99', "
+                                  "'DTC', null, null, 1.0, 1.0, 0, 0, 0, 0, 0, 0, 0, 0, 1.0, false)",
     "value.rfm_score_range": "update marts.customer_rfm set r_score = 6 where customer_id = 'cus_a'",
     "value.one_rfm_segment_per_customer": "update marts.customer_rfm set rfm_segment = null "
                                           "where customer_id = 'cus_d'",
     "value.ltv_non_negative": "update marts.customer_ltv set net_revenue = -5 where customer_id = 'cus_d'",
-    "value.clv_non_negative": "update marts.customer_clv set clv_horizon = -1 where customer_id = 'cus_d'",
+    "value.clv_non_negative": "update marts.customer_clv set predicted_clv = -1 where customer_id = 'cus_d'",
+    "value.money_adds_up": "update marts.fct_orders set refund_amount = refund_amount + 1 "
+                           "where order_key = 'amazon:A-1'",
+    "value.money_refund_within_charge": "update marts.fct_orders set tax_refund_amount = 4, refund_amount = 4, "
+                                        "net_total = 44 where order_key = 'shopify:11'",
+    # real: a return refunded with its tax (32.00 back on 30.00 of items) is counted, never blocked
+    "value.money_refund_exceeds_item_revenue": "update marts.fct_orders set item_refund_amount = 30, "
+                                               "tax_refund_amount = 2, refund_amount = 32, net_revenue = 0, "
+                                               "net_total = 0 where order_key = 'amazon:A-1'",
     "value.cohort_month0_retention": "update marts.cohort_retention set retention_rate = 0.8 "
                                      "where months_since_first_order = 0 and cohort_month = date '2025-02-01'",
     "audience.consent": "insert into marts.aud_vip select customer_id, email, phone, first_name, consent_email, "

@@ -139,7 +139,9 @@ def plant_sentinels(database: Path) -> None:
             select ? as order_key, 'sentinel' as order_id, 'shopify' as actor_source_system,
                 'order' as actor_entity, 'sentinel' as actor_key, 'shopify' as source_system,
                 'DTC' as channel_source, 'USD' as currency, 0 as gross_revenue, 0 as discount_amount,
-                0 as refund_amount, 0 as net_revenue, 0 as items_quantity, false as is_cancelled,
+                0 as item_refund_amount, 0 as shipping_refund_amount, 0 as tax_refund_amount,
+                0 as other_refund_amount, 0 as refund_amount, 0 as net_revenue, 0 as net_total,
+                0 as items_quantity, false as is_cancelled,
                 false as is_business_order, timestamp '2020-01-01 00:00:00' as ordered_at,
                 timestamp '2020-01-01 00:00:00' as last_activity_at,
                 timestamp '2020-01-01 00:00:00' as loaded_at

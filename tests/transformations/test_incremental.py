@@ -58,8 +58,8 @@ def test_back_test_incremental_equals_full_refresh(demo: TransformationsDemo, ta
 
 
 def test_back_test_reproduces_past_events(demo: TransformationsDemo) -> None:
-    """Events up to an earlier `as_of` are exactly the current events up to that time."""
-    cutoff = f"timestamp '{parse_as_of(BACK_TEST_AS_OF).isoformat(sep=' ')}'"  # the end of that day
+    """Events up to an earlier `as_of` (a date: the end of that day) are exactly the current events up to then."""
+    cutoff = f"timestamp '{parse_as_of(BACK_TEST_AS_OF).isoformat(sep=' ')}'"
     assert query(demo.back_full.build_db, "select max(occurred_at) from marts.fct_events")[0][0] <= \
         query(demo.back_full.build_db, f"select {cutoff}")[0][0]
     rows = query(demo.back_full.build_db, f"""

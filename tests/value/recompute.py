@@ -31,6 +31,45 @@ def to_reporting(amount: Decimal | None, currency: str | None, rates: dict[str, 
     return (Decimal(str(amount)) * Decimal(str(rate))).quantize(CENT, rounding=ROUND_HALF_UP)
 
 
+MONEY = ("gross_revenue", "discount_amount", "shipping_amount", "tax_amount", "item_refund_amount",
+         "shipping_refund_amount", "tax_refund_amount", "other_refund_amount", "refund_amount", "net_revenue",
+         "net_total")
+
+
+def reporting_money(order: dict, rates: dict[str, float], reporting: str) -> dict[str, Decimal] | None:
+    """An order's money in the reporting currency, as customer_orders documents it.
+
+    Each charge and what is left of it is converted (items: gross, after discounts, after item
+    refunds; shipping and tax: charged, after their refunds; other refunds alone); discounts and
+    refunds are the differences and net_total the sum of the converted parts.
+    """
+    def amount(name: str) -> Decimal:
+        value = order[name]
+        return Decimal("0") if value is None else Decimal(str(value))
+
+    def convert(value: Decimal) -> Decimal | None:
+        return to_reporting(value, order["currency"], rates, reporting)
+
+    gross = convert(amount("gross_revenue"))
+    if gross is None:
+        return None
+    items_charged = convert(amount("gross_revenue") - amount("discount_amount"))
+    net_revenue = convert(amount("net_revenue"))
+    shipping, tax = convert(amount("shipping_amount")), convert(amount("tax_amount"))
+    shipping_kept = convert(amount("shipping_amount") - amount("shipping_refund_amount"))
+    tax_kept = convert(amount("tax_amount") - amount("tax_refund_amount"))
+    other = convert(amount("other_refund_amount"))
+    assert None not in (items_charged, net_revenue, shipping, tax, shipping_kept, tax_kept, other)
+    money = {"gross_revenue": gross, "discount_amount": gross - items_charged, "shipping_amount": shipping,
+             "tax_amount": tax, "item_refund_amount": items_charged - net_revenue,
+             "shipping_refund_amount": shipping - shipping_kept, "tax_refund_amount": tax - tax_kept,
+             "other_refund_amount": other, "net_revenue": net_revenue}
+    money["refund_amount"] = (money["item_refund_amount"] + money["shipping_refund_amount"]
+                              + money["tax_refund_amount"] + other)
+    money["net_total"] = net_revenue + shipping_kept + tax_kept - other
+    return money
+
+
 def frame(con: duckdb.DuckDBPyConnection, sql: str) -> pd.DataFrame:
     """A query as a frame of Python objects (Decimal stays Decimal)."""
     cursor = con.execute(sql)
@@ -42,8 +81,9 @@ def customer_orders(con: duckdb.DuckDBPyConnection, as_of: datetime, rates: dict
                     reporting: str) -> pd.DataFrame:
     orders = frame(con, """
         select orders.order_key, map.customer_id, orders.channel_source, orders.currency,
-               orders.gross_revenue, orders.discount_amount, orders.refund_amount, orders.net_revenue,
-               orders.is_cancelled, orders.ordered_at
+               orders.gross_revenue, orders.discount_amount, orders.shipping_amount, orders.tax_amount,
+               orders.item_refund_amount, orders.shipping_refund_amount, orders.tax_refund_amount,
+               orders.other_refund_amount, orders.net_revenue, orders.is_cancelled, orders.ordered_at
         from marts.fct_orders as orders
         inner join marts.customer_source_map as map
             on map.source_system = orders.actor_source_system
@@ -51,9 +91,9 @@ def customer_orders(con: duckdb.DuckDBPyConnection, as_of: datetime, rates: dict
             and map.source_key = orders.actor_key
     """)
     orders = orders[(orders["ordered_at"] <= as_of) & ~orders["is_cancelled"].fillna(False).astype(bool)].copy()
-    for column in ("gross_revenue", "discount_amount", "refund_amount", "net_revenue"):
-        orders[column] = [to_reporting(a, c, rates, reporting) for a, c in zip(orders[column], orders["currency"],
-                                                                                 strict=True)]
+    converted = [reporting_money(row, rates, reporting) for row in orders.to_dict("records")]
+    for column in MONEY:
+        orders[column] = [money[column] if money else None for money in converted]
     lines = frame(con, """
         select order_key, quantity, refunded_quantity, unit_cost, unit_cost_currency from marts.fct_order_lines
     """)
@@ -83,15 +123,14 @@ def days_between(start: pd.Series | datetime, end: datetime | pd.Series) -> pd.S
     return (_day(end) - _day(start)).dt.days
 
 
-def ntile(n: int, buckets: int) -> list[int]:
-    """SQL ntile: n ordered rows into buckets; the first n % buckets buckets get one row more."""
-    sizes = [n // buckets + (1 if i < n % buckets else 0) for i in range(buckets)]
-    return [bucket + 1 for bucket, size in enumerate(sizes) for _ in range(size)]
-
-
-def ranked(frame_: pd.DataFrame, by: list[str], buckets: int) -> pd.Series:
-    ordered = frame_.sort_values(by, kind="mergesort")
-    return pd.Series(ntile(len(ordered), buckets), index=ordered.index).reindex(frame_.index)
+def distribution_score(values: pd.Series, buckets: int, higher_is_better: bool = True) -> pd.Series:
+    """1 + floor(buckets x share of rows with a strictly worse value): equal values, equal score."""
+    n = len(values)
+    ordered = sorted(values.tolist(), reverse=not higher_is_better)
+    worse: dict[object, int] = {}
+    for position, value in enumerate(ordered):
+        worse.setdefault(value, position)
+    return values.map(lambda v: 1 + (buckets * worse[v]) // n)
 
 
 def ltv(orders: pd.DataFrame, as_of: datetime) -> pd.DataFrame:
@@ -104,9 +143,7 @@ def ltv(orders: pd.DataFrame, as_of: datetime) -> pd.DataFrame:
         "orders_count": grouped.size(),
         "channels_count": grouped["channel_source"].nunique(),
         "gross_revenue": grouped["gross_revenue"].agg(money_sum),
-        "discount_amount": grouped["discount_amount"].agg(money_sum),
-        "refund_amount": grouped["refund_amount"].agg(money_sum),
-        "net_revenue": grouped["net_revenue"].agg(money_sum),
+        **{column: grouped[column].agg(money_sum) for column in MONEY if column != "gross_revenue"},
         "product_cost": grouped["product_cost"].agg(money_sum),
         "gross_margin": grouped["gross_margin"].agg(money_sum),
         "first_order_at": grouped["ordered_at"].min(),
@@ -122,7 +159,7 @@ def ltv(orders: pd.DataFrame, as_of: datetime) -> pd.DataFrame:
     out["orders_per_year"] = [c * 365.0 / max(t, 365) for c, t in zip(out["orders_count"], out["tenure_days"],
                                                                        strict=True)]
     out = out.reset_index()
-    out["ltv_decile"] = ranked(out, ["net_revenue", "customer_id"], 10)
+    out["ltv_decile"] = distribution_score(out["net_revenue"], 10)
     return out.set_index("customer_id").sort_index()
 
 
@@ -138,10 +175,10 @@ def ltv_by_channel(orders: pd.DataFrame) -> pd.DataFrame:
 
 
 def rfm(customer_ltv: pd.DataFrame) -> pd.DataFrame:
-    base = customer_ltv.reset_index()[["customer_id", "last_order_at", "orders_count", "net_revenue"]].copy()
-    base["r_score"] = ranked(base, ["last_order_at", "customer_id"], 5)
-    base["f_score"] = ranked(base, ["orders_count", "customer_id"], 5)
-    base["m_score"] = ranked(base, ["net_revenue", "customer_id"], 5)
+    base = customer_ltv.reset_index()[["customer_id", "days_since_last_order", "orders_count", "net_revenue"]].copy()
+    base["r_score"] = distribution_score(base["days_since_last_order"], 5, higher_is_better=False)
+    base["f_score"] = distribution_score(base["orders_count"], 5)
+    base["m_score"] = distribution_score(base["net_revenue"], 5)
     rules = pd.read_csv(SEGMENTS_CSV).sort_values("precedence")
 
     def segment(row: pd.Series) -> str | None:

@@ -117,8 +117,8 @@ def test_ltv_matches_recomputation(con: duckdb.DuckDBPyConnection, orders: pd.Da
     expected = recompute.ltv(orders, AS_OF_TS)
     actual = mart(con, "marts.customer_ltv", ["customer_id"])
     assert_same(actual, expected, [
-        "orders_count", "channels_count", "gross_revenue", "discount_amount", "refund_amount", "net_revenue",
-        "product_cost", "gross_margin", "first_order_channel", "first_order_at", "last_order_at",
+        "orders_count", "channels_count", *recompute.MONEY, "product_cost", "gross_margin", "first_order_channel",
+        "first_order_at", "last_order_at",
         "average_order_value", "tenure_days", "days_since_last_order", "average_days_between_orders",
         "orders_per_year", "ltv_decile"])
 
@@ -133,11 +133,25 @@ def test_rfm_matches_recomputation(con: duckdb.DuckDBPyConnection, orders: pd.Da
     expected = recompute.rfm(recompute.ltv(orders, AS_OF_TS))
     actual = mart(con, "marts.customer_rfm", ["customer_id"])
     assert_same(actual, expected, ["r_score", "f_score", "m_score", "rfm_segment"])
-    # quintiles: each score holds a fifth of the customers (ties split deterministically)
-    for score in ("r_score", "f_score", "m_score"):
-        sizes = actual[score].value_counts()
-        assert sizes.max() - sizes.min() <= 1, (score, sizes.to_dict())
     assert actual["rfm_segment"].notna().all()
+
+
+def test_identical_customers_share_rfm_scores_and_segment(con: duckdb.DuckDBPyConnection) -> None:
+    """Customers with the same recency, frequency and monetary value never land in different scores or
+    segments (ntile used to split them by id), and the one-order customers all share one F score."""
+    groups = con.execute("""
+        select recency_days, frequency, monetary, count(*) as customers,
+               count(distinct rfm_cell) as cells, count(distinct rfm_segment) as segments
+        from marts.customer_rfm group by all having count(*) > 1
+    """).fetchall()
+    assert len(groups) > 20, "the demo should have identical customers"
+    assert [g for g in groups if g[4] != 1 or g[5] != 1] == []
+    one_order = con.execute("select distinct f_score from marts.customer_rfm where frequency = 1").fetchall()
+    assert one_order == [(1,)]
+    scores = con.execute("select frequency, min(f_score), max(f_score) from marts.customer_rfm group by 1 "
+                         "order by 1").fetchall()
+    assert all(low == high for _, low, high in scores)
+    assert [low for _, low, _ in scores] == sorted(low for _, low, _ in scores), "more orders, never a lower F"
 
 
 @pytest.mark.parametrize("relation, dimension, alias", [

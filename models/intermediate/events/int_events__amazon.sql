@@ -130,7 +130,7 @@ returned as (
         cast(null as {{ dbt.type_string() }}) as message_channel,
 
         -- numerics
-        cast(-1 * returns.refund_amount as numeric(18, 2)) as revenue,
+        cast(-1 * returns.item_refund_amount as numeric(18, 2)) as revenue,
         returns.quantity,
         cast(null as {{ dbt.type_bigint() }}) as rating,
 

@@ -28,7 +28,7 @@ refund_totals as (
     select
         refund_id,
         sum(quantity) as quantity,
-        sum(refund_amount) as refund_amount,
+        sum(item_refund_amount) as refund_amount,
         max(currency) as currency,
         max(loaded_at) as loaded_at
 

@@ -1,5 +1,9 @@
 -- Order lines of both channels at one grain, as of `as_of`: gross, discounts, refunds and net
 -- revenue per line in the order's currency. Tax and shipping are not revenue here.
+--
+-- A line's item refunds never exceed what its items were charged (gross - discounts): a refund
+-- beyond that (goodwill, an adjustment, more refunded than sold) is `other_refund_amount`, so
+-- net revenue is never negative and every refunded cent is still counted once.
 with
 
 shopify_orders as (
@@ -44,8 +48,9 @@ refunds_by_line as (
 
     select
         order_line_key,
-        sum(quantity) as refunded_quantity,
-        sum(refund_amount) as refund_amount,
+        sum(quantity - excess_quantity) as refunded_quantity,
+        sum(item_refund_amount) as item_refund_amount,
+        sum(tax_refund_amount) as tax_refund_amount,
         max(loaded_at) as loaded_at
 
     from returns
@@ -154,56 +159,84 @@ unioned as (
 
 ),
 
-netted as (
+refunded as (
 
     select
-        -- ids
-        unioned.order_line_key,
-        unioned.order_key,
-        unioned.order_line_id,
-        unioned.order_id,
-        unioned.product_id,
-        unioned.variant_id,
-
-        -- strings
-        unioned.source_system,
-        unioned.sku,
-        unioned.product_title,
-        unioned.product_category,
-        unioned.currency,
-        unioned.unit_cost_currency,
-        unioned.actor_source_system,
-        unioned.actor_entity,
-        unioned.actor_key,
-
-        -- numerics
-        unioned.quantity,
-        coalesce(refunds_by_line.refunded_quantity, 0) as refunded_quantity,
-        cast(unioned.unit_price as numeric(18, 2)) as unit_price,
-        cast(unioned.gross_revenue as numeric(18, 2)) as gross_revenue,
-        cast(unioned.discount_amount as numeric(18, 2)) as discount_amount,
-        cast(coalesce(refunds_by_line.refund_amount, 0) as numeric(18, 2)) as refund_amount,
-        -- A cancelled order was never charged: nothing of it is revenue.
-        cast(
-            case
-                when unioned.is_cancelled then 0
-                else
-                    unioned.gross_revenue - unioned.discount_amount
-                    - coalesce(refunds_by_line.refund_amount, 0)
-            end as numeric(18, 2)
-        ) as net_revenue,
-        unioned.unit_cost,
-
-        -- booleans
-        unioned.is_cancelled,
-
-        -- timestamps
-        unioned.ordered_at,
-        {{ greatest_timestamp(['unioned.loaded_at', 'refunds_by_line.loaded_at']) }} as loaded_at
+        unioned.*,
+        coalesce(refunds_by_line.refunded_quantity, 0) as refunds_quantity,
+        coalesce(refunds_by_line.item_refund_amount, 0) as item_refunds,
+        coalesce(refunds_by_line.tax_refund_amount, 0) as tax_refunds,
+        -- What the line's items were charged; item refunds are capped there.
+        case
+            when unioned.gross_revenue - unioned.discount_amount > 0
+                then unioned.gross_revenue - unioned.discount_amount
+            else 0
+        end as items_charged,
+        refunds_by_line.loaded_at as refunds_loaded_at
 
     from unioned
     left join refunds_by_line
         on unioned.order_line_key = refunds_by_line.order_line_key
+
+),
+
+netted as (
+
+    select
+        -- ids
+        order_line_key,
+        order_key,
+        order_line_id,
+        order_id,
+        product_id,
+        variant_id,
+
+        -- strings
+        source_system,
+        sku,
+        product_title,
+        product_category,
+        currency,
+        unit_cost_currency,
+        actor_source_system,
+        actor_entity,
+        actor_key,
+
+        -- numerics
+        quantity,
+        case when refunds_quantity < quantity then refunds_quantity else quantity end as refunded_quantity,
+        cast(unit_price as numeric(18, 2)) as unit_price,
+        cast(gross_revenue as numeric(18, 2)) as gross_revenue,
+        cast(discount_amount as numeric(18, 2)) as discount_amount,
+        cast(
+            case when item_refunds < items_charged then item_refunds else items_charged end as numeric(18, 2)
+        ) as item_refund_amount,
+        cast(tax_refunds as numeric(18, 2)) as tax_refund_amount,
+        cast(
+            case
+                when item_refunds > items_charged then item_refunds - items_charged
+                else 0
+            end as numeric(18, 2)
+        ) as other_refund_amount,
+        cast(item_refunds + tax_refunds as numeric(18, 2)) as refund_amount,
+        -- A cancelled order was never charged: nothing of it is revenue.
+        cast(
+            case
+                when is_cancelled then 0
+                when item_refunds < items_charged then gross_revenue - discount_amount - item_refunds
+                else gross_revenue - discount_amount - items_charged
+            end as numeric(18, 2)
+        ) as net_revenue,
+        unit_cost,
+
+        -- booleans
+        is_cancelled,
+
+        -- timestamps
+        ordered_at,
+        {{ greatest_timestamp(['loaded_at', 'refunds_loaded_at']) }} as loaded_at
+
+    from refunded
 
 )
 

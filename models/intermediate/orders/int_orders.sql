@@ -1,6 +1,14 @@
 -- Orders of both channels at one grain, as of `as_of`: money from their lines (gross,
 -- discounts, refunds, net), lifecycle times up to `as_of`, and the UTM parameters and channel
 -- captured when a store order was created.
+--
+-- Money adds up, in the order's currency:
+--   refund_amount = item_refund_amount + shipping_refund_amount + tax_refund_amount + other_refund_amount
+--   net_revenue   = gross_revenue - discount_amount - item_refund_amount             (0 when cancelled)
+--   net_total     = net_revenue + shipping_amount + tax_amount
+--                   - shipping_refund_amount - tax_refund_amount - other_refund_amount (0 when cancelled)
+-- Item, shipping and tax refunds never exceed what was charged for them; the rest of a refund
+-- (goodwill, adjustments, refunds of lines the order does not list) is `other_refund_amount`.
 with
 
 shopify_orders as (
@@ -53,6 +61,12 @@ order_lines as (
 
 ),
 
+returns as (
+
+    select * from {{ ref('int_returns') }}
+
+),
+
 lines_by_order as (
 
     select
@@ -61,12 +75,37 @@ lines_by_order as (
         sum(quantity) as items_quantity,
         sum(gross_revenue) as gross_revenue,
         sum(discount_amount) as discount_amount,
-        sum(refund_amount) as refund_amount,
+        sum(item_refund_amount) as item_refund_amount,
+        sum(tax_refund_amount) as tax_refund_amount,
+        sum(other_refund_amount) as other_refund_amount,
         sum(net_revenue) as net_revenue,
         max(loaded_at) as loaded_at
 
     from order_lines
     group by order_key
+
+),
+
+-- Refunds by order: shipping refunds, and the item and tax refunds of lines the order does not
+-- list (a refund line of an order line not landed, a return of a SKU the order did not have),
+-- which are other refunds of the order.
+refunds_by_order as (
+
+    select
+        returns.order_key,
+        sum(returns.shipping_refund_amount) as shipping_refund_amount,
+        sum(
+            case
+                when order_lines.order_line_key is null
+                    then returns.item_refund_amount + returns.tax_refund_amount
+                else 0
+            end
+        ) as unmatched_refund_amount
+
+    from returns
+    left join order_lines
+        on returns.order_line_key = order_lines.order_line_key
+    group by returns.order_key
 
 ),
 
@@ -282,7 +321,7 @@ unioned as (
 
 ),
 
-final as (
+combined as (
 
     select
         -- ids
@@ -312,10 +351,16 @@ final as (
         -- numerics
         cast(coalesce(order_totals.gross_revenue, 0) as numeric(18, 2)) as gross_revenue,
         cast(coalesce(order_totals.discount_amount, 0) as numeric(18, 2)) as discount_amount,
-        cast(coalesce(order_totals.refund_amount, 0) as numeric(18, 2)) as refund_amount,
-        cast(coalesce(order_totals.net_revenue, 0) as numeric(18, 2)) as net_revenue,
-        cast(unioned.tax_amount as numeric(18, 2)) as tax_amount,
         cast(unioned.shipping_amount as numeric(18, 2)) as shipping_amount,
+        cast(unioned.tax_amount as numeric(18, 2)) as tax_amount,
+        cast(coalesce(order_totals.item_refund_amount, 0) as numeric(18, 2)) as item_refund_amount,
+        cast(coalesce(order_refunds.shipping_refund_amount, 0) as numeric(18, 2)) as shipping_refunds,
+        cast(coalesce(order_totals.tax_refund_amount, 0) as numeric(18, 2)) as tax_refunds,
+        cast(
+            coalesce(order_totals.other_refund_amount, 0) + coalesce(order_refunds.unmatched_refund_amount, 0)
+            as numeric(18, 2)
+        ) as other_refunds,
+        cast(coalesce(order_totals.net_revenue, 0) as numeric(18, 2)) as net_revenue,
         coalesce(order_totals.items_quantity, 0) as items_quantity,
 
         -- booleans
@@ -336,6 +381,98 @@ final as (
     from unioned
     left join lines_by_order as order_totals
         on unioned.order_key = order_totals.order_key
+    left join refunds_by_order as order_refunds
+        on unioned.order_key = order_refunds.order_key
+
+),
+
+-- Shipping and tax refunds are capped at what was charged for them; the rest is other refund.
+capped as (
+
+    select
+        combined.*,
+        case
+            when combined.shipping_refunds < coalesce(combined.shipping_amount, 0)
+                then combined.shipping_refunds
+            else coalesce(combined.shipping_amount, 0)
+        end as shipping_refund_amount,
+        case
+            when combined.tax_refunds < coalesce(combined.tax_amount, 0)
+                then combined.tax_refunds
+            else coalesce(combined.tax_amount, 0)
+        end as tax_refund_amount
+
+    from combined
+
+),
+
+final as (
+
+    select
+        -- ids
+        order_key,
+        order_id,
+        shopify_customer_id,
+
+        -- strings
+        source_system,
+        order_name,
+        channel_source,
+        marketplace,
+        fulfillment_channel,
+        actor_source_system,
+        actor_entity,
+        actor_key,
+        email,
+        currency,
+        utm_source,
+        utm_medium,
+        utm_campaign,
+        landing_page,
+        landing_site,
+        referring_site,
+        device_type,
+
+        -- numerics
+        gross_revenue,
+        discount_amount,
+        shipping_amount,
+        tax_amount,
+        item_refund_amount,
+        cast(shipping_refund_amount as numeric(18, 2)) as shipping_refund_amount,
+        cast(tax_refund_amount as numeric(18, 2)) as tax_refund_amount,
+        cast(
+            other_refunds + shipping_refunds - shipping_refund_amount + tax_refunds - tax_refund_amount
+            as numeric(18, 2)
+        ) as other_refund_amount,
+        cast(
+            item_refund_amount + shipping_refunds + tax_refunds + other_refunds as numeric(18, 2)
+        ) as refund_amount,
+        net_revenue,
+        cast(
+            case
+                when is_cancelled then 0
+                else
+                    net_revenue + coalesce(shipping_amount, 0) + coalesce(tax_amount, 0)
+                    - shipping_refunds - tax_refunds - other_refunds
+            end as numeric(18, 2)
+        ) as net_total,
+        items_quantity,
+
+        -- booleans
+        is_cancelled,
+        is_business_order,
+
+        -- timestamps
+        ordered_at,
+        fulfilled_at,
+        cancelled_at,
+        last_refunded_at,
+        last_activity_at,
+        source_last_activity_at,
+        loaded_at
+
+    from capped
 
 )
 

@@ -1,6 +1,13 @@
 -- Refunded and returned units, one row per Shopify refund line or Amazon returned unit, as of
--- `as_of`, with the money given back. Amazon's returns report carries no money: a returned
--- unit is worth its order line's price after promotion, spread over the line's units.
+-- `as_of`, with the money given back split into item, shipping and tax refunds.
+--
+-- Shopify: a refund line's subtotal is the item refund (what the vendor reports). Amazon: the
+-- returns report carries no money and names the order and SKU, not the order item. Returned
+-- units fill the order's lines of that SKU in order-item order (earliest return first), so no
+-- line is refunded more units than it sold; a unit is worth its share of the line's price after
+-- promotion, plus its share of the line's tax (Amazon refunds the tax of a returned item), each
+-- valued cumulatively so that all units of a line add up to the line exactly. Units beyond the
+-- units sold (`excess_quantity`) carry no money.
 with
 
 shopify_refund_lines as (
@@ -41,18 +48,81 @@ products as (
 
 ),
 
--- An Amazon return names its order and SKU, not the order item: take the order's first item
--- of that SKU.
-amazon_items_by_sku as (
+-- Each Amazon order's lines of one SKU, with the units sold through each line.
+amazon_lines_by_sku as (
 
     select
         *,
-        row_number() over (
+        sum(quantity_ordered) over (
             partition by amazon_order_id, sku
             order by order_item_id
-        ) as item_rank
+            rows between unbounded preceding and current row
+        ) as units_through,
+        row_number() over (
+            partition by amazon_order_id, sku
+            order by order_item_id desc
+        ) as rank_from_last
 
     from amazon_order_items
+
+),
+
+-- Each returned unit (row) with the units of the same order and SKU returned before it. A late
+-- return can change where later ones land, so every return of an order and SKU carries the
+-- newest load time among them (the incremental facts then rebuild them together).
+amazon_returns_sequenced as (
+
+    select
+        *,
+        coalesce(
+            sum(quantity) over (
+                partition by amazon_order_id, sku
+                order by returned_at, license_plate_number
+                rows between unbounded preceding and 1 preceding
+            ),
+            0
+        ) as units_returned_before,
+        max(loaded_at) over (partition by amazon_order_id, sku) as siblings_loaded_at
+
+    from amazon_returns
+
+),
+
+-- The line holding the return's first unit; past the units sold, the SKU's last line.
+amazon_matched as (
+
+    select
+        returned_units.*,
+        items.order_item_id,
+        items.currency,
+        items.quantity_ordered,
+        items.item_price_amount - coalesce(items.promotion_discount_amount, 0) as line_item_amount,
+        coalesce(items.item_tax_amount, 0) as line_tax_amount,
+        items.loaded_at as item_loaded_at,
+        returned_units.units_returned_before - (items.units_through - items.quantity_ordered)
+            as line_units_before,
+        case
+            when returned_units.units_returned_before < items.units_through
+                then
+                    least(
+                        returned_units.quantity,
+                        items.units_through - returned_units.units_returned_before
+                    )
+            else 0
+        end as valued_quantity
+
+    from amazon_returns_sequenced as returned_units
+    left join amazon_lines_by_sku as items
+        on
+            returned_units.amazon_order_id = items.amazon_order_id
+            and returned_units.sku = items.sku
+            and (
+                (
+                    returned_units.units_returned_before >= items.units_through - items.quantity_ordered
+                    and returned_units.units_returned_before < items.units_through
+                )
+                or (items.rank_from_last = 1 and returned_units.units_returned_before >= items.units_through)
+            )
 
 ),
 
@@ -84,7 +154,12 @@ shopify as (
 
         -- numerics
         refund_lines.quantity,
-        refund_lines.refund_amount,
+        cast(0 as {{ dbt.type_bigint() }}) as excess_quantity,
+        cast(coalesce(refund_lines.refund_amount, 0) as numeric(18, 2)) as item_refund_amount,
+        -- Shopify reports a refund line's tax and the refund's shipping (order adjustments)
+        -- apart; neither is landed yet, so both are 0 here.
+        cast(0 as numeric(18, 2)) as shipping_refund_amount,
+        cast(0 as numeric(18, 2)) as tax_refund_amount,
 
         -- timestamps
         refunds.created_at as returned_at,
@@ -106,8 +181,8 @@ amazon as (
         {{ dbt.concat(["'amazon:'", 'returned_units.license_plate_number']) }} as return_key,
         {{ dbt.concat(["'amazon:'", 'returned_units.amazon_order_id']) }} as order_key,
         case
-            when items.order_item_id is not null
-                then {{ dbt.concat(["'amazon:'", 'items.order_item_id']) }}
+            when returned_units.order_item_id is not null
+                then {{ dbt.concat(["'amazon:'", 'returned_units.order_item_id']) }}
         end as order_line_key,
         cast(null as {{ dbt.type_string() }}) as refund_id,
         products.product_id,
@@ -117,7 +192,7 @@ amazon as (
         'returns' as source_table,
         returned_units.source_record_key,
         returned_units.sku,
-        items.currency,
+        returned_units.currency,
         returned_units.return_reason as reason,
         returned_units.customer_comments as reason_detail,
         returned_units.detailed_disposition as disposition,
@@ -128,23 +203,43 @@ amazon as (
 
         -- numerics
         returned_units.quantity,
-        {{ prorate_amount(
-            'items.item_price_amount - coalesce(items.promotion_discount_amount, 0)',
-            'returned_units.quantity',
-            'items.quantity_ordered'
-        ) }} as refund_amount,
+        returned_units.quantity - coalesce(returned_units.valued_quantity, 0) as excess_quantity,
+        cast(coalesce(
+            {{ prorate_amount(
+                'returned_units.line_item_amount',
+                'returned_units.line_units_before + returned_units.valued_quantity',
+                'returned_units.quantity_ordered'
+            ) }}
+            - {{ prorate_amount(
+                'returned_units.line_item_amount',
+                'returned_units.line_units_before',
+                'returned_units.quantity_ordered'
+            ) }},
+            0
+        ) as numeric(18, 2)) as item_refund_amount,
+        cast(0 as numeric(18, 2)) as shipping_refund_amount,
+        cast(coalesce(
+            {{ prorate_amount(
+                'returned_units.line_tax_amount',
+                'returned_units.line_units_before + returned_units.valued_quantity',
+                'returned_units.quantity_ordered'
+            ) }}
+            - {{ prorate_amount(
+                'returned_units.line_tax_amount',
+                'returned_units.line_units_before',
+                'returned_units.quantity_ordered'
+            ) }},
+            0
+        ) as numeric(18, 2)) as tax_refund_amount,
 
         -- timestamps
         returned_units.returned_at,
-        {{ greatest_timestamp(['returned_units.loaded_at', 'items.loaded_at', 'products.loaded_at']) }}
-            as loaded_at
+        {{ greatest_timestamp([
+            'returned_units.loaded_at', 'returned_units.siblings_loaded_at', 'returned_units.item_loaded_at',
+            'products.loaded_at'
+        ]) }} as loaded_at
 
-    from amazon_returns as returned_units
-    left join amazon_items_by_sku as items
-        on
-            returned_units.amazon_order_id = items.amazon_order_id
-            and returned_units.sku = items.sku
-            and items.item_rank = 1
+    from amazon_matched as returned_units
     left join products
         on returned_units.sku = products.sku
 
@@ -156,6 +251,18 @@ unioned as (
     union all
     select * from amazon
 
+),
+
+final as (
+
+    select
+        *,
+        cast(
+            item_refund_amount + shipping_refund_amount + tax_refund_amount as numeric(18, 2)
+        ) as refund_amount
+
+    from unioned
+
 )
 
-select * from unioned
+select * from final

@@ -47,10 +47,15 @@ final as (
         -- numerics
         gross_revenue,
         discount_amount,
+        shipping_amount,
+        tax_amount,
+        item_refund_amount,
+        shipping_refund_amount,
+        tax_refund_amount,
+        other_refund_amount,
         refund_amount,
         net_revenue,
-        tax_amount,
-        shipping_amount,
+        net_total,
         items_quantity,
 
         -- booleans

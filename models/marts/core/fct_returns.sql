@@ -45,6 +45,10 @@ final as (
 
         -- numerics
         quantity,
+        excess_quantity,
+        item_refund_amount,
+        shipping_refund_amount,
+        tax_refund_amount,
         refund_amount,
 
         -- timestamps

@@ -38,6 +38,18 @@ source_map as (
 
 ),
 
+clv_scores as (
+
+    -- predicted CLV of the CLV step (fitted between the two phases of the build), for segments
+    select
+        customer_id,
+        predicted_clv,
+        probability_alive
+
+    from {{ source('clv', 'customer_clv') }}
+
+),
+
 events as (
 
     select
@@ -203,6 +215,8 @@ final as (
         cast(seasons.orders_count as {{ value_type_double() }}) / customer_lifecycle.orders_count
             as top_season_order_share,
         coalesce(seasons.season_years, 0) as top_season_years,
+        clv_scores.predicted_clv,
+        clv_scores.probability_alive,
 
         -- booleans
         coalesce(
@@ -240,6 +254,8 @@ final as (
         on
             customer_lifecycle.customer_id = seasons.customer_id
             and seasons.season_rank = 1
+    left join clv_scores
+        on customer_lifecycle.customer_id = clv_scores.customer_id
 
 )
 

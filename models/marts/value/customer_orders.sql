@@ -2,6 +2,12 @@
 -- the customer it belongs to, its place in the customer's order history and its money in the
 -- reporting currency (refunds and returns up to as_of netted, as fct_orders has them). The
 -- base of LTV, RFM, cohorts, lifecycle, segments, triggers and KPIs.
+--
+-- Money is converted so that it still adds up to the cent and no refund exceeds its charge:
+-- each charge and its net (items: gross, after discounts, after item refunds; shipping and tax:
+-- charged, after their refunds) is converted and rounded, and the discounts and refunds are the
+-- differences. Rounding is monotone, so none of them is negative; net_total is the sum of the
+-- converted parts.
 
 with
 
@@ -59,9 +65,19 @@ customer_orders as (
         orders.utm_campaign,
         orders.items_quantity,
         {{ value_reporting_amount('orders.gross_revenue', 'orders.currency') }} as gross_revenue,
-        {{ value_reporting_amount('orders.discount_amount', 'orders.currency') }} as discount_amount,
-        {{ value_reporting_amount('orders.refund_amount', 'orders.currency') }} as refund_amount,
+        {{ value_reporting_amount('orders.gross_revenue - orders.discount_amount', 'orders.currency') }}
+            as items_charged,
         {{ value_reporting_amount('orders.net_revenue', 'orders.currency') }} as net_revenue,
+        {{ value_reporting_amount('coalesce(orders.shipping_amount, 0)', 'orders.currency') }}
+            as shipping_amount,
+        {{ value_reporting_amount(
+            'coalesce(orders.shipping_amount, 0) - orders.shipping_refund_amount', 'orders.currency'
+        ) }} as shipping_kept,
+        {{ value_reporting_amount('coalesce(orders.tax_amount, 0)', 'orders.currency') }} as tax_amount,
+        {{ value_reporting_amount(
+            'coalesce(orders.tax_amount, 0) - orders.tax_refund_amount', 'orders.currency'
+        ) }} as tax_kept,
+        {{ value_reporting_amount('orders.other_refund_amount', 'orders.currency') }} as other_refund_amount,
         order_costs.product_cost,
         coalesce(order_costs.lines_without_cost, 1) = 0 as has_complete_cost,
         coalesce(orders.is_business_order, false) as is_business_order,
@@ -112,9 +128,19 @@ final as (
         customer_order_number,
         items_quantity,
         gross_revenue,
-        discount_amount,
-        refund_amount,
+        gross_revenue - items_charged as discount_amount,
+        shipping_amount,
+        tax_amount,
+        items_charged - net_revenue as item_refund_amount,
+        shipping_amount - shipping_kept as shipping_refund_amount,
+        tax_amount - tax_kept as tax_refund_amount,
+        other_refund_amount,
+        items_charged - net_revenue
+        + shipping_amount - shipping_kept
+        + tax_amount - tax_kept
+        + other_refund_amount as refund_amount,
         net_revenue,
+        net_revenue + shipping_kept + tax_kept - other_refund_amount as net_total,
         product_cost,
         case when has_complete_cost then net_revenue - product_cost end as gross_margin,
         {{ value_datediff('day', 'previous_ordered_at', 'ordered_at') }} as days_since_previous_order,

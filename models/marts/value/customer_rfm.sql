@@ -1,7 +1,9 @@
--- RFM per customer with at least one order up to as_of: recency, frequency and monetary scores
--- 1-5 by quintile (5 = best; recency reversed: the most recent orders score 5), ties broken by
--- customer_id so equal values split deterministically, and the named segment of the first rule
--- of the seed rfm_segments (by precedence) that contains the three scores.
+-- RFM per customer with at least one order up to as_of: recency (days since the last order),
+-- frequency (orders) and monetary (net revenue) scores 1-5 over each value's distribution
+-- (value_distribution_score: 1 + floor(5 x share of customers with a strictly worse value); 5 =
+-- best, fewer days is better), so customers with equal values always share a score, and the
+-- named segment of the first rule of the seed rfm_segments (by precedence) that contains the
+-- three scores: identical customers share their segment too.
 
 with
 
@@ -25,9 +27,9 @@ scored as (
         orders_count as frequency,
         net_revenue as monetary,
         last_order_at,
-        ntile(5) over (order by last_order_at, customer_id) as r_score,
-        ntile(5) over (order by orders_count, customer_id) as f_score,
-        ntile(5) over (order by net_revenue, customer_id) as m_score
+        {{ value_distribution_score('days_since_last_order', 5, higher_is_better=false) }} as r_score,
+        {{ value_distribution_score('orders_count', 5) }} as f_score,
+        {{ value_distribution_score('net_revenue', 5) }} as m_score
 
     from customer_ltv
 

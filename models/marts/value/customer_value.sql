@@ -31,7 +31,7 @@ clv as (
 
     select
         customer_id,
-        clv_horizon as predicted_clv,
+        predicted_clv,
         probability_alive,
         expected_purchases_horizon,
         expected_order_value,
