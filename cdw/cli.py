@@ -313,21 +313,26 @@ def status() -> None:
 
 @app.command()
 def query(
-    sql: Annotated[str, typer.Argument(help="SQL to run, e.g. \"select * from analytics.fct_orders limit 5\"")],
-    build_warehouse: Annotated[bool, typer.Option("--build", help="Query the build warehouse instead.")] = False,
+    sql: Annotated[str, typer.Argument(help="SQL to run, e.g. \"select * from fct_orders limit 5\" "
+                                            "(unqualified names are analytics tables).")],
+    build_warehouse: Annotated[bool, typer.Option(
+        "--build", help="Query the build warehouse instead (personal data everywhere: needs --restricted).")] = False,
+    restricted: Annotated[bool, typer.Option(
+        "--restricted", help="Allow the restricted schema (personal columns); only if you may see personal data.")
+    ] = False,
+    fmt: Annotated[str, typer.Option("--format", help="table (first rows), or csv / json (every row, streamed: "
+                                                      "redirect to a file to export).")] = "table",
+    limit: Annotated[int | None, typer.Option("--limit", min=0, help="At most N rows (table default: 100).")] = None,
 ) -> None:
-    """Run read-only SQL on the serving warehouse and print the result."""
-    import duckdb
+    """Read-only SQL on the serving warehouse: no files, no settings, no writes; restricted.* needs --restricted."""
+    from cdw import query as analyst_query
 
     paths = get_paths()
-    db = paths.build_db if build_warehouse else paths.serving_db
-    if not db.exists():
-        raise _fail(f"no warehouse at {db}", "run `make demo` (or `cdw run`) first")
-    try:
-        con = duckdb.connect(str(db), read_only=True)
-        console.print(con.sql(sql))
-    except duckdb.Error as exc:
-        raise _fail(str(exc).splitlines()[0], "check the SQL; `cdw query \"show all tables\"` lists tables") from None
+    code = analyst_query.main(paths.build_db if build_warehouse else paths.serving_db, sql, build=build_warehouse,
+                              restricted=restricted, fmt=fmt, limit=limit, out=sys.stdout,
+                              console=console, errors=console if fmt == "table" else Console(stderr=True))
+    if code:
+        raise typer.Exit(code=code)
 
 
 @app.command()

@@ -11,7 +11,7 @@ The serving file has three schemas:
   classes the data dictionary's ``serving.analytics_excludes`` lists): what dashboards read;
   the published relations are the marts, the seeds (reference tables such as the event mapping)
   and the validation results: the interfaces analysts and BI use. Staging views and intermediate
-  models are plumbing; they stay in the build warehouse (``cdw query --build`` reads them);
+  models are plumbing; they stay in the build warehouse (``cdw query --build --restricted`` reads them);
 * ``restricted``: the full rows of every relation that has personal columns, for the few who may
   see them (grant access to this schema, or to a copy without it, by file);
 * ``meta``: ``publication`` (run, time) and ``columns`` (every published column, its PII class and

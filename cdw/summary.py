@@ -4,12 +4,19 @@ from __future__ import annotations
 
 from collections import defaultdict
 
+import duckdb
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from cdw.inventory import human_size, table_counts
 from cdw.pipeline import RunRecord, latest_run
 from core.settings import Paths
+
+REBUILD = {
+    "build": "run `cdw run` (or `cdw ingest` then `cdw build`) to land and build it again",
+    "serving": "run `cdw publish` to publish it again from the build warehouse (or `cdw run`)",
+}
 
 
 def _counts_table(title: str, counts: dict[str, int]) -> Table:
@@ -69,14 +76,30 @@ def print_run_summary(console: Console, paths: Paths, record: RunRecord) -> None
 
 
 def print_status(console: Console, paths: Paths) -> None:
-    record = latest_run(paths)
+    try:
+        record = latest_run(paths)
+    except (ValueError, TypeError, OSError) as exc:  # a record cut short by a crash
+        console.print(f"last run record in {paths.runs_dir} is unreadable ({escape(str(exc))})")
+        record = None
+    else:
+        if record is None and not (paths.build_db.exists() or paths.serving_db.exists()):
+            console.print("No run yet. Start with `make demo` (or `cdw run`).")
+            return
     if record is None:
-        console.print("No run yet. Start with `make demo` (or `cdw run`).")
-        return
-    console.print(f"last run [bold]{record.run_id}[/]: {record.status}"
-                  + (f" — {record.error}" if record.error else ""))
+        console.print("no run recorded")
+    else:
+        console.print(f"last run [bold]{record.run_id}[/]: {record.status}"
+                      + (f" — {escape(record.error)}" if record.error else ""))
     for name, path in (("build", paths.build_db), ("serving", paths.serving_db)):
-        counts = table_counts(path)
+        if not path.exists():
+            console.print(f"{name} warehouse: {path} [yellow]missing[/] — {REBUILD[name]}")
+            continue
+        try:
+            counts = table_counts(path)
+        except duckdb.Error as exc:  # a damaged or foreign file must not hide the rest of the status
+            console.print(f"{name} warehouse: {path} ({human_size(path)}) [red]unreadable[/]: "
+                          f"{escape(str(exc).splitlines()[0])}\n  [yellow]next:[/] {REBUILD[name]}")
+            continue
         console.print(f"{name} warehouse: {path} ({human_size(path)})")
         if counts:
             console.print(_by_schema(counts))
