@@ -135,6 +135,8 @@ def orders_table(rng: np.random.Generator, persons: Persons, catalog: Catalog, o
         "shipping_address__province_code": null_where(take(persons.region, p), country == 2),
         "shipping_address__zip": take(persons.postal_code, p),
         "shipping_address__country_code": pick(COUNTRIES, country),
+        "shipping_address__phone": pa.nulls(n, pa.string()),
+        "billing_address__phone": pa.nulls(n, pa.string()),
         **_order_state(orders, updated),
     }
     latest = frame(columns, updated, person_id=persons.person_id[p])

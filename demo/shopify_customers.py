@@ -152,6 +152,7 @@ def customers_table(rng: np.random.Generator, persons: Persons, accounts: Accoun
                                                 take(persons.region, p)),
         "default_address__zip": take(persons.postal_code, p),
         "default_address__country_code": pick(COUNTRIES, country),
+        "default_address__phone": where(has_phone, e164(persons, p), pa.scalar(None, pa.string())),
         **version(updated, tags),
     }
     latest = frame(columns, updated, person_id=persons.person_id[p])
