@@ -153,5 +153,6 @@ def erase_person(paths: Paths, kind: str, value: str, *, rebuild: bool = True, c
                 privacy.compact(paths.build_db)
     finally:
         progress("removing the person from every other file under the home")
-        outcome.files = scrub.scrub_home(paths, traces)
+        fresh = [paths.serving_db] if outcome.published else []  # just written from the erased build
+        outcome.files = scrub.scrub_home(paths, traces, skip=fresh)
     return outcome

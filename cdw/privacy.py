@@ -192,6 +192,7 @@ def find_subject(con: duckdb.DuckDBPyConnection, kind: str, value: str,
         for node, system, entity, key in rows:
             subject.node_ids.add(str(node))
             subject.records.add((system, entity, str(key)))
+    _records_from_raw(con, subject, tables, dictionary)
     if IDENTIFIERS in tables and subject.record_ids:
         rows = con.execute(f"select distinct identifier_type, identifier_value from {IDENTIFIERS} "
                            f"where record_id in {_in_list(subject.record_ids)} and identifier_value is not null "
@@ -207,6 +208,40 @@ def find_subject(con: duckdb.DuckDBPyConnection, kind: str, value: str,
                 elif candidate and (phone := normalise_phone(candidate)):
                     subject.phones.add(phone)
     return subject
+
+
+def _own_key_columns(dictionary: Dictionary) -> dict[str, tuple[str, str]]:
+    """``raw relation -> (entity, key column)`` for the identity entities' own tables (the key is the table's
+    primary key), e.g. ``raw_zendesk.users -> ("zendesk/user", "id")``."""
+    from core.contracts import load_contracts
+
+    primary = {table.qualified_name: table.primary_key for contract in load_contracts().values()
+               for table in contract.tables}
+    own = {}
+    for entity, targets in dictionary.privacy.records.items():
+        for target in targets:
+            schema, table, column = target.split(".")
+            if list(primary.get(f"{schema}.{table}", [])) == [column]:
+                own[f"{schema}.{table}"] = (entity, column)
+    return own
+
+
+def _records_from_raw(con: duckdb.DuckDBPyConnection, subject: Subject, tables: dict[str, dict[str, str]],
+                      dictionary: Dictionary) -> None:
+    """Records that hold the identifier in raw data the identity graph has not seen yet (landed since the
+    last build): their keys pick their other rows too (a ticket by its requester, an order by its customer)."""
+    if not subject.identifiers:
+        return
+    for relation, (entity, column) in _own_key_columns(dictionary).items():
+        if relation not in tables or column not in tables[relation]:
+            continue
+        conditions = _identifier_conditions(relation, tables[relation], subject, dictionary)
+        if not conditions:
+            continue
+        system, _, name = entity.partition("/")
+        rows = con.execute(f"select distinct {_text(column)} from {_relation_sql(relation)} where "
+                           + " or ".join(f"({c})" for c in conditions)).fetchall()
+        subject.records.update((system, name, str(r[0])) for r in rows if r[0] is not None)
 
 
 # --------------------------------------------------------------------------------------- where
@@ -441,6 +476,7 @@ def compact(db_path: Path) -> None:
     fresh.unlink(missing_ok=True)
     con = duckdb.connect(str(db_path))
     try:
+        con.execute("set enable_progress_bar = false")
         catalog = con.execute("select current_database()").fetchone()[0]
         con.execute(f"attach '{fresh}' as fresh")
         con.execute(f"copy from database {_quote(catalog)} to fresh")

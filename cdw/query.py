@@ -123,6 +123,7 @@ def connect_for_analysts(warehouse: Warehouse) -> duckdb.DuckDBPyConnection:
     except duckdb.Error as exc:
         raise WarehouseUnreadable(f"{warehouse.db} cannot be opened ({str(exc).splitlines()[0]}); rebuild it with "
                                   "`cdw publish` (serving) or `cdw run` (build and serving)") from None
+    con.execute("set enable_progress_bar = false")  # it would write into a streamed CSV/JSON export
     con.execute(f"set search_path = '{warehouse.search_path}'")
     con.execute("set lock_configuration = true")
     return con

@@ -7,7 +7,8 @@ results and Data Docs, dlt traces, run records), other DuckDB or SQLite files. T
 what identifies the person there (:class:`Traces`: e-mails, phones, full names, record keys) and
 removes it:
 
-* **landing files are rewritten without the person** (:func:`rewrite_landing_tables` for the
+* **landing files (and CSV files anywhere, e.g. a file destination's outbox) are rewritten without
+  the person** (:func:`rewrite_landing_tables` for the
   canonical ``<system>/<table>.parquet`` files, with the same dictionary rules that pick their rows
   in the raw tables, children included; :func:`scrub_home` for vendor exports: a CSV/TSV line or a
   JSON record holding one of the person's e-mails, phones or record keys is dropped). Rewriting
@@ -69,7 +70,7 @@ def phone_regex(e164: str, python: bool = False) -> str:
     prefix, national = _phone_digits(e164)
     sep = "[^0-9a-z]{0,3}"
     country = f"(\\+?{sep.join(prefix)}{sep})?" if prefix else ""
-    body = country + sep.join(national)
+    body = country + "\\(?" + sep.join(national)
     return f"(?<![0-9]){body}(?![0-9])" if python else f"(^|[^0-9]){body}([^0-9]|$)"
 
 
@@ -147,6 +148,11 @@ class Traces:
             keys = ", ".join(_literal(k) for k in sorted(self._lower_keys))
             conditions.append(f"list_has_any(string_split({text}, chr(31)), [{keys}])")
         return " or ".join(f"({c})" for c in conditions) or None
+
+
+def _quiet(con: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
+    con.execute("set enable_progress_bar = false")  # DuckDB's bar would print into the command's output
+    return con
 
 
 def _literal(value: str) -> str:
@@ -242,7 +248,7 @@ def _parquet_source(files: list[Path]) -> str:
 def scrub_parquet(path: Path, traces: Traces, con: duckdb.DuckDBPyConnection | None = None) -> int:
     """Drop the rows of one Parquet file that hold the person's identifiers or keys; returns rows dropped."""
     own = con is None
-    con = con or duckdb.connect()
+    con = con or _quiet(duckdb.connect())
     try:
         source = f"read_parquet({_literal(str(path))}, file_row_number = true)"
         columns = [r[0] for r in con.execute(f"describe select * from {source}").fetchall()
@@ -277,7 +283,7 @@ def rewrite_landing_tables(folders: Iterable[Path], subject: Subject,
             if (folder / system).is_dir():
                 for table in contract.tables:
                     files.setdefault(table.qualified_name, []).extend(table_files(folder / system, table.name))
-    con = duckdb.connect()
+    con = _quiet(duckdb.connect())
     removed: dict[Path, int] = {}
     try:
         for relation, paths in files.items():
@@ -407,7 +413,7 @@ def scrub_json(path: Path, traces: Traces) -> int:
 
 def scrub_duckdb(path: Path, traces: Traces) -> int:
     """Delete rows holding the person from every table of a DuckDB file, then compact it; rows deleted."""
-    con = duckdb.connect(str(path))
+    con = _quiet(duckdb.connect(str(path)))
     deleted = 0
     try:
         for relation, columns in _columns(con).items():
@@ -474,7 +480,7 @@ def scrub_file(path: Path, traces: Traces, landing: Iterable[Path] = ()) -> Scru
         elif suffix == PARQUET or head.startswith(b"PAR1"):
             if rows := scrub_parquet(path, traces):
                 report.rewritten[path] = rows
-        elif _under(path, landing) and suffix in DELIMITED + JSON_FILES:
+        elif suffix in (".csv", ".tsv") or (_under(path, landing) and suffix in DELIMITED + JSON_FILES):
             rows = (scrub_json if suffix in JSON_FILES else scrub_delimited)(path, traces)
             if rows:
                 report.rewritten[path] = rows

@@ -46,6 +46,7 @@ def _row_sql(columns: list[str], person: Person) -> str:
 
 def _duckdb_hits(path: Path, person: Person) -> list[str]:
     con = duckdb.connect(str(path), read_only=True)
+    con.execute("set enable_progress_bar = false")
     try:
         rows = con.execute("select table_schema, table_name, list(column_name order by ordinal_position) "
                            "from information_schema.columns where table_catalog = current_database() "
@@ -63,6 +64,7 @@ def _duckdb_hits(path: Path, person: Person) -> list[str]:
 
 def _parquet_hits(path: Path, person: Person) -> list[str]:
     con = duckdb.connect()
+    con.execute("set enable_progress_bar = false")
     try:
         source = "read_parquet('" + str(path).replace("'", "''") + "')"
         columns = [r[0] for r in con.execute(f"describe select * from {source}").fetchall()]
