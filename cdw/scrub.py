@@ -47,7 +47,6 @@ SEP = "\x1f"  # between the cells of one row, when a row is searched as one text
 DELIMITED = (".csv", ".tsv", ".txt")
 JSON_FILES = (".json", ".ndjson", ".jsonl")
 PARQUET = ".parquet"
-DUCKDB_FILES = (".duckdb", ".db.duckdb")
 SQLITE_MAGIC = b"SQLite format 3\x00"
 DUCKDB_MAGIC = b"DUCK"  # at offset 8
 
@@ -120,7 +119,7 @@ class Traces:
 
     def row_hit(self, cells: Iterable[object]) -> bool:
         values = ["" if c is None else str(c) for c in cells]
-        if self.keys and any(v.strip().lower() in self._lower_keys for v in values):
+        if self.keys and any(v.strip().lstrip("'").lower() in self._lower_keys for v in values):  # 'id: Excel
             return True
         regex = self._row_pattern
         return bool(regex and regex.search(SEP + SEP.join(values).lower() + SEP))
