@@ -33,6 +33,7 @@ from pathlib import Path
 import duckdb
 
 from activation.hashing import normalise_email, normalise_phone
+from cdw.retention import export_expires_at
 from core.dictionary import Dictionary, load_dictionary
 
 SOURCE_MAP = "marts.customer_source_map"
@@ -43,6 +44,9 @@ REQUESTS = "audit.privacy_requests"
 ERASED = "audit.erased_subjects"
 KINDS = ("email", "phone", "customer_id")
 MIN_KEY_LENGTH = 6  # shorter record keys are not searched for inside quarantined payloads
+# Identifier types other people share by nature (a first name, a full name, a household's address):
+# never used to pick the person's rows.
+SHARED_IDENTIFIER_TYPES = ("first_name", "full_name", "postal_address")
 
 
 class PrivacyRequestError(ValueError):
@@ -89,6 +93,10 @@ class Subject:
     records: set[tuple[str, str, str]] = field(default_factory=set)  # (system, entity, key)
     emails: set[str] = field(default_factory=set)
     phones: set[str] = field(default_factory=set)
+    identifier_values: set[tuple[str, str]] = field(default_factory=set)
+    """(identifier_type, identifier_value) of the person's records in the identity graph, but the types
+    other people share by nature (``SHARED_IDENTIFIER_TYPES``): they pick the person's rows in the
+    identity tables keyed by identifier (edges, rules, links)."""
 
     @property
     def identifiers(self) -> set[str]:
@@ -184,7 +192,12 @@ def find_subject(con: duckdb.DuckDBPyConnection, kind: str, value: str,
         for node, system, entity, key in rows:
             subject.node_ids.add(str(node))
             subject.records.add((system, entity, str(key)))
+    _records_from_raw(con, subject, tables, dictionary)
     if IDENTIFIERS in tables and subject.record_ids:
+        rows = con.execute(f"select distinct identifier_type, identifier_value from {IDENTIFIERS} "
+                           f"where record_id in {_in_list(subject.record_ids)} and identifier_value is not null "
+                           f"and identifier_type not in {_in_list(set(SHARED_IDENTIFIER_TYPES))}").fetchall()
+        subject.identifier_values.update((str(t), str(v)) for t, v in rows)
         rows = con.execute(f"select identifier_type, identifier_value, raw_value from {IDENTIFIERS} "
                            f"where record_id in {_in_list(subject.record_ids)} and identifier_type in {types}"
                            ).fetchall()
@@ -195,6 +208,40 @@ def find_subject(con: duckdb.DuckDBPyConnection, kind: str, value: str,
                 elif candidate and (phone := normalise_phone(candidate)):
                     subject.phones.add(phone)
     return subject
+
+
+def _own_key_columns(dictionary: Dictionary) -> dict[str, tuple[str, str]]:
+    """``raw relation -> (entity, key column)`` for the identity entities' own tables (the key is the table's
+    primary key), e.g. ``raw_zendesk.users -> ("zendesk/user", "id")``."""
+    from core.contracts import load_contracts
+
+    primary = {table.qualified_name: table.primary_key for contract in load_contracts().values()
+               for table in contract.tables}
+    own = {}
+    for entity, targets in dictionary.privacy.records.items():
+        for target in targets:
+            schema, table, column = target.split(".")
+            if list(primary.get(f"{schema}.{table}", [])) == [column]:
+                own[f"{schema}.{table}"] = (entity, column)
+    return own
+
+
+def _records_from_raw(con: duckdb.DuckDBPyConnection, subject: Subject, tables: dict[str, dict[str, str]],
+                      dictionary: Dictionary) -> None:
+    """Records that hold the identifier in raw data the identity graph has not seen yet (landed since the
+    last build): their keys pick their other rows too (a ticket by its requester, an order by its customer)."""
+    if not subject.identifiers:
+        return
+    for relation, (entity, column) in _own_key_columns(dictionary).items():
+        if relation not in tables or column not in tables[relation]:
+            continue
+        conditions = _identifier_conditions(relation, tables[relation], subject, dictionary)
+        if not conditions:
+            continue
+        system, _, name = entity.partition("/")
+        rows = con.execute(f"select distinct {_text(column)} from {_relation_sql(relation)} where "
+                           + " or ".join(f"({c})" for c in conditions)).fetchall()
+        subject.records.update((system, name, str(r[0])) for r in rows if r[0] is not None)
 
 
 # --------------------------------------------------------------------------------------- where
@@ -271,6 +318,10 @@ def _derived_predicate(relation: str, columns: dict[str, str], subject: Subject,
     for system, entity, key in TRIPLES:
         if triples and {system, entity, key} <= set(columns):
             conditions.append(f"({_quote(system)}, {_quote(entity)}, {_text(key)}) in ({triples})")
+    if subject.identifier_values and {"identifier_type", "identifier_value"} <= set(columns):
+        pairs = ", ".join("(" + ", ".join("'" + v.replace("'", "''") + "'" for v in pair) + ")"
+                          for pair in sorted(subject.identifier_values))
+        conditions.append(f"(identifier_type, {_text('identifier_value')}) in ({pairs})")
     conditions += _identifier_conditions(relation, columns, subject, dictionary)
     return conditions
 
@@ -345,12 +396,26 @@ def export_subject(con: duckdb.DuckDBPyConnection, subject: Subject, out_dir: Pa
                     "(format json, array true)")
         request.rows[relation] = count
     request.found = bool(subject.found or request.rows)
+    exported_at = datetime.now(UTC)
     (folder / "manifest.json").write_text(json.dumps({
-        "request_id": request.request_id, "exported_at": datetime.now(UTC).isoformat(timespec="seconds"),
-        "tables": request.rows}, indent=2))
+        "request_id": request.request_id, "exported_at": exported_at.isoformat(timespec="seconds"),
+        "expires_at": export_expires_at(exported_at).isoformat(timespec="seconds"),
+        "subject_hashes": sorted(subject_hashes(subject)), "tables": request.rows}, indent=2))
     request.export_dir = folder
     _log_request(con, request, subject, "export")
     return request
+
+
+def _hashed_identifiers(subject: Subject) -> list[tuple[str, str]]:
+    """(kind, sha256) of every e-mail, phone and customer id of the person."""
+    return [(kind, sha256(v)) for kind, values in
+            (("email", subject.emails), ("phone", subject.phones), ("customer_id", subject.customer_ids))
+            for v in sorted(values)]
+
+
+def subject_hashes(subject: Subject) -> set[str]:
+    """SHA-256 of every identifier of the person (and of the one the request gave)."""
+    return {digest for _, digest in _hashed_identifiers(subject)} | {subject.subject_hash}
 
 
 def _record_erased(con: duckdb.DuckDBPyConnection, subject: Subject, request_id: str) -> None:
@@ -358,9 +423,7 @@ def _record_erased(con: duckdb.DuckDBPyConnection, subject: Subject, request_id:
     con.execute(f"create table if not exists {ERASED} (subject_hash varchar, identifier_kind varchar, "
                 "request_id varchar, erased_at timestamptz)")
     now = datetime.now(UTC)
-    rows = [(sha256(v), kind, request_id, now) for kind, values in
-            (("email", subject.emails), ("phone", subject.phones), ("customer_id", subject.customer_ids))
-            for v in sorted(values)]
+    rows = [(digest, kind, request_id, now) for kind, digest in _hashed_identifiers(subject)]
     if rows:
         con.executemany(f"insert into {ERASED} values (?, ?, ?, ?)", rows)
 
@@ -413,6 +476,7 @@ def compact(db_path: Path) -> None:
     fresh.unlink(missing_ok=True)
     con = duckdb.connect(str(db_path))
     try:
+        con.execute("set enable_progress_bar = false")
         catalog = con.execute("select current_database()").fetchone()[0]
         con.execute(f"attach '{fresh}' as fresh")
         con.execute(f"copy from database {_quote(catalog)} to fresh")

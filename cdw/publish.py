@@ -11,7 +11,7 @@ The serving file has three schemas:
   classes the data dictionary's ``serving.analytics_excludes`` lists): what dashboards read;
   the published relations are the marts, the seeds (reference tables such as the event mapping)
   and the validation results: the interfaces analysts and BI use. Staging views and intermediate
-  models are plumbing; they stay in the build warehouse (``cdw query --build`` reads them);
+  models are plumbing; they stay in the build warehouse (``cdw query --build --restricted`` reads them);
 * ``restricted``: the full rows of every relation that has personal columns, for the few who may
   see them (grant access to this schema, or to a copy without it, by file);
 * ``meta``: ``publication`` (run, time) and ``columns`` (every published column, its PII class and
@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import time
 from dataclasses import dataclass, field
@@ -52,6 +53,8 @@ PUBLISHED_SCHEMAS = ("marts", "seeds", "audit")
 UNPUBLISHED_RELATIONS = frozenset({"audit.privacy_requests", "audit.erased_subjects", "audit.published_metrics"})
 ANALYTICS, RESTRICTED, META = "analytics", "restricted", "meta"
 PARQUET_ENV = "CDW_PUBLISH_PARQUET"
+# ``.serving.duckdb.<pid>.tmp``, ``.build.duckdb.<pid>.compact``, their ``.wal``, ``.CURRENT.<pid>.tmp``
+STALE_FILE = re.compile(r"\..+\.(?P<pid>\d+)\.(tmp|compact)(\.wal)?")
 
 
 class PublishRefused(RuntimeError):
@@ -153,26 +156,74 @@ def _switch_parquet(root: Path, run_id: str) -> None:
             shutil.rmtree(folder, ignore_errors=True)
 
 
-def clean_stale_publish_files(paths: Paths) -> list[Path]:
-    """Remove what a crashed publish left beside the serving file (its temp copy and WAL); returns them.
+def _pid_alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's live process
+        return True
+    return True
 
-    Called under the run lock, so no other publish is writing one of them.
+
+def stale_publish_files(paths: Paths) -> list[Path]:
+    """Work files a crashed publish or compaction left in the warehouse folder (their writer is gone).
+
+    ``.serving.duckdb.<pid>.tmp`` (and its ``.wal``), ``.<name>.<pid>.compact`` (and its ``.wal``) and
+    ``parquet/.CURRENT.<pid>.tmp``: copies of the warehouse, personal data included. A file whose
+    process still runs is someone's work in progress and is left alone.
     """
-    found = sorted(paths.warehouse_dir.glob(f".{paths.serving_db.name}.*.tmp*")) if paths.warehouse_dir.exists() else []
-    for path in found:
-        path.unlink(missing_ok=True)
-    return found
+    folder = paths.warehouse_dir
+    if not folder.is_dir():
+        return []
+    candidates = list(folder.glob(".*.tmp")) + list(folder.glob(".*.tmp.wal")) + list(folder.glob(".*.compact")) \
+        + list(folder.glob(".*.compact.wal")) + list((folder / "parquet").glob(".CURRENT.*.tmp"))
+    stale = []
+    for path in candidates:
+        match = STALE_FILE.fullmatch(path.name)
+        if match and not _pid_alive(int(match.group("pid"))):
+            stale.append(path)
+    return sorted(stale)
+
+
+def clean_stale_publish_files(paths: Paths) -> list[Path]:
+    """Delete what :func:`stale_publish_files` finds; returns the files removed (call at every start)."""
+    removed = []
+    for path in stale_publish_files(paths):
+        try:
+            path.unlink()
+        except FileNotFoundError:
+            continue
+        removed.append(path)
+    return removed
+
+
+ERASED_PERSON_FAMILY = "privacy.no_erased_person"
+
+
+def refusal_message(paths: Paths, blocking_failures: list[str]) -> str:
+    """Why nothing was published, and, when an erased person came back, that the erasure must run again."""
+    shown = "; ".join(blocking_failures[:5])
+    message = (f"not published: {len(blocking_failures)} blocking check(s) failed ({shown}). "
+               f"The last good serving copy at {paths.serving_db} is unchanged; "
+               "see `cdw status` and the audit.validation_results table.")
+    if any(ERASED_PERSON_FAMILY in failure for failure in blocking_failures):
+        message += (" An erased person is back (from a vendor export, a landing file or an API pull that still "
+                    "holds them): run the erasure again with the identifier used before "
+                    "(`cdw privacy erase --email ... --yes`; `cdw privacy log` lists past requests), then publish.")
+    return message
 
 
 def publish(paths: Paths, blocking_failures: list[str], run_id: str, parquet: bool | None = None) -> PublishResult:
-    """Publish the build warehouse when no blocking check failed; otherwise refuse and say why."""
+    """Publish the build warehouse when no blocking check failed; otherwise refuse and say why.
+
+    Work files of an earlier publish that crashed are removed first (:func:`clean_stale_publish_files`).
+    """
+    clean_stale_publish_files(paths)
     if blocking_failures:
-        shown = "; ".join(blocking_failures[:5])
-        raise PublishRefused(
-            f"not published: {len(blocking_failures)} blocking check(s) failed ({shown}). "
-            f"The last good serving copy at {paths.serving_db} is unchanged; "
-            "see `cdw status` and the audit.validation_results table."
-        )
+        raise PublishRefused(refusal_message(paths, blocking_failures))
     started = time.perf_counter()
     dictionary = load_dictionary()
     staging_file = paths.serving_db.with_name(f".{paths.serving_db.name}.{os.getpid()}.tmp")

@@ -20,6 +20,7 @@ the same step functions as Dagster (:mod:`cdw.steps`). Exit codes: 0 success; 1 
 
 from __future__ import annotations
 
+import json
 import os
 import sys
 import time
@@ -462,21 +463,26 @@ def status() -> None:
 
 @app.command()
 def query(
-    sql: Annotated[str, typer.Argument(help="SQL to run, e.g. \"select * from analytics.fct_orders limit 5\"")],
-    build_warehouse: Annotated[bool, typer.Option("--build", help="Query the build warehouse instead.")] = False,
+    sql: Annotated[str, typer.Argument(help="SQL to run, e.g. \"select * from fct_orders limit 5\" "
+                                            "(unqualified names are analytics tables).")],
+    build_warehouse: Annotated[bool, typer.Option(
+        "--build", help="Query the build warehouse instead (personal data everywhere: needs --restricted).")] = False,
+    restricted: Annotated[bool, typer.Option(
+        "--restricted", help="Allow the restricted schema (personal columns); only if you may see personal data.")
+    ] = False,
+    fmt: Annotated[str, typer.Option("--format", help="table (first rows), or csv / json (every row, streamed: "
+                                                      "redirect to a file to export).")] = "table",
+    limit: Annotated[int | None, typer.Option("--limit", min=0, help="At most N rows (table default: 100).")] = None,
 ) -> None:
-    """Run read-only SQL on the serving warehouse and print the result."""
-    import duckdb
+    """Read-only SQL on the serving warehouse: no files, no settings, no writes; restricted.* needs --restricted."""
+    from cdw import query as analyst_query
 
     paths = get_paths()
-    db = paths.build_db if build_warehouse else paths.serving_db
-    if not db.exists():
-        raise _fail(f"no warehouse at {db}", "run `make demo` (or `cdw run`) first")
-    try:
-        con = duckdb.connect(str(db), read_only=True)
-        console.print(con.sql(sql))
-    except duckdb.Error as exc:
-        raise _fail(str(exc).splitlines()[0], "check the SQL; `cdw query \"show all tables\"` lists tables") from None
+    code = analyst_query.main(paths.build_db if build_warehouse else paths.serving_db, sql, build=build_warehouse,
+                              restricted=restricted, fmt=fmt, limit=limit, out=sys.stdout,
+                              console=console, errors=console if fmt == "table" else Console(stderr=True))
+    if code:
+        raise typer.Exit(code=code)
 
 
 @app.command()
@@ -504,8 +510,10 @@ def ui(
 # ------------------------------------------------------------------------------------------ privacy
 privacy_app = typer.Typer(no_args_is_help=True, help="Privacy requests: export (access) or erase a person.")
 app.add_typer(privacy_app, name="privacy", help="Privacy requests: export everything about a person, or erase them.")
-Email = Annotated[str | None, typer.Option("--email", help="The person's e-mail address.")]
-Phone = Annotated[str | None, typer.Option("--phone", help="The person's phone, international form (+14155550134).")]
+Email = Annotated[str | None, typer.Option(
+    "--email", help="The person's e-mail address ('-': read it from standard input, off the command line).")]
+Phone = Annotated[str | None, typer.Option(
+    "--phone", help="The person's phone, international form (+14155550134); '-': from standard input.")]
 CustomerId = Annotated[str | None, typer.Option("--customer-id", help="The person's customer_id (cus_...).")]
 
 
@@ -514,8 +522,15 @@ def _identifier(email: str | None, phone: str | None, customer_id: str | None) -
              if value]
     if len(given) != 1:
         raise _fail("name the person by exactly one of --email, --phone, --customer-id",
-                    "e.g. `cdw privacy export --email jane@example.com`")
-    return given[0]
+                    "e.g. `cdw privacy export --email jane@example.com`, or `--email -` to read it from "
+                    "standard input so it stays out of the process list and shell history")
+    kind, value = given[0]
+    if value == "-":
+        value = sys.stdin.readline().strip()
+        if not value:
+            raise _fail(f"--{kind.replace('_', '-')} -: nothing on standard input",
+                        f"e.g. `cdw privacy erase --{kind.replace('_', '-')} - --yes < request.txt`")
+    return kind, value
 
 
 def _subject(con, kind: str, value: str):
@@ -542,19 +557,27 @@ def privacy_export(
     out: Annotated[Path | None, typer.Option(help="Folder for the export (default: <CDW_HOME>/privacy/exports).")
                    ] = None,
 ) -> None:
-    """Access request: write every row held about the person (raw, staged, marts, sync state) as JSON files."""
+    """Access request: write every row held about the person (raw, staged, marts, sync state) as JSON files.
+
+    Exports expire after privacy.export_retention_days (config/warehouse.yml) and go with an erasure.
+    """
     from cdw import privacy
+    from cdw.erase import housekeeping
+    from cdw.retention import exports_dir
 
     kind, value = _identifier(email, phone, customer_id)
+    housekeeping(get_paths())
     con = _build_warehouse_connection()
     try:
         subject = _subject(con, kind, value)
-        result = privacy.export_subject(con, subject, out or get_paths().home / "privacy" / "exports")
+        result = privacy.export_subject(con, subject, out or exports_dir(get_paths()))
     finally:
         con.close()
     console.print(f"request {result.request_id}: {kind} {privacy.mask(value)} -> {result.customers} customer id(s), "
                   f"{result.records} source record(s), {result.total_rows:,} rows in {len(result.rows)} tables")
-    console.print(f"[green]✓[/] exported to {result.export_dir} (personal data: hand it to the requester only)")
+    expires = json.loads((result.export_dir / "manifest.json").read_text())["expires_at"]
+    console.print(f"[green]✓[/] exported to {result.export_dir} (personal data: hand it to the requester only; "
+                  f"deleted on {expires[:10]} or when the person is erased)")
 
 
 @privacy_app.command("erase")
@@ -566,47 +589,65 @@ def privacy_erase(
     compact: Annotated[bool, typer.Option(help="Rewrite the build warehouse file so erased rows do not linger "
                                                "in its free blocks.")] = True,
 ) -> None:
-    """Erasure request: queue deletions at every destination, erase the person everywhere, rebuild and publish."""
+    """Erasure request: erase the person from the warehouses, landing files, exports, logs and artifacts.
+
+    Deletions are queued at every destination the person reached (`cdw sync run` sends them).
+    """
     from cdw import privacy
+    from cdw.erase import ErasureBlocked, erase_person
 
     kind, value = _identifier(email, phone, customer_id)
+    label = f"{kind} {privacy.mask(value)}"
+
+    def confirm(subject) -> bool:
+        return yes or typer.confirm(f"Erase {label}: {len(subject.customer_ids)} customer id(s), "
+                                    f"{len(subject.records)} source record(s)?")
+
     paths = get_paths()
-    con = _build_warehouse_connection()
-    try:
-        subject = _subject(con, kind, value)
-        label = f"{kind} {privacy.mask(value)}"
-        if not yes and not typer.confirm(f"Erase {label}: {len(subject.customer_ids)} customer id(s), "
-                                         f"{len(subject.records)} source record(s)?"):
-            raise typer.Exit(code=1)
-        result = privacy.erase_subject(con, subject)
-    finally:
-        con.close()
+    with console.status(f"erasing {label}") as status:
+        try:
+            outcome = erase_person(paths, kind, value, rebuild=rebuild, compact=compact, confirm=confirm,
+                                   progress=lambda message: status.update(f"erasing {label}: {message}"))
+        except privacy.PrivacyRequestError as exc:
+            raise _fail(str(exc), "check the identifier and try again") from None
+        except ErasureBlocked as exc:
+            raise _fail(str(exc), "then run the erasure again") from None
+        except RunLocked as exc:
+            raise _fail(str(exc), "run the erasure again when it ends") from None
+    if outcome.cancelled or outcome.request is None:
+        raise typer.Exit(code=1)
+    result = outcome.request
     if not result.found:
-        console.print(f"request {result.request_id}: nothing held for {label}; logged, nothing erased")
-        return
-    by_layer: dict[str, int] = {}
-    for relation, rows in result.rows.items():
-        layer = relation.split(".")[0]
-        by_layer[layer] = by_layer.get(layer, 0) + rows
-    console.print(f"[green]✓[/] request {result.request_id}: erased {result.total_rows:,} rows of {label} ("
-                  + ", ".join(f"{layer} {rows:,}" for layer, rows in sorted(by_layer.items())) + ")")
-    console.print(f"   deletions queued at {result.deletions_queued} destination sync(s); "
-                  "`cdw sync run` sends them")
-    if compact:
-        privacy.compact(paths.build_db)
+        console.print(f"request {result.request_id}: nothing held for {label} in the warehouse; logged")
+    else:
+        by_layer: dict[str, int] = {}
+        for relation, rows in result.rows.items():
+            layer = relation.split(".")[0]
+            by_layer[layer] = by_layer.get(layer, 0) + rows
+        console.print(f"[green]✓[/] request {result.request_id}: erased {result.total_rows:,} rows of {label} ("
+                      + ", ".join(f"{layer} {rows:,}" for layer, rows in sorted(by_layer.items())) + ")")
+        console.print(f"   deletions queued at {result.deletions_queued} destination sync(s); "
+                      "`cdw sync run` sends them")
+    files = outcome.files
+    landing_rows = sum(outcome.landing.values()) + sum(
+        rows for path, rows in files.rewritten.items() if paths.landing in path.parents
+        or paths.demo_landing in path.parents)
+    console.print(f"   files: {len(set(outcome.landing) | set(files.rewritten))} rewritten without the person "
+                  f"({landing_rows:,} landing rows), {len(files.redacted)} logs/artifacts redacted, "
+                  f"{len(files.deleted)} caches deleted, {len(outcome.exports_purged)} access-request export(s) "
+                  "purged")
+    for path, why in files.left.items():
+        console.print(f"   [red]not cleaned:[/] {path} ({why})")
     if not rebuild:
         console.print("[yellow]next:[/] `cdw build` then `cdw publish`, so marts and the serving copy follow")
-        return
-    ctx = _context()
-    try:
-        with _writing(ctx, "cdw privacy erase (rebuild)"):
-            built = _step(ctx, "build", lambda o: steps.build(ctx, "all", on_node=o.dbt_node))
-            report = _step(ctx, "check", lambda _o: steps.check(ctx))
-            steps.publish(ctx, report.blocking_failures + [f"dbt {f}" for f in built.failures])
-    except PublishRefused as exc:
-        raise _fail(f"erased from the build warehouse, but the serving copy still holds the old state: {exc}",
-                    "fix the failures, then `cdw publish`") from None
-    console.print(f"[green]✓[/] rebuilt and published: {paths.serving_db} no longer holds {label}")
+    elif outcome.published:
+        console.print(f"[green]✓[/] rebuilt and published: {paths.serving_db} no longer holds {label}")
+    elif result.found:
+        raise _fail(f"erased from the build warehouse and every file, but the serving copy was not republished: "
+                    f"{outcome.not_published}", "fix the failures, then `cdw publish`")
+    if files.left:
+        raise _fail(f"{len(files.left)} file(s) could not be cleaned (listed above)",
+                    "close what holds them open (a DuckDB client, Dagster), then run the erasure again")
 
 
 @privacy_app.command("log")

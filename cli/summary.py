@@ -7,7 +7,9 @@ from collections import defaultdict
 from datetime import datetime
 from typing import Any
 
+import duckdb
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from cdw.coverage import Coverage, read_coverage, why_empty
@@ -18,6 +20,11 @@ from core.config import warehouse_settings
 from core.settings import Paths
 from ingestion.file_drops.rejected import rejected_files
 
+REBUILD = {
+    "build": "run `cdw run` (or `cdw ingest` then `cdw build`) to land and build it again; if a run is "
+             "writing it now, wait for it (`cdw status` shows it)",
+    "serving": "run `cdw publish` to publish it again from the build warehouse (or `cdw run`)",
+}
 STATE_STYLE = {"success": "green", "partial": "yellow", "blocked": "red", "failed": "red", "killed": "red",
                "running": "cyan"}
 
@@ -173,13 +180,21 @@ def _publication(paths: Paths) -> dict[str, Any] | None:
 
 def print_status(console: Console, paths: Paths) -> None:
     runs = recent_runs(paths, 8)
-    if not runs:
+    if not runs and not (paths.build_db.exists() or paths.serving_db.exists()):
         console.print("No run yet. Start with `make demo` (or `cdw run`).")
         return
+    if runs:
+        _print_runs(console, paths, runs)
+    else:
+        console.print("no run recorded in this home")
+    _print_warehouses(console, paths, runs[0].systems if runs else None)
+
+
+def _print_runs(console: Console, paths: Paths, runs: list[RunRecord]) -> None:
     last = runs[0]
     style = STATE_STYLE.get(last.state, "")
     console.print(f"last run [bold]{last.run_id}[/] ({last.command}): [{style}]{last.state}[/]"
-                  + (f" — {last.error}" if last.error else ""))
+                  + (f" — {escape(last.error)}" if last.error else ""))
     if last.state == "killed":
         console.print(f"   [red]its process (PID {last.pid}) ended without finishing[/]: "
                       "the warehouse keeps what was committed; run again")
@@ -196,25 +211,29 @@ def print_status(console: Console, paths: Paths) -> None:
         history.add_row(run.run_id, run.command, f"[{STATE_STYLE.get(run.state, '')}]{run.state}[/]",
                         run.source or "-", (run.as_of or "-")[:19], checks, str(rejected) if rejected else "-")
     console.print(history)
+    for warning in last.warnings[:10]:
+        console.print(f"[yellow]warn:[/] {escape(warning)}")
+
+
+def _print_warehouses(console: Console, paths: Paths, systems: list[str] | None) -> None:
     waiting = rejected_files(paths.landing)
     for name, problem in waiting.items():
         console.print(f"[red]rejected, waiting in landing/{name}:[/] {problem} (fix or re-export it, drop it again)")
     published = _publication(paths)
     console.print(f"last publish: {published['published_at']} (run {published['run_id']})" if published
                   else "last publish: never")
-    cover = read_coverage(paths, last.systems or None)
-    if not cover.readable:
-        console.print(f"build warehouse: {paths.build_db} is not readable now (a run is writing it, or it does "
-                      "not exist yet)")
-    else:
+    cover = read_coverage(paths, systems or None)
+    if cover.readable:
         console.print(_data_table(cover))
     for name, path in (("build", paths.build_db), ("serving", paths.serving_db)):
+        if not path.exists():
+            console.print(f"{name} warehouse: {path} [yellow]missing[/] — {REBUILD[name]}")
+            continue
         try:
             counts = table_counts(path)
-        except Exception as exc:  # a damaged or busy file must not crash status
-            console.print(f"{name} warehouse: {path} cannot be read ({str(exc).splitlines()[0]}); "
-                          + ("`cdw publish` writes a new serving copy" if name == "serving"
-                             else "wait for the running run, or run `cdw run` again"))
+        except duckdb.Error as exc:  # a damaged, foreign or busy file must not hide the rest of the status
+            console.print(f"{name} warehouse: {path} ({human_size(path)}) [red]unreadable[/]: "
+                          f"{escape(str(exc).splitlines()[0])}\n  [yellow]next:[/] {REBUILD[name]}")
             continue
         console.print(f"{name} warehouse: {path} ({human_size(path)})")
         if counts:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -82,6 +83,22 @@ def dbt_flags(paths: Paths, as_of: AsOfLike = None, target_path: Path | None = N
 
 
 @contextmanager
+def _argv(argv: list[str]) -> Iterator[None]:
+    """``sys.argv`` as dbt should record it for the length of an in-process invocation.
+
+    dbt writes ``sys.argv`` into its log and ``run_results.json`` (``invocation_command``). In
+    process that is the calling command line: ``cdw privacy erase --email <address>`` would leave
+    the address in both. dbt sees its own command instead.
+    """
+    saved = sys.argv
+    sys.argv = argv
+    try:
+        yield
+    finally:
+        sys.argv = saved
+
+
+@contextmanager
 def _environment(values: dict[str, str]) -> Iterator[None]:
     saved = {key: os.environ.get(key) for key in values}
     os.environ.update(values)
@@ -113,7 +130,7 @@ def run_dbt(paths: Paths, command: list[str], as_of: AsOfLike = None,
 
     started = time.perf_counter()
     paths.ensure()
-    with _environment(dbt_invocation_env(paths)):
+    with _environment(dbt_invocation_env(paths)), _argv(["dbt", *command]):
         runner = dbtRunner(callbacks=[callback])
         result = runner.invoke([*command, *dbt_flags(paths, as_of, target_path), "--quiet"])
     seconds = time.perf_counter() - started

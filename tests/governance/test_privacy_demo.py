@@ -14,6 +14,7 @@ import pytest
 from activation.state import ensure_schema
 from cdw import privacy, steps
 from cdw.context import make_context
+from cdw.publish import PublishRefused
 from core.settings import Paths
 
 pytestmark = pytest.mark.e2e
@@ -124,9 +125,23 @@ def test_export_then_erase_then_rebuild_leaves_no_trace(demo):
     assert "erase" in log.stdout and person["email"] not in log.stdout
 
 
-def test_a_person_brought_back_by_a_reingest_blocks_publishing(demo):
+def test_a_person_brought_back_by_a_new_export_blocks_publishing_until_erased_again(demo):
     paths, person = demo
-    forced = _cdw(paths.home, "ingest", "--force")  # the demo export files still hold the person
+    forced = _cdw(paths.home, "ingest", "--force")  # the erasure rewrote the landing files: nobody comes back
     assert forced.returncode == 0, forced.stdout[-2000:]
     report = steps.check(make_context(home=paths.home, run_id="reingested"), suites=["privacy"], data_docs=False)
+    assert report.outcomes and report.blocking_failures == []
+    # the vendors still hold the person: a new export (the generator, same seed) brings them back
+    generated = _cdw(paths.home, "generate", "--customers", "800")
+    assert generated.returncode == 0, generated.stdout[-2000:]
+    assert _cdw(paths.home, "ingest", "--force").returncode == 0
+    _build_models(paths)  # as `cdw run` does before its checks: the identity graph knows the new records
+    report = steps.check(make_context(home=paths.home, run_id="reingested"), suites=["privacy"], data_docs=False)
     assert report.blocking_failures and all("erased person" in f for f in report.blocking_failures)
+    with pytest.raises(PublishRefused) as refused:
+        steps.publish(make_context(home=paths.home, run_id="reingested"), report.blocking_failures)
+    assert "run the erasure again" in str(refused.value)
+    again = _cdw(paths.home, "privacy", "erase", "--email", person["email"], "--yes", "--no-rebuild")
+    assert again.returncode == 0, again.stdout[-2000:] + again.stderr[-2000:]
+    report = steps.check(make_context(home=paths.home, run_id="erased-again"), suites=["privacy"], data_docs=False)
+    assert report.blocking_failures == []
