@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 from functools import cache
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -39,26 +39,49 @@ def describe(error: ValidationError, where: str) -> str:
     lines = []
     for item in error.errors():
         location = ".".join(str(part) for part in item["loc"]) or "(top level)"
-        problem = "unknown key" if item["type"] == "extra_forbidden" else item["msg"]
-        lines.append(f"{where}: {location}: {problem}")
+        lines.append(f"{where}: {location}: {_problem(item)}")
     return "; ".join(lines)
 
 
-def load_yaml_model(path: Path, model: type[Model], *, label: str | None = None) -> Model:
-    """Read ``path`` and validate it as ``model``; :class:`ConfigFileError` naming the file and key."""
+def _problem(item: Any) -> str:
+    """One pydantic error in the project's words: unknown keys, allowed values and the value given."""
+    kind = item["type"]
+    if kind == "extra_forbidden":
+        return "unknown key"
+    if kind == "missing":
+        return "required"
+    if kind == "literal_error":
+        return f"must be one of {item['ctx']['expected']}, got {item['input']!r}"
+    message = str(item["msg"]).removeprefix("Value error, ").removeprefix("Assertion failed, ")
+    if kind in {"value_error", "assertion_error"} or isinstance(item["input"], dict | list):
+        return message
+    return f"{message}, got {item['input']!r}"
+
+
+def validate_mapping(raw: object, model: type[Model], where: str, *,
+                     error: type[ConfigFileError] = ConfigFileError) -> Model:
+    """Validate an already-read mapping as ``model``; ``error`` names ``where`` and the key."""
+    if not isinstance(raw, dict):
+        raise error(f"{where}: expected a mapping of settings, got {type(raw).__name__}")
+    try:
+        return model.model_validate(raw)
+    except ValidationError as exc:
+        raise error(describe(exc, where)) from None
+
+
+def load_yaml_model(path: Path, model: type[Model], *, label: str | None = None,
+                    error: type[ConfigFileError] = ConfigFileError) -> Model:
+    """Read ``path`` and validate it as ``model``; ``error`` (a :class:`ConfigFileError`) naming the file and key."""
     where = label or _display(path)
     try:
         raw = yaml.safe_load(Path(path).read_text()) or {}
     except FileNotFoundError:
-        raise ConfigFileError(f"{where}: file not found") from None
-    except yaml.YAMLError as error:
-        raise ConfigFileError(f"{where}: not valid YAML ({error})") from None
+        raise error(f"{where}: file not found") from None
+    except yaml.YAMLError as exc:
+        raise error(f"{where}: not valid YAML ({exc})") from None
     if not isinstance(raw, dict):
-        raise ConfigFileError(f"{where}: expected a mapping of settings at the top level")
-    try:
-        return model.model_validate(raw)
-    except ValidationError as error:
-        raise ConfigFileError(describe(error, where)) from None
+        raise error(f"{where}: expected a mapping of settings at the top level")
+    return validate_mapping(raw, model, where, error=error)
 
 
 def _display(path: Path) -> str:
