@@ -30,6 +30,7 @@ import yaml
 from clv import bgnbd, gamma_gamma
 from clv.score import ClvScores, monthly_discount_rate, score_customers
 from clv.summary import build_summary, unit_days
+from core.sql import quote_identifier as _quote
 
 logger = logging.getLogger(__name__)
 
@@ -339,8 +340,6 @@ def _scores_table(summary: pa.Table, scores: ClvScores, result: ClvRunResult) ->
     )
 
 
-def _quote(identifier: str) -> str:
-    return '"' + identifier.replace('"', '""') + '"'
 
 
 def _write_tables(con: duckdb.DuckDBPyConnection, out_schema: str, run_row: pa.Table, scores: pa.Table) -> None:

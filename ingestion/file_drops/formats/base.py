@@ -25,6 +25,8 @@ from typing import Literal
 import duckdb
 import pyarrow as pa
 
+from core.sql import literal, quote_identifier
+
 Layout = Literal["csv", "tsv", "json"]
 Heading = tuple[str, ...]
 """The accepted spellings of one heading, the current (canonical) one first."""
@@ -104,14 +106,9 @@ class ExportFormat:
 # -- SQL helpers ------------------------------------------------------------------------------
 
 
-def quote(identifier: str) -> str:
-    """Quote an identifier (a vendor heading) for DuckDB SQL."""
-    return '"' + identifier.replace('"', '""') + '"'
-
-
-def literal(value: str) -> str:
-    """Quote a string literal for DuckDB SQL."""
-    return "'" + value.replace("'", "''") + "'"
+quote = quote_identifier
+"""Quote an identifier (a vendor heading) for DuckDB SQL (:func:`core.sql.quote_identifier`)."""
+__all__ = ["literal", "quote"]
 
 
 def blank_null(expression: str) -> str:
