@@ -57,7 +57,8 @@
     ]) }}
 {%- endmacro %}
 
-{% macro default__normalize_phone_e164(column, default_region, country_column) -%}
+{#- `portable=true` binds the steps as every warehouse can (tests run that form on DuckDB too). -#}
+{% macro default__normalize_phone_e164(column, default_region, country_column, portable=false) -%}
     {%- set rules = phone_rules() -%}
     {%- set punctuation = "-x. ()/~*\u00a0\u2013\u2014" -%}
     {%- set extension = ";ext=[0-9]{1,20}"
@@ -106,5 +107,5 @@
         tested against both at once), and not one digit repeated. -#}
     {%- set valid = regexp_full_match("ph_chs || '|' || ph_chs", lengths ~ '[|](' ~ rules.patterns ~ ')')
         ~ " and not " ~ regexp_full_match('ph_chs', '(' ~ rules.calling_codes ~ ')(0+|1+|2+|3+|4+|5+|6+|7+|8+|9+)') -%}
-    {{ return(sql_lets(steps, "case when " ~ valid ~ " then '+' || ph_chs end")) }}
+    {{ return(sql_lets(steps, "case when " ~ valid ~ " then '+' || ph_chs end", portable)) }}
 {%- endmacro %}

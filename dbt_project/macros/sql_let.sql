@@ -5,11 +5,11 @@
     `steps` is a list of `(name, expression)` pairs; each expression may use the names before it,
     and `result` may use them all. Names must be distinct identifiers.
     DuckDB binds each value once with a lambda; elsewhere a scalar subquery binds it (an aggregate
-    over one row, as Snowflake and Spark require of correlated scalar subqueries). The var
-    `portable_sql: true` uses the subquery on DuckDB too, so tests can run the portable form.
+    over one row, as Snowflake and Spark require of correlated scalar subqueries). `portable=true`
+    uses the subquery on DuckDB too, so tests can run the form other warehouses get.
 -#}
-{% macro sql_lets(steps, result) -%}
-    {%- if var('portable_sql', false) -%}
+{% macro sql_lets(steps, result, portable=false) -%}
+    {%- if portable -%}
         {%- set bind = default__sql_let -%}
     {%- else -%}
         {%- set bind = adapter.dispatch('sql_let', 'customer_warehouse') -%}
