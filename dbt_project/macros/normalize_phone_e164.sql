@@ -48,7 +48,9 @@
     {%- set whens = [] -%}
     {%- for info, keys in rules.lookup.items() -%}
         {%- set quoted = [] -%}
-        {%- for key in keys -%}{%- do quoted.append(dbt.string_literal(key | replace("'", "''"))) -%}{%- endfor -%}
+        {%- for key in keys -%}
+            {%- do quoted.append(dbt.string_literal(key | replace("'", "''"))) -%}
+        {%- endfor -%}
         {%- do whens.append("when ph_key in (" ~ quoted | join(', ') ~ ") then '" ~ info ~ "'") -%}
     {%- endfor -%}
     {{ return([
@@ -79,7 +81,8 @@
         '^[^0-9+]+|[^0-9A-Za-z#]+$', ''), '(' ~ extension ~ ')$', ''))) -%}
     {#- `+` and digits when it looks like a number: one or two letters are noise, three or more a
         vanity number (keypad digits). -#}
-    {%- set letters = "case when " ~ regexp_full_match('ph_txt', '[^A-Za-z]*([A-Za-z][^A-Za-z]*)?([A-Za-z][^A-Za-z]*)?')
+    {%- set few_letters = '[^A-Za-z]*([A-Za-z][^A-Za-z]*)?([A-Za-z][^A-Za-z]*)?' -%}
+    {%- set letters = "case when " ~ regexp_full_match('ph_txt', few_letters)
         ~ " then ph_txt else translate(upper(ph_txt), 'ABCDEFGHIJKLMNOPQRSTUVWXYZ', '22233344455566677778889999') end" -%}
     {%- do steps.append(('ph_dgt', "case when " ~ regexp_full_match('ph_txt', viable) ~ " then "
         ~ regexp_substitute(letters, '[^0-9+]', '') ~ " end")) -%}
@@ -87,7 +90,8 @@
     {%- do steps.extend(phone_region_steps(default_region, country_column)) -%}
     {#- The digits of an international number (after `+`, the region's prefix or `00`, each followed
         by a digit other than 0); null for a national number. -#}
-    {%- do steps.append(('ph_int', "case when ph_dgt like '+%' then " ~ regexp_substitute('ph_dgt', '^[+]+', '')
+    {%- do steps.append(('ph_int', "case when ph_dgt like '+%' then "
+        ~ regexp_substitute('ph_dgt', '^[+]+', '')
         ~ " when " ~ prefix ~ " <> '' and ph_dgt like " ~ prefix ~ " || '%' and substr(ph_dgt, "
         ~ dbt.length(prefix) ~ " + 1, 1) between '1' and '9' then substr(ph_dgt, " ~ dbt.length(prefix)
         ~ " + 1) when ph_dgt like '00%' and substr(ph_dgt, 3, 1) between '1' and '9' then substr(ph_dgt, 3) end")) -%}

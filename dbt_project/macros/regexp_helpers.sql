@@ -24,13 +24,15 @@
 
 {#- Replace every match of `pattern` in `expression` with `replacement` (`\1`.. for groups). -#}
 {% macro regexp_substitute(expression, pattern, replacement) -%}
-    {{ return(adapter.dispatch('regexp_substitute', 'customer_warehouse')(expression, pattern, replacement)) }}
+    {%- set implementation = adapter.dispatch('regexp_substitute', 'customer_warehouse') -%}
+    {{ return(implementation(expression, pattern, replacement)) }}
 {%- endmacro %}
 
 {#- Snowflake, BigQuery: replace-all is the default of `regexp_replace`. -#}
 {% macro default__regexp_substitute(expression, pattern, replacement) -%}
-    regexp_replace({{ expression }}, {{ regexp_literal(pattern, escape_backslashes=true) }},
-        {{- ' ' ~ regexp_literal(replacement, escape_backslashes=true) }})
+    {%- set arguments = [expression, regexp_literal(pattern, escape_backslashes=true),
+        regexp_literal(replacement, escape_backslashes=true)] -%}
+    regexp_replace({{ arguments | join(', ') }})
 {%- endmacro %}
 
 {#- Spark: replace-all by default, groups as `$1`. -#}
@@ -39,8 +41,9 @@
     {%- for n in range(1, 10) -%}
         {%- set groups.text = groups.text | replace('\\' ~ n, '$' ~ n) -%}
     {%- endfor -%}
-    regexp_replace({{ expression }}, {{ regexp_literal(pattern, escape_backslashes=true) }},
-        {{- ' ' ~ regexp_literal(groups.text, escape_backslashes=true) }})
+    {%- set arguments = [expression, regexp_literal(pattern, escape_backslashes=true),
+        regexp_literal(groups.text, escape_backslashes=true)] -%}
+    regexp_replace({{ arguments | join(', ') }})
 {%- endmacro %}
 
 {% macro duckdb__regexp_substitute(expression, pattern, replacement) -%}

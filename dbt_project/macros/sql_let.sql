@@ -22,7 +22,8 @@
 {%- endmacro %}
 
 {% macro default__sql_let(name, expression, body) -%}
-    {{ return('(select max(' ~ body ~ ') from (select ' ~ expression ~ ' as ' ~ name ~ ') as ' ~ name ~ '_let)') }}
+    {%- set binding = '(select ' ~ expression ~ ' as ' ~ name ~ ') as ' ~ name ~ '_let' -%}
+    {{ return('(select max(' ~ body ~ ') from ' ~ binding ~ ')') }}
 {%- endmacro %}
 
 {% macro duckdb__sql_let(name, expression, body) -%}
