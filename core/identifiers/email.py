@@ -23,6 +23,7 @@ The set-based form of the same rule is :data:`EMAIL_PATTERN` plus the domain che
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from email_validator import SPECIAL_USE_DOMAIN_NAMES, EmailNotValidError, validate_email
 
@@ -52,9 +53,12 @@ _GMAIL_DOMAINS = ("gmail.com", "googlemail.com")
 
 def normalize_email(value: object) -> str | None:
     """The address trimmed and lower-cased, or ``None`` when it is not a valid address."""
-    if value is None:
-        return None
-    email = str(value).strip(_WHITESPACE).lower()
+    return None if value is None else _normalized(str(value).strip(_WHITESPACE).lower())
+
+
+@lru_cache(maxsize=65_536)
+def _normalized(email: str) -> str | None:
+    """``email`` when it is valid (cached: a sync asks again for the same address of each record)."""
     if not email:
         return None
     try:

@@ -22,6 +22,7 @@ number cannot be completed safely (activation never guesses a country for an ad 
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 import phonenumbers
 from phonenumbers.phonemetadata import PhoneMetadata
@@ -49,11 +50,15 @@ def normalize_phone(value: object, region: str | None = None, *, country: str | 
     """
     if value is None:
         return None
-    text = str(value).strip()
+    return _normalized(str(value).strip(), region_code(country) or region_code(region))
+
+
+@lru_cache(maxsize=65_536)
+def _normalized(text: str, code: str | None) -> str | None:
+    """E.164 of ``text`` read in region ``code`` (cached: syncs and privacy requests ask again)."""
     start = _START.search(text)
     if not text or start is None:
         return None
-    code = region_code(country) or region_code(region)
     text = _double_zero_as_plus(text[start.start():], code)
     try:
         number = phonenumbers.parse(text, code)
