@@ -43,7 +43,8 @@ from dlt.common.normalizers.naming.snake_case import NamingConvention
 from dlt.extract import DltResource
 
 from core.contracts import SystemContract, Table
-from core.http import Backoff, retry_after_seconds
+from core.http import Backoff as Backoff  # the vendor clients' waiting, shared with activation
+from core.http import retry_after_seconds as retry_after_seconds
 from ingestion.contract_check import ARROW_TYPES, QUARANTINE_SCHEMA, check_batch, connect_duckdb
 from ingestion.landing_source import (
     MERGE,
@@ -60,7 +61,6 @@ Page = Mapping[str, Rows]
 """Records of one vendor response, per contract table (landed names)."""
 
 _NAMING = NamingConvention()
-__all__ = ["ApiRun", "Backoff", "Page", "Rows", "retry_after_seconds", "rows_to_arrow", "start_timestamp"]
 
 
 # -- names and values ------------------------------------------------------------------------

@@ -25,7 +25,8 @@ from typing import Literal
 import duckdb
 import pyarrow as pa
 
-from core.sql import literal, quote_identifier
+from core.sql import literal as literal  # the file-drop readers quote with core.sql
+from core.sql import quote_identifier as quote
 
 Layout = Literal["csv", "tsv", "json"]
 Heading = tuple[str, ...]
@@ -106,9 +107,6 @@ class ExportFormat:
 # -- SQL helpers ------------------------------------------------------------------------------
 
 
-quote = quote_identifier
-"""Quote an identifier (a vendor heading) for DuckDB SQL (:func:`core.sql.quote_identifier`)."""
-__all__ = ["literal", "quote"]
 
 
 def blank_null(expression: str) -> str:
