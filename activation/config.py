@@ -7,22 +7,27 @@ Two YAML files describe reverse ETL (see ``activation/README.md`` for the full f
 * ``syncs.yml``: which audience relation goes to which destination, with field mapping, mode,
   the consent it requires, a schedule hint and governance settings.
 
-Validation here is static (names, enums, references). What needs the warehouse (columns of the
-audience, governance results) is checked when a sync runs.
+Both load through typed models (:mod:`core.config`): an unknown key, a wrong type or value is
+refused with the file, the destination or sync and the key named. Validation here is static
+(names, enums, references). What needs the warehouse (columns of the audience, governance
+results) is checked when a sync runs.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any, Literal
 
-import yaml
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator
+from pydantic.dataclasses import dataclass as pydantic_dataclass
 
 from activation.credentials import Secret, is_reference, resolve
+from core.config import ConfigFileError, StrictModel, load_yaml_model, validate_mapping
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 DEFAULT_SYNCS_FILE = PACKAGE_DIR / "syncs.yml"
@@ -42,68 +47,30 @@ NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 RELATION = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)?$")
 
 
-class ConfigError(ValueError):
+class ConfigError(ConfigFileError):
     """The activation configuration is invalid; the message says where and why."""
 
 
-@dataclass(frozen=True)
+@pydantic_dataclass(frozen=True, config=ConfigDict(extra="forbid"))
 class DeliverySettings:
-    """Retry, timeout and batch-size settings for one destination."""
+    """Retry, timeout and batch-size settings for one destination (the ``delivery:`` block)."""
 
-    max_attempts: int = 5          # HTTP attempts per request (first try included)
-    base_delay: float = 1.0        # seconds; exponential backoff base
-    max_delay: float = 60.0        # cap of one backoff wait
-    max_retry_after: float = 300.0  # a Retry-After longer than this stops the run (retried next run)
-    timeout: float = 30.0          # seconds to wait for a response
-    batch_size: int | None = None  # records per request; clamped to the API's own limit
-
-    @classmethod
-    def from_mapping(cls, raw: Mapping[str, Any] | None, where: str) -> DeliverySettings:
-        raw = dict(raw or {})
-        known = set(cls.__dataclass_fields__)
-        unknown = set(raw) - known
-        if unknown:
-            raise ConfigError(f"{where}: unknown delivery setting(s) {sorted(unknown)}; known: {sorted(known)}")
-        try:
-            settings = cls(**raw)
-        except TypeError as exc:
-            raise ConfigError(f"{where}: {exc}") from None
-        if settings.max_attempts < 1:
-            raise ConfigError(f"{where}: max_attempts must be at least 1")
-        if settings.batch_size is not None and settings.batch_size < 1:
-            raise ConfigError(f"{where}: batch_size must be at least 1")
-        if min(settings.base_delay, settings.max_delay, settings.timeout) < 0:
-            raise ConfigError(f"{where}: delays and timeout cannot be negative")
-        return settings
+    max_attempts: int = Field(5, ge=1)  # HTTP attempts per request (first try included)
+    base_delay: float = Field(1.0, ge=0)  # seconds; exponential backoff base
+    max_delay: float = Field(60.0, ge=0)  # cap of one backoff wait
+    max_retry_after: float = Field(300.0, ge=0)  # a longer Retry-After stops the run (retried next run)
+    timeout: float = Field(30.0, ge=0)  # seconds to wait for a response
+    batch_size: int | None = Field(None, ge=1)  # records per request; clamped to the API's own limit
 
 
-@dataclass(frozen=True)
+@pydantic_dataclass(frozen=True, config=ConfigDict(extra="forbid"))
 class JobPolling:
     """How long to wait for an asynchronous job: the first wait, its growth, its cap, the overall limit."""
 
-    interval: float = 1.0      # seconds before the first status check
-    backoff: float = 1.5       # each later wait is this many times the previous one ...
-    max_interval: float = 15.0  # ... but never longer than this
-    timeout: float = 600.0     # give up (the job's records stay unaccepted) after this many seconds
-
-    @classmethod
-    def from_mapping(cls, raw: Any, where: str) -> JobPolling:
-        if raw is None:
-            return cls()
-        if not isinstance(raw, dict):
-            raise ConfigError(f"{where}: job_polling must be a mapping of {sorted(cls.__dataclass_fields__)}")
-        unknown = set(raw) - set(cls.__dataclass_fields__)
-        if unknown:
-            raise ConfigError(f"{where}: unknown job_polling setting(s) {sorted(unknown)}; "
-                              f"known: {sorted(cls.__dataclass_fields__)}")
-        try:
-            polling = cls(**{k: float(v) for k, v in raw.items()})
-        except (TypeError, ValueError) as exc:
-            raise ConfigError(f"{where}: job_polling: {exc}") from None
-        if min(polling.interval, polling.max_interval, polling.timeout) <= 0 or polling.backoff < 1:
-            raise ConfigError(f"{where}: job_polling needs positive interval, max_interval and timeout "
-                              "and a backoff of at least 1")
-        return polling
+    interval: float = Field(1.0, gt=0)  # seconds before the first status check
+    backoff: float = Field(1.5, ge=1)  # each later wait is this many times the previous one ...
+    max_interval: float = Field(15.0, gt=0)  # ... but never longer than this
+    timeout: float = Field(600.0, gt=0)  # give up (the job's records stay unaccepted) after this many seconds
 
 
 @dataclass(frozen=True)
@@ -192,16 +159,84 @@ class ActivationConfig:
         return self.destinations[sync.destination]
 
 
-def _read_yaml(path: Path, key: str) -> Any:
-    if not path.is_file():
-        raise ConfigError(f"{path} does not exist")
-    try:
-        data = yaml.safe_load(path.read_text()) or {}
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"{path} is not valid YAML: {exc}") from None
-    if not isinstance(data, dict) or key not in data:
-        raise ConfigError(f"{path}: expected a top-level {key!r} key")
-    return data[key]
+# -- the files, as typed models -------------------------------------------------------------------
+
+
+class _DestinationSpec(BaseModel):
+    """One destination as written; the keys beyond these are the vendor's settings."""
+
+    model_config = ConfigDict(extra="allow", frozen=True)
+
+    type: Literal[DESTINATION_TYPES]  # type: ignore[valid-type]
+    delivery: DeliverySettings = DeliverySettings()
+    job_polling: JobPolling | None = None
+
+
+def _field_mappings(raw: Any) -> tuple[FieldMapping, ...]:
+    """``{target: column}`` or ``{target: {column:, send_nulls:}}`` as field mappings."""
+    if raw is None:
+        return ()
+    if not isinstance(raw, dict):
+        raise ValueError("must be a mapping of destination_field: column")
+    fields = []
+    for target, spec in raw.items():
+        if isinstance(spec, str):
+            fields.append(FieldMapping(target=str(target), column=spec))
+        elif isinstance(spec, dict) and isinstance(spec.get("column"), str):
+            extra = set(spec) - {"column", "send_nulls"}
+            if extra:
+                raise ValueError(f"field {target}: unknown key(s) {sorted(extra)}")
+            fields.append(FieldMapping(target=str(target), column=spec["column"],
+                                       send_nulls=bool(spec.get("send_nulls", False))))
+        else:
+            raise ValueError(f"field {target} must be a column name or {{column:, send_nulls:}}")
+        if not RELATION.match(fields[-1].column) or "." in fields[-1].column:
+            raise ValueError(f"field {target}: {fields[-1].column!r} is not a column name")
+    targets = [f.target for f in fields]
+    if len(set(targets)) != len(targets):
+        raise ValueError("a destination field is mapped twice")
+    return tuple(fields)
+
+
+class _SyncSpec(StrictModel):
+    """One sync as written (see ``syncs.yml``)."""
+
+    name: str
+    audience: str
+    destination: str
+    mode: Literal[MODES]  # type: ignore[valid-type]
+    consent: Literal[CONSENTS]  # type: ignore[valid-type]
+    fields: Annotated[tuple[FieldMapping, ...], BeforeValidator(_field_mappings)] = ()
+    schedule: str | None = None
+    require_governance_check: bool = True
+    remove_on_consent_loss: bool = True
+    max_record_attempts: int = Field(3, ge=1)
+    trigger_window_hours: float | None = Field(None, gt=0)
+    description: str = ""
+
+    @field_validator("audience")
+    @classmethod
+    def _relation(cls, audience: str) -> str:
+        if not RELATION.match(audience):
+            raise ValueError(f"must be a relation name like marts.aud_vip, got {audience!r}")
+        return audience
+
+
+class _DestinationsFile(StrictModel):
+    destinations: dict[str, Any]
+
+
+class _SyncsFile(StrictModel):
+    syncs: list[Any]
+
+
+# -- parsing ---------------------------------------------------------------------------------------
+
+
+def _name(kind: str, name: object) -> str:
+    if not isinstance(name, str) or not NAME.match(name):
+        raise ConfigError(f"{kind} name {name!r} must be lowercase letters, digits and _")
+    return name
 
 
 def _settings(name: str, raw: Mapping[str, Any], env: Mapping[str, str]) -> dict[str, Any]:
@@ -221,43 +256,13 @@ def parse_destinations(raw: Any, env: Mapping[str, str] | None = None) -> dict[s
         raise ConfigError("destinations must be a mapping of name -> settings")
     out: dict[str, DestinationConfig] = {}
     for name, body in raw.items():
-        if not isinstance(name, str) or not NAME.match(name):
-            raise ConfigError(f"destination name {name!r} must be lowercase letters, digits and _")
-        if not isinstance(body, dict):
-            raise ConfigError(f"destination {name}: expected a mapping")
-        body = dict(body)
-        kind = body.pop("type", None)
-        if kind not in DESTINATION_TYPES:
-            raise ConfigError(f"destination {name}: type must be one of {DESTINATION_TYPES}, got {kind!r}")
-        delivery = DeliverySettings.from_mapping(body.pop("delivery", None), f"destination {name}")
-        if "job_polling" in body and kind not in POLLING_TYPES:
-            raise ConfigError(f"destination {name}: job_polling applies to {POLLING_TYPES} destinations only")
-        polling = JobPolling.from_mapping(body.pop("job_polling", None), f"destination {name}")
-        out[name] = DestinationConfig(name=name, type=kind, settings=_settings(name, body, env), delivery=delivery,
-                                      job_polling=polling)
+        where = f"destination {_name('destination', name)}"
+        spec = validate_mapping(body, _DestinationSpec, where, error=ConfigError)
+        if spec.job_polling is not None and spec.type not in POLLING_TYPES:
+            raise ConfigError(f"{where}: job_polling applies to {POLLING_TYPES} destinations only")
+        out[name] = DestinationConfig(name=name, type=spec.type, settings=_settings(name, spec.model_extra or {}, env),
+                                      delivery=spec.delivery, job_polling=spec.job_polling or JobPolling())
     return out
-
-
-def _mapping(sync: str, raw: Any) -> tuple[FieldMapping, ...]:
-    if raw is None:
-        return ()
-    if not isinstance(raw, dict):
-        raise ConfigError(f"sync {sync}: fields must be a mapping of destination_field: column")
-    fields = []
-    for target, spec in raw.items():
-        if isinstance(spec, str):
-            fields.append(FieldMapping(target=str(target), column=spec))
-        elif isinstance(spec, dict) and isinstance(spec.get("column"), str):
-            extra = set(spec) - {"column", "send_nulls"}
-            if extra:
-                raise ConfigError(f"sync {sync}: field {target}: unknown key(s) {sorted(extra)}")
-            fields.append(FieldMapping(target=str(target), column=spec["column"],
-                                       send_nulls=bool(spec.get("send_nulls", False))))
-        else:
-            raise ConfigError(f"sync {sync}: field {target} must be a column name or {{column:, send_nulls:}}")
-        if not RELATION.match(fields[-1].column) or "." in fields[-1].column:
-            raise ConfigError(f"sync {sync}: field {target}: {fields[-1].column!r} is not a column name")
-    return tuple(fields)
 
 
 def parse_syncs(raw: Any, destinations: Mapping[str, DestinationConfig]) -> dict[str, SyncConfig]:
@@ -265,40 +270,27 @@ def parse_syncs(raw: Any, destinations: Mapping[str, DestinationConfig]) -> dict
     if not isinstance(raw, list):
         raise ConfigError("syncs must be a list")
     out: dict[str, SyncConfig] = {}
-    allowed = set(SyncConfig.__dataclass_fields__)
     for body in raw:
         if not isinstance(body, dict):
             raise ConfigError("each sync must be a mapping")
-        name = body.get("name")
-        if not isinstance(name, str) or not NAME.match(name):
-            raise ConfigError(f"sync name {name!r} must be lowercase letters, digits and _")
+        name = _name("sync", body.get("name"))
         if name in out:
             raise ConfigError(f"sync {name} is defined twice")
-        unknown = set(body) - allowed
-        if unknown:
-            raise ConfigError(f"sync {name}: unknown key(s) {sorted(unknown)}")
-        for key in ("audience", "destination", "mode", "consent"):
-            if not body.get(key):
-                raise ConfigError(f"sync {name}: {key!r} is required")
-        if not RELATION.match(str(body["audience"])):
-            raise ConfigError(f"sync {name}: audience must be a relation name like marts.aud_vip")
-        if body["destination"] not in destinations:
-            raise ConfigError(f"sync {name}: destination {body['destination']!r} is not configured "
+        spec = validate_mapping(body, _SyncSpec, f"sync {name}", error=ConfigError)
+        if spec.destination not in destinations:
+            raise ConfigError(f"sync {name}: destination {spec.destination!r} is not configured "
                               f"(configured: {sorted(destinations)})")
-        if body["mode"] not in MODES:
-            raise ConfigError(f"sync {name}: mode must be one of {MODES}")
-        if body["consent"] not in CONSENTS:
-            raise ConfigError(f"sync {name}: consent must be one of {CONSENTS}")
-        values = dict(body)
-        values["fields"] = _mapping(name, body.get("fields"))
-        targets = [f.target for f in values["fields"]]
-        if len(set(targets)) != len(targets):
-            raise ConfigError(f"sync {name}: a destination field is mapped twice")
-        sync = SyncConfig(**values)
-        if sync.max_record_attempts < 1:
-            raise ConfigError(f"sync {name}: max_record_attempts must be at least 1")
-        out[name] = sync
+        out[name] = SyncConfig(**{f.name: getattr(spec, f.name) for f in dataclasses.fields(SyncConfig)})
     return out
+
+
+def _load(path: Path, model: type[Any], parse: Any) -> Any:
+    """Read one file as ``model`` and parse it; errors name the file."""
+    spec = load_yaml_model(path, model, label=str(path), error=ConfigError)
+    try:
+        return parse(spec)
+    except ConfigError as error:
+        raise ConfigError(f"{path}: {error}") from None
 
 
 def load_config(syncs_file: str | Path | None = None, destinations_file: str | Path | None = None,
@@ -307,6 +299,6 @@ def load_config(syncs_file: str | Path | None = None, destinations_file: str | P
     env = os.environ if env is None else env
     dest_path = Path(destinations_file or env.get(DESTINATIONS_ENV) or DEFAULT_DESTINATIONS_FILE)
     sync_path = Path(syncs_file or env.get(SYNCS_ENV) or DEFAULT_SYNCS_FILE)
-    destinations = parse_destinations(_read_yaml(dest_path, "destinations"), env)
-    syncs = parse_syncs(_read_yaml(sync_path, "syncs"), destinations)
+    destinations = _load(dest_path, _DestinationsFile, lambda spec: parse_destinations(spec.destinations, env))
+    syncs = _load(sync_path, _SyncsFile, lambda spec: parse_syncs(spec.syncs, destinations))
     return ActivationConfig(destinations=destinations, syncs=syncs)

@@ -1,7 +1,8 @@
 """Reliable delivery: HTTP with retries, backoff and jitter; batching; isolating bad records.
 
 * :class:`HttpClient` retries what is transient (429, 500/502/503/504, timeouts, dropped
-  connections) with exponential backoff and jitter, and always waits at least as long as a
+  connections) through the warehouse's one retry loop (:mod:`core.http`, which the API
+  connectors use too), with exponential backoff and jitter, and always waits at least as long as a
   ``Retry-After`` header asks. A ``Retry-After`` longer than ``max_retry_after`` stops the run
   instead of blocking it (the next run picks up where this one stopped). 401/403 stop the run at
   once: retrying a refused credential only gets the account locked.
@@ -20,14 +21,12 @@ Nothing here logs a URL query, a header or a body: only method, path and status.
 
 from __future__ import annotations
 
-import email.utils
 import json
 import logging
 import random
 import time
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
@@ -36,11 +35,11 @@ import requests
 from activation.config import DeliverySettings, JobPolling
 from activation.credentials import redact
 from activation.records import BatchResult
+from core.http import RETRY_STATUSES, Backoff, Retry, parse_retry_after, send_with_retries
 
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
-RETRYABLE_STATUS = frozenset({429, 500, 502, 503, 504})
 
 
 class DeliveryError(RuntimeError):
@@ -94,10 +93,14 @@ class RetryPolicy:
                    max_delay=settings.max_delay, max_retry_after=settings.max_retry_after,
                    timeout=settings.timeout, sleep=sleep or time.sleep)
 
+    def as_backoff(self) -> Backoff:
+        """The policy as the shared retry loop's :class:`core.http.Backoff` (with jitter)."""
+        return Backoff(attempts=self.max_attempts, base_seconds=self.base_delay, max_seconds=self.max_delay,
+                       jitter=True, rng=self.rng, sleeper=self.sleep)
+
     def backoff(self, attempt: int) -> float:
         """Exponential backoff with 'equal jitter': between half and all of ``base * 2**(attempt-1)``."""
-        ceiling = min(self.max_delay, self.base_delay * (2 ** max(attempt - 1, 0)))
-        return self.rng.uniform(ceiling / 2, ceiling)
+        return self.as_backoff().delay(attempt)
 
 
 def poll(check: Callable[[], T | None], polling: JobPolling, sleep: Callable[[float], None], what: str,
@@ -140,24 +143,6 @@ class DeliveryStats:
     waited_seconds: float = 0.0
 
 
-def parse_retry_after(value: str | None, now: datetime | None = None) -> float | None:
-    """Seconds asked by a ``Retry-After`` header (delta-seconds or an HTTP date)."""
-    if not value:
-        return None
-    value = value.strip()
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        pass
-    try:
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
-
-
 class HttpClient:
     """A ``requests`` session that retries transient failures and counts what it sends."""
 
@@ -172,46 +157,51 @@ class HttpClient:
         Raises :class:`RetriesExhausted` when attempts run out (or ``Retry-After`` is too long) and
         :class:`FatalDestinationError` on 401/403.
         """
-        path = urlsplit(url).path
-        last = "no attempt made"
-        for attempt in range(1, self.policy.max_attempts + 1):
-            self.stats.requests += 1
-            wait: float | None = None
+        where = f"{method} {urlsplit(url).path}"
+        policy, stats = self.policy, self.stats
+        backoff = policy.as_backoff()
+        last = ["no attempt made"]
+
+        def send(attempt: int) -> requests.Response:
+            stats.requests += 1
             try:
-                response = self.session.request(method, url, timeout=self.policy.timeout, **kwargs)
+                return self.session.request(method, url, timeout=policy.timeout, **kwargs)
             except requests.Timeout:
-                self.stats.timeouts += 1
-                last = f"timed out after {self.policy.timeout}s"
+                stats.timeouts += 1
+                last[0] = f"timed out after {policy.timeout}s"
+                raise
             except requests.ConnectionError as exc:
-                last = f"connection error ({type(exc).__name__})"
+                last[0] = f"connection error ({type(exc).__name__})"
+                raise
+
+        def classify(response: requests.Response, attempt: int) -> Retry | None:
+            status = response.status_code
+            if status in (401, 403):
+                raise FatalDestinationError(f"{where}: HTTP {status}, credentials or permissions refused: "
+                                            f"{redact(_short(response.text))}")
+            if status not in RETRY_STATUSES:
+                return None
+            last[0] = f"HTTP {status}"
+            if status == 429:
+                stats.throttled += 1
             else:
-                status = response.status_code
-                if status in (401, 403):
-                    raise FatalDestinationError(
-                        f"{method} {path}: HTTP {status}, credentials or permissions refused: "
-                        f"{redact(_short(response.text))}")
-                if status not in RETRYABLE_STATUS:
-                    return response
-                last = f"HTTP {status}"
-                retry_after = parse_retry_after(response.headers.get("Retry-After"))
-                if status == 429:
-                    self.stats.throttled += 1
-                else:
-                    self.stats.server_errors += 1
-                if retry_after is not None:
-                    if retry_after > self.policy.max_retry_after:
-                        raise RetriesExhausted(f"{method} {path}: rate limited, Retry-After {retry_after:.0f}s "
-                                               f"exceeds the {self.policy.max_retry_after:.0f}s limit")
-                    wait = retry_after
-            if attempt == self.policy.max_attempts:
-                break
-            self.stats.retries += 1
-            delay = max(wait or 0.0, self.policy.backoff(attempt))
-            log.info("%s %s: %s; retry %d/%d in %.2fs", method, path, last, attempt,
-                     self.policy.max_attempts - 1, delay)
-            self.stats.waited_seconds += delay
-            self.policy.sleep(delay)
-        raise RetriesExhausted(f"{method} {path}: gave up after {self.policy.max_attempts} attempts ({last})")
+                stats.server_errors += 1
+            told = parse_retry_after(response.headers.get("Retry-After"))
+            return Retry(max(told or 0.0, backoff.delay(attempt)), f"{where}: {last[0]}", retry_after=told)
+
+        def waited(seconds: float) -> None:
+            stats.retries += 1
+            stats.waited_seconds += seconds
+
+        def gave_up(_: str = "") -> RetriesExhausted:
+            return RetriesExhausted(f"{where}: gave up after {policy.max_attempts} attempts ({last[0]})")
+
+        answer = send_with_retries(send, backoff=backoff, where=where, logger=log, classify=classify,
+                                   no_response=gave_up, max_retry_after=policy.max_retry_after,
+                                   too_long=lambda message, status: RetriesExhausted(message), on_wait=waited)
+        if answer.exhausted:
+            raise gave_up()
+        return answer.response
 
     def close(self) -> None:
         self.session.close()
@@ -275,15 +265,3 @@ def send_isolating(items: Sequence[T], send: Callable[[list[T]], BatchResult], k
                 stack.append(batch[:middle])
             continue
         on_result(result)
-
-
-def batched(items: Iterable[T], size: int) -> Iterator[list[T]]:
-    """Plain fixed-size batches."""
-    batch: list[T] = []
-    for item in items:
-        batch.append(item)
-        if len(batch) >= size:
-            yield batch
-            batch = []
-    if batch:
-        yield batch

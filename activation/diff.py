@@ -38,6 +38,9 @@ from activation.config import SyncConfig
 from activation.consent import consent_column
 from activation.destinations.base import Destination
 from activation.state import SCHEMA
+from core.sql import literal as lit
+from core.sql import quote_identifier as q
+from core.sql import quote_relation
 
 SOURCE = "_act_source"
 KEYS = "_act_keys"
@@ -66,18 +69,6 @@ class Plan:
         for op, count in self.counts.items():
             out[OP_NAMES[op]] += count
         return out
-
-
-def quote_relation(relation: str) -> str:
-    return ".".join(f'"{part}"' for part in relation.split("."))
-
-
-def q(column: str) -> str:
-    return '"' + column.replace('"', '""') + '"'
-
-
-def lit(value: str) -> str:
-    return "'" + value.replace("'", "''") + "'"
 
 
 def audience_columns(con: duckdb.DuckDBPyConnection, relation: str) -> list[str]:

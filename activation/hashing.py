@@ -1,57 +1,43 @@
 """Normalise identifiers and hash them with SHA-256, the way each ad platform matches them.
 
 Ad platforms only ever receive hashes (never raw email or phone). They match on the hash of a
-*normalised* value, so normalisation decides the match rate:
+*normalised* value, so normalisation decides the match rate. The normalisation is the warehouse's
+one rule for each identifier (:mod:`core.identifiers`, the same the dbt models apply):
 
-* email, every platform: trim surrounding whitespace, lowercase.
+* email, every platform: trimmed, lower-cased, and a valid address (``email-validator``).
 * phone, Google Ads Customer Match: E.164 with the leading ``+`` (``+14155550134``).
 * phone, Meta Custom Audiences: digits only with the country code, no ``+`` or leading zeros
   (``14155550134``).
 
 Values that do not normalise (not an email, not an international number) give ``None``: they are
-left out rather than sent as a hash that can never match.
+left out rather than sent as a hash that can never match. Phones get no default region: a national
+number without its country code is refused rather than guessed (the marts already hold E.164).
 """
 
 from __future__ import annotations
 
 import hashlib
-import re
 
-_EMAIL = re.compile(r"^[^@\s\"]+@[^@\s\"]+\.[^@\s\"]+$")
-_E164 = re.compile(r"^\+[1-9]\d{6,14}$")
-_PHONE_NOISE = re.compile(r"[\s\-\.\(\)]")
-_SHA256 = re.compile(r"^[0-9a-f]{64}$")
+from core.identifiers import normalize_email, normalize_phone
 
 
 def normalise_email(value: object) -> str | None:
     """Trimmed, lowercased email; ``None`` when it is not an email address."""
-    if value is None:
-        return None
-    email = str(value).strip().lower()
-    return email if _EMAIL.match(email) else None
+    return normalize_email(value)
 
 
 def normalise_phone(value: object) -> str | None:
     """E.164 phone (``+14155550134``); ``None`` when it has no country code or is not a number.
 
-    Spaces, dashes, dots and parentheses are removed and a ``00`` international prefix becomes
-    ``+``; a national number without country code cannot be made E.164 safely and is refused.
+    Formatting and an extension are dropped and a ``00`` international prefix becomes ``+``; a
+    national number without country code cannot be made E.164 safely and is refused.
     """
-    if value is None:
-        return None
-    phone = _PHONE_NOISE.sub("", str(value).strip())
-    if phone.startswith("00"):
-        phone = "+" + phone[2:]
-    return phone if _E164.match(phone) else None
+    return normalize_phone(value)
 
 
 def sha256_hex(value: str) -> str:
     """Lowercase hex SHA-256 of the UTF-8 bytes of ``value``."""
     return hashlib.sha256(value.encode("utf-8")).hexdigest()
-
-
-def is_sha256_hex(value: object) -> bool:
-    return isinstance(value, str) and _SHA256.match(value) is not None
 
 
 def hashed_email(value: object) -> str | None:

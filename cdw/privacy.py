@@ -35,6 +35,7 @@ import duckdb
 from activation.hashing import normalise_email, normalise_phone
 from cdw.retention import export_expires_at
 from core.dictionary import Dictionary, load_dictionary
+from core.sql import literal, quote_identifier
 
 SOURCE_MAP = "marts.customer_source_map"
 ALIASES = "marts.customer_id_aliases"
@@ -130,8 +131,7 @@ def _columns(con: duckdb.DuckDBPyConnection) -> dict[str, dict[str, str]]:
     return tables
 
 
-def _quote(identifier: str) -> str:
-    return '"' + identifier.replace('"', '""') + '"'
+_quote = quote_identifier
 
 
 def _relation_sql(relation: str) -> str:
@@ -140,7 +140,7 @@ def _relation_sql(relation: str) -> str:
 
 
 def _in_list(values: set[str]) -> str:
-    return "(" + ", ".join("'" + v.replace("'", "''") + "'" for v in sorted(values)) + ")"
+    return "(" + ", ".join(literal(v) for v in sorted(values)) + ")"
 
 
 def _text(column: str) -> str:
@@ -313,7 +313,7 @@ def _derived_predicate(relation: str, columns: dict[str, str], subject: Subject,
                           (privacy.record_columns, subject.record_ids), (privacy.node_columns, subject.node_ids)):
         if values:
             conditions += [f"{_text(c)} in {_in_list(values)}" for c in names if c in columns]
-    triples = ", ".join("(" + ", ".join("'" + v.replace("'", "''") + "'" for v in record) + ")"
+    triples = ", ".join("(" + ", ".join(literal(v) for v in record) + ")"
                         for record in sorted(subject.records))
     for system, entity, key in TRIPLES:
         if triples and {system, entity, key} <= set(columns):
@@ -391,8 +391,8 @@ def export_subject(con: duckdb.DuckDBPyConnection, subject: Subject, out_dir: Pa
         count = con.execute(f"select count(*) from {_relation_sql(relation)} where {predicate}").fetchone()[0]
         if not count:
             continue
-        target = str(folder / f"{relation}.json").replace("'", "''")
-        con.execute(f"copy (select * from {_relation_sql(relation)} where {predicate}) to '{target}' "
+        target = str(folder / f"{relation}.json")
+        con.execute(f"copy (select * from {_relation_sql(relation)} where {predicate}) to {literal(target)} "
                     "(format json, array true)")
         request.rows[relation] = count
     request.found = bool(subject.found or request.rows)

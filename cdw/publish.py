@@ -40,6 +40,7 @@ import duckdb
 
 from core.dictionary import Dictionary, load_dictionary
 from core.settings import Paths
+from core.sql import literal, quote_identifier
 from expectations.degradation import record_published_metrics
 
 # DuckDB 1.1 and newer can read this storage version; duckdb 2.0 writes a newer one by default.
@@ -92,8 +93,7 @@ def serving_names(relations: list[tuple[str, str]]) -> dict[tuple[str, str], str
     return {(schema, name): name if counts[name] == 1 else f"{schema}__{name}" for schema, name in relations}
 
 
-def _quote(identifier: str) -> str:
-    return '"' + identifier.replace('"', '""') + '"'
+_quote = quote_identifier
 
 
 def _columns(con: duckdb.DuckDBPyConnection, catalog: str, schema: str, name: str) -> list[str]:
@@ -141,8 +141,8 @@ def _export_parquet(con: duckdb.DuckDBPyConnection, result: PublishResult, folde
     for key in result.tables:
         schema, _, name = key.partition(".")
         if schema == ANALYTICS:
-            target = str(folder / f"{name}.parquet").replace("'", "''")
-            con.execute(f"copy serving.{ANALYTICS}.{_quote(name)} to '{target}' (format parquet)")
+            target = str(folder / f"{name}.parquet")
+            con.execute(f"copy serving.{ANALYTICS}.{_quote(name)} to {literal(target)} (format parquet)")
 
 
 def _switch_parquet(root: Path, run_id: str) -> None:

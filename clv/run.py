@@ -31,7 +31,7 @@ import logging
 import math
 import time
 import uuid
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any, Literal
@@ -39,12 +39,15 @@ from typing import Any, Literal
 import duckdb
 import numpy as np
 import pyarrow as pa
-import yaml
+from pydantic import ConfigDict, Field, field_validator
+from pydantic.dataclasses import dataclass as pydantic_dataclass
 
 from clv import bgnbd, gamma_gamma
 from clv.score import ClvScores, monthly_discount_rate, score_customers
 from clv.summary import build_summary, unit_days
 from clv.transactions import TRANSACTIONS_SQL, missing_inputs
+from core.config import load_yaml_model
+from core.sql import quote_identifier as _quote
 
 logger = logging.getLogger(__name__)
 
@@ -64,41 +67,26 @@ SKIPPED: Status = "skipped"
 # --------------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@pydantic_dataclass(frozen=True, config=ConfigDict(extra="forbid"))
 class ClvConfig:
-    """Defaults of the CLV step (``clv/config.yml``)."""
+    """Defaults of the CLV step (``clv/config.yml``), validated when built."""
 
-    horizon_months: int = 12
-    annual_discount_rate: float = 0.10
-    time_unit: str = "W"
-    min_repeat_buyers: int = 30
+    horizon_months: int = Field(12, ge=1)
+    annual_discount_rate: float = Field(0.10, gt=-1.0)
+    time_unit: str = "W"  # W (weeks) or D (days); any case
+    min_repeat_buyers: int = Field(30, ge=1)
     out_schema: str = "marts"
 
-    def __post_init__(self) -> None:
-        if self.horizon_months < 1:
-            raise ValueError(f"horizon_months must be >= 1, got {self.horizon_months}")
-        if self.annual_discount_rate <= -1.0:
-            raise ValueError(f"annual_discount_rate must be > -1, got {self.annual_discount_rate}")
-        unit_days(self.time_unit)
-        if self.min_repeat_buyers < 1:
-            raise ValueError(f"min_repeat_buyers must be >= 1, got {self.min_repeat_buyers}")
+    @field_validator("time_unit")
+    @classmethod
+    def _time_unit(cls, value: str) -> str:
+        unit_days(value)
+        return value.upper()
 
 
 def load_config(path: str | Path | None = None) -> ClvConfig:
-    """Read the CLV configuration (default ``clv/config.yml``); unknown keys are an error."""
-    config_path = Path(path) if path is not None else CONFIG_PATH
-    raw: dict[str, Any] = yaml.safe_load(config_path.read_text()) or {}
-    known = {f.name for f in fields(ClvConfig)}
-    unknown = sorted(set(raw) - set(known))
-    if unknown:
-        raise ValueError(f"unknown keys in {config_path}: {', '.join(unknown)}")
-    return ClvConfig(
-        horizon_months=int(raw.get("horizon_months", ClvConfig.horizon_months)),
-        annual_discount_rate=float(raw.get("annual_discount_rate", ClvConfig.annual_discount_rate)),
-        time_unit=str(raw.get("time_unit", ClvConfig.time_unit)).upper(),
-        min_repeat_buyers=int(raw.get("min_repeat_buyers", ClvConfig.min_repeat_buyers)),
-        out_schema=str(raw.get("out_schema", ClvConfig.out_schema)),
-    )
+    """Read the CLV configuration (default ``clv/config.yml``); unknown keys and bad values name the key."""
+    return load_yaml_model(Path(path) if path is not None else CONFIG_PATH, ClvConfig)
 
 
 # --------------------------------------------------------------------------------------------
@@ -607,8 +595,6 @@ def _scores_table(summary: pa.Table, scores: ClvScores, result: ClvRunResult) ->
     return pa.table(columns)
 
 
-def _quote(identifier: str) -> str:
-    return '"' + identifier.replace('"', '""') + '"'
 
 
 def _write_tables(con: duckdb.DuckDBPyConnection, out_schema: str, run_row: pa.Table,

@@ -9,17 +9,19 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
+from typing import Literal
 
-import yaml
+from pydantic import Field
 
+from core.config import ConfigFileError, StrictModel, load_yaml_model
 from core.settings import CONTRACTS_DIR
 
 LANDED_TYPES = {"text", "bigint", "double", "boolean"}
 FORMATS = {"email", "timestamp", "decimal"}
 
 
-class ContractError(ValueError):
-    """A contract file is not well formed."""
+class ContractError(ConfigFileError):
+    """A contract file is not well formed; the message names the file and the key."""
 
 
 @dataclass(frozen=True)
@@ -71,42 +73,46 @@ class SystemContract:
         raise KeyError(f"{self.system} has no raw table {name!r}")
 
 
-def _parse_column(where: str, name: str, spec: dict) -> Column:
-    kind = spec.get("type")
-    if kind not in LANDED_TYPES:
-        raise ContractError(f"{where}.{name}: type must be one of {sorted(LANDED_TYPES)}, got {kind!r}")
-    fmt = spec.get("format")
-    if fmt is not None and fmt not in FORMATS:
-        raise ContractError(f"{where}.{name}: format must be one of {sorted(FORMATS)}, got {fmt!r}")
-    unknown = set(spec) - {"type", "required", "format", "min"}
-    if unknown:
-        raise ContractError(f"{where}.{name}: unknown keys {sorted(unknown)}")
-    return Column(name=name, type=kind, required=bool(spec.get("required", False)), format=fmt,
-                  min=spec.get("min"))
+class _ColumnSpec(StrictModel):
+    type: Literal["text", "bigint", "double", "boolean"]
+    required: bool = False
+    format: Literal["email", "timestamp", "decimal"] | None = None
+    min: float | None = None
+
+
+class _TableSpec(StrictModel):
+    description: str = ""
+    primary_key: list[str]
+    cursor: str | None = None
+    columns: dict[str, _ColumnSpec]
+
+
+class _ContractFile(StrictModel):
+    system: str
+    schema_name: str = Field(alias="schema")
+    vendor: str = ""
+    channel: str = ""
+    tables: dict[str, _TableSpec]
+
+
+def _table(spec: _ContractFile, name: str, table: _TableSpec, where: str) -> Table:
+    columns = tuple(Column(name=c, type=s.type, required=s.required, format=s.format, min=s.min)
+                    for c, s in table.columns.items())
+    missing = [k for k in table.primary_key if k not in table.columns]
+    if missing:
+        raise ContractError(f"{where}: primary key columns {missing} are not declared")
+    if table.cursor is not None and table.cursor not in table.columns:
+        raise ContractError(f"{where}: cursor {table.cursor!r} is not a declared column")
+    return Table(system=spec.system, schema=spec.schema_name, name=name, description=table.description,
+                 primary_key=tuple(table.primary_key), cursor=table.cursor, columns=columns)
 
 
 def parse_contract(path: Path) -> SystemContract:
-    doc = yaml.safe_load(path.read_text())
-    for key in ("system", "schema", "tables"):
-        if key not in doc:
-            raise ContractError(f"{path.name}: missing top-level key {key!r}")
-    tables = []
-    for name, spec in doc["tables"].items():
-        where = f"{path.name}:{name}"
-        columns = tuple(_parse_column(where, c, s) for c, s in spec["columns"].items())
-        names = {c.name for c in columns}
-        primary_key = tuple(spec["primary_key"])
-        missing = [k for k in primary_key if k not in names]
-        if missing:
-            raise ContractError(f"{where}: primary key columns {missing} are not declared")
-        cursor = spec.get("cursor")
-        if cursor is not None and cursor not in names:
-            raise ContractError(f"{where}: cursor {cursor!r} is not a declared column")
-        tables.append(Table(system=doc["system"], schema=doc["schema"], name=name,
-                            description=spec.get("description", ""), primary_key=primary_key,
-                            cursor=cursor, columns=columns))
-    return SystemContract(system=doc["system"], schema=doc["schema"], vendor=doc.get("vendor", ""),
-                          channel=doc.get("channel", ""), tables=tuple(tables))
+    """One contract file; :class:`ContractError` names the file, table and column of any problem."""
+    spec = load_yaml_model(path, _ContractFile, label=path.name, error=ContractError)
+    tables = tuple(_table(spec, name, table, f"{path.name}: tables.{name}") for name, table in spec.tables.items())
+    return SystemContract(system=spec.system, schema=spec.schema_name, vendor=spec.vendor, channel=spec.channel,
+                          tables=tables)
 
 
 @cache

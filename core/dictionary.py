@@ -13,9 +13,12 @@ import re
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
+from typing import Any, Literal
 
-import yaml
+from pydantic import BaseModel, ConfigDict, field_validator
 
+from core.config import ConfigFileError, StrictModel, load_yaml_model
+from core.identifiers import E164_PATTERN, EMAIL_PATTERN
 from core.settings import REPO_ROOT
 
 DICTIONARY_PATH = REPO_ROOT / "governance" / "data_dictionary.yml"
@@ -24,8 +27,8 @@ SEVERITIES = ("error", "warn")
 FIELD_TYPES = ("text", "boolean", "integer", "number", "date", "timestamp")
 
 
-class DictionaryError(ValueError):
-    """The dictionary file is not well formed; the message names the entry."""
+class DictionaryError(ConfigFileError):
+    """The dictionary file is not well formed; the message names the file and the entry."""
 
 
 @dataclass(frozen=True)
@@ -85,7 +88,8 @@ class Classification:
 class Dictionary:
     stewards: dict[str, Steward]
     fields: dict[str, GovernedField]
-    formats: dict[str, str] = field(default_factory=dict)
+    formats: dict[str, str] = field(default_factory=dict)  # format name -> regular expression
+    format_rules: dict[str, str] = field(default_factory=dict)  # format name -> identifier rule it is
     rules: dict[str, str] = field(default_factory=dict)  # rule family -> severity
     pii_policy: PiiPolicy = field(default_factory=lambda: PiiPolicy({}, (), ("direct", "indirect", "sensitive")))
     privacy: PrivacyConfig = field(default_factory=lambda: PrivacyConfig({}, {}, (), (), (), ()))
@@ -144,104 +148,150 @@ class Dictionary:
         return self.pii_class(relation, column) not in self.pii_policy.analytics_excludes
 
 
-def _strings(value: object, where: str) -> tuple[str, ...]:
-    if value is None:
-        return ()
-    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-        raise DictionaryError(f"{where} must be a list of strings")
-    return tuple(value)
+# -- the file, as typed models --------------------------------------------------------------------
+
+PiiClass = Literal["none", "indirect", "direct", "sensitive"]
+FieldType = Literal["text", "boolean", "integer", "number", "date", "timestamp"]
+Severity = Literal["error", "warn"]
+IDENTIFIER_RULES = {"email": EMAIL_PATTERN, "e164": E164_PATTERN}
+"""Formats that are the warehouse's identifier rules (core/identifiers), named in the file as ``{rule: …}``."""
 
 
-def _parse_stewards(doc: dict) -> dict[str, Steward]:
-    stewards = {}
-    for key, spec in (doc.get("stewardship") or {}).items():
-        owner = spec.get("owner", "")
+class _StewardSpec(StrictModel):
+    title: str | None = None
+    owner: str
+    description: str = ""
+    owns: list[str] = []
+
+    @field_validator("owner")
+    @classmethod
+    def _owner(cls, owner: str) -> str:
         if not (owner.startswith("team:") or "@" in owner):
-            raise DictionaryError(f"stewardship.{key}.owner must be an e-mail or 'team:<name>', got {owner!r}")
-        stewards[key] = Steward(key=key, title=spec.get("title", key), owner=owner,
-                                description=spec.get("description", ""), owns=tuple(spec.get("owns") or ()))
-    return stewards
+            raise ValueError(f"must be an e-mail or 'team:<name>', got {owner!r}")
+        return owner
 
 
-def _parse_fields(doc: dict, stewards: dict[str, Steward], formats: dict[str, str]) -> dict[str, GovernedField]:
-    fields = {}
-    known = {"description", "type", "pii", "owner", "allowed_values", "format", "applies_to"}
-    for name, spec in (doc.get("fields") or {}).items():
-        for required in ("description", "type", "pii", "owner"):
-            if required not in spec:
-                raise DictionaryError(f"fields.{name}: missing {required!r}")
-        if spec["pii"] not in PII_CLASSES:
-            raise DictionaryError(f"fields.{name}.pii must be one of {list(PII_CLASSES)}")
-        if spec["owner"] not in stewards:
-            raise DictionaryError(f"fields.{name}.owner {spec['owner']!r} is not a steward")
-        if spec["type"] not in FIELD_TYPES:
-            raise DictionaryError(f"fields.{name}.type must be one of {list(FIELD_TYPES)}")
-        if spec.get("format") and spec["format"] not in formats:
-            raise DictionaryError(f"fields.{name}.format {spec['format']!r} is not defined under formats")
-        allowed = tuple(spec.get("allowed_values") or ())
-        if len(set(allowed)) != len(allowed):
-            raise DictionaryError(f"fields.{name}.allowed_values lists a value twice")
-        applies_to = _strings(spec.get("applies_to"), f"fields.{name}.applies_to")
-        for target in applies_to:
+class _FieldSpec(BaseModel):
+    """A governed field; keys beyond these are kept as ``extra``."""
+
+    model_config = ConfigDict(extra="allow", frozen=True)
+
+    description: str
+    type: FieldType
+    pii: PiiClass
+    owner: str
+    allowed_values: list[Any] = []
+    format: str | None = None
+    applies_to: list[str] = []
+
+    @field_validator("allowed_values")
+    @classmethod
+    def _distinct(cls, values: list[Any]) -> list[Any]:
+        if len({repr(v) for v in values}) != len(values):
+            raise ValueError("lists a value twice")
+        return values
+
+    @field_validator("applies_to")
+    @classmethod
+    def _targets(cls, targets: list[str]) -> list[str]:
+        for target in targets:
             if target.count(".") != 2:
-                raise DictionaryError(f"fields.{name}.applies_to: {target!r} is not 'schema.relation.column'")
-        fields[name] = GovernedField(name=name, description=spec["description"], type=spec["type"], pii=spec["pii"],
-                                     owner=spec["owner"], allowed_values=allowed, format=spec.get("format"),
-                                     applies_to=applies_to,
-                                     extra={k: v for k, v in spec.items() if k not in known})
-    return fields
+                raise ValueError(f"{target!r} is not 'schema.relation.column'")
+        return targets
 
 
-def _parse_rules(doc: dict) -> dict[str, str]:
-    rules = {}
-    for family, severity in (doc.get("rules") or {}).items():
-        if severity not in SEVERITIES:
-            raise DictionaryError(f"rules.{family} must be one of {list(SEVERITIES)}, got {severity!r}")
-        rules[family] = severity
-    return rules
+class _RuleFormat(StrictModel):
+    rule: Literal["email", "e164"]
 
 
-def _parse_pii(doc: dict) -> PiiPolicy:
-    spec = doc.get("pii") or {}
-    patterns = {pii: _strings(spec.get(pii), f"pii.{pii}") for pii in PII_CLASSES}
-    unknown = set(spec) - set(PII_CLASSES) - {"hints"}
-    if unknown:
-        raise DictionaryError(f"pii: unknown key(s) {sorted(unknown)}; classes are {list(PII_CLASSES)}")
-    excludes = _strings((doc.get("serving") or {}).get("analytics_excludes", ["direct", "indirect", "sensitive"]),
-                        "serving.analytics_excludes")
-    if set(excludes) - set(PII_CLASSES):
-        raise DictionaryError(f"serving.analytics_excludes must name PII classes {list(PII_CLASSES)}")
-    return PiiPolicy(patterns=patterns, hints=_strings(spec.get("hints"), "pii.hints"), analytics_excludes=excludes)
+class _PiiSpec(StrictModel):
+    hints: list[str] = []
+    none: list[str] = []
+    indirect: list[str] = []
+    direct: list[str] = []
+    sensitive: list[str] = []
 
 
-def _parse_privacy(doc: dict) -> PrivacyConfig:
-    spec = doc.get("privacy") or {}
-    records = {entity: _strings(columns, f"privacy.records.{entity}")
-               for entity, columns in (spec.get("records") or {}).items()}
-    for entity, columns in records.items():
-        if entity.count("/") != 1 or any(c.count(".") != 2 for c in columns):
-            raise DictionaryError(f"privacy.records.{entity}: use 'system/entity': ['schema.table.column', ...]")
-    children = {str(k): str(v) for k, v in (spec.get("children") or {}).items()}
-    return PrivacyConfig(
-        records=records, children=children,
-        customer_columns=_strings(spec.get("customer_columns"), "privacy.customer_columns"),
-        record_columns=_strings(spec.get("record_columns"), "privacy.record_columns"),
-        node_columns=_strings(spec.get("node_columns"), "privacy.node_columns"),
-        identifier_types=_strings(spec.get("identifier_types"), "privacy.identifier_types"),
+class _ServingSpec(StrictModel):
+    analytics_excludes: list[PiiClass] = ["direct", "indirect", "sensitive"]
+
+
+class _PrivacySpec(StrictModel):
+    records: dict[str, list[str]] = {}
+    children: dict[str, str] = {}
+    customer_columns: list[str] = []
+    record_columns: list[str] = []
+    node_columns: list[str] = []
+    identifier_types: list[str] = []
+
+    @field_validator("records")
+    @classmethod
+    def _records(cls, records: dict[str, list[str]]) -> dict[str, list[str]]:
+        for entity, columns in records.items():
+            if entity.count("/") != 1 or any(c.count(".") != 2 for c in columns):
+                raise ValueError(f"{entity}: use 'system/entity': ['schema.table.column', ...]")
+        return records
+
+
+class _DictionaryFile(StrictModel):
+    stewardship: dict[str, _StewardSpec] = {}
+    fields: dict[str, _FieldSpec] = {}
+    formats: dict[str, str | _RuleFormat] = {}
+    rules: dict[str, Severity] = {}
+    pii: _PiiSpec = _PiiSpec()
+    serving: _ServingSpec = _ServingSpec()
+    privacy: _PrivacySpec = _PrivacySpec()
+
+    @field_validator("formats")
+    @classmethod
+    def _patterns(cls, formats: dict[str, str | _RuleFormat]) -> dict[str, str | _RuleFormat]:
+        for name, pattern in formats.items():
+            if isinstance(pattern, str):
+                try:
+                    re.compile(pattern)
+                except re.error as exc:
+                    raise ValueError(f"{name}: not a regular expression ({exc})") from None
+        return formats
+
+
+# -- building the dictionary -----------------------------------------------------------------------
+
+
+def _build(spec: _DictionaryFile) -> Dictionary:
+    """The dictionary of a validated file; cross-references (owners, formats) checked here."""
+    stewards = {key: Steward(key=key, title=s.title or key, owner=s.owner, description=s.description,
+                             owns=tuple(s.owns)) for key, s in spec.stewardship.items()}
+    formats = {name: IDENTIFIER_RULES[f.rule] if isinstance(f, _RuleFormat) else f for name, f in spec.formats.items()}
+    fields = {}
+    for name, f in spec.fields.items():
+        if f.owner not in stewards:
+            raise DictionaryError(f"fields.{name}.owner {f.owner!r} is not a steward")
+        if f.format and f.format not in formats:
+            raise DictionaryError(f"fields.{name}.format {f.format!r} is not defined under formats")
+        fields[name] = GovernedField(name=name, description=f.description, type=f.type, pii=f.pii, owner=f.owner,
+                                     allowed_values=tuple(f.allowed_values), format=f.format,
+                                     applies_to=tuple(f.applies_to), extra=dict(f.model_extra or {}))
+    pii = spec.pii
+    privacy = spec.privacy
+    return Dictionary(
+        stewards=stewards,
+        fields=fields,
+        formats=formats,
+        format_rules={name: f.rule for name, f in spec.formats.items() if isinstance(f, _RuleFormat)},
+        rules=dict(spec.rules),
+        pii_policy=PiiPolicy(patterns={c: tuple(getattr(pii, c)) for c in PII_CLASSES}, hints=tuple(pii.hints),
+                             analytics_excludes=tuple(spec.serving.analytics_excludes)),
+        privacy=PrivacyConfig(records={k: tuple(v) for k, v in privacy.records.items()},
+                              children=dict(privacy.children),
+                              customer_columns=tuple(privacy.customer_columns),
+                              record_columns=tuple(privacy.record_columns), node_columns=tuple(privacy.node_columns),
+                              identifier_types=tuple(privacy.identifier_types)),
     )
 
 
 def parse_dictionary(path: Path) -> Dictionary:
-    doc = yaml.safe_load(path.read_text()) or {}
-    stewards = _parse_stewards(doc)
-    formats = {str(k): str(v) for k, v in (doc.get("formats") or {}).items()}
-    for name, pattern in formats.items():
-        try:
-            re.compile(pattern)
-        except re.error as exc:
-            raise DictionaryError(f"formats.{name}: not a regular expression ({exc})") from None
-    return Dictionary(stewards=stewards, fields=_parse_fields(doc, stewards, formats), formats=formats,
-                      rules=_parse_rules(doc), pii_policy=_parse_pii(doc), privacy=_parse_privacy(doc))
+    """Read and check a dictionary file; :class:`DictionaryError` names the file and the entry."""
+    return _build(load_yaml_model(path, _DictionaryFile, error=DictionaryError))
 
 
 @cache

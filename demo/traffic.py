@@ -97,9 +97,3 @@ def landing_pages(rng: np.random.Generator, catalog: Catalog, variant: np.ndarra
 
 def store_url(path: pa.Array) -> pa.Array:
     return join(f"https://{SHOP_DOMAIN}", path)
-
-
-def session_starts(rng: np.random.Generator, ts: np.ndarray, minutes: tuple[int, int] = (2, 25)) -> np.ndarray:
-    """A visit starts a few minutes before the event it led to."""
-    return ts - rng.integers(minutes[0] * 60, minutes[1] * 60, size=len(ts))
-

@@ -26,6 +26,7 @@ from dataclasses import dataclass
 import great_expectations as gx
 
 from core.dictionary import Dictionary, load_dictionary
+from core.sql import literal
 from expectations.catalog import Catalog
 from expectations.rules import Rule, governed_rule
 
@@ -34,10 +35,6 @@ CONTRACT = ("customer_id", "is_suppressed", "consent_email", "consent_sms", "con
             "triggered_at")
 DELETION_QUEUE = "activation.deletion_queue"
 SYNC_STATE = "activation.sync_state"
-
-
-def _quote(value: str) -> str:
-    return "'" + value.replace("'", "''") + "'"
 
 
 @dataclass(frozen=True)
@@ -73,7 +70,7 @@ def _removal_exception(sync: AudienceSync, catalog: Catalog) -> str:
     if sync.mode != "upsert" or not sync.remove_on_consent_loss or not catalog.exists(SYNC_STATE):
         return ""
     return (f" or customer_id in (select customer_id from {SYNC_STATE} "
-            f"where sync_name = {_quote(sync.name)})")
+            f"where sync_name = {literal(sync.name)})")
 
 
 def sync_rules(sync: AudienceSync, catalog: Catalog, dictionary: Dictionary) -> list[Rule]:

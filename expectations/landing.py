@@ -10,9 +10,11 @@ from __future__ import annotations
 import great_expectations as gx
 
 from core.contracts import Table, all_tables
+from core.identifiers import EMAIL_PATTERN as IDENTIFIER_EMAIL_PATTERN
 from expectations.rules import Rule, with_severity
 
-EMAIL_PATTERN = r"^\s*[^@\s]+@[^@\s]+\.[^@\s]+\s*$"
+EMAIL_PATTERN = r"(?i)^\s*" + IDENTIFIER_EMAIL_PATTERN.removeprefix("^").removesuffix("$") + r"\s*$"
+"""Raw addresses as landed (any case, surrounding spaces) with the shape of the warehouse's e-mail rule."""
 ISO_TIMESTAMP_PATTERN = r"^\s*\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?(?:Z|[+-]\d{2}:?\d{2})?\s*$"
 DECIMAL_PATTERN = r"^-?\d+(?:\.\d+)?$"
 NON_NEGATIVE_DECIMAL_PATTERN = r"^\d+(?:\.\d+)?$"

@@ -22,6 +22,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
+from core.sql import quote_identifier
 from expectations.catalog import Catalog
 from expectations.rules import Rule
 
@@ -158,7 +159,7 @@ class _Validator:
 def _sql(relation: str, columns: tuple[str, ...], where: str | None, query: str | None) -> str:
     if query is not None:
         return f"select * from ({query}) as judged" + (f" where {where}" if where else "")
-    column_sql = ", ".join(f'"{c}"' for c in columns)
+    column_sql = ", ".join(quote_identifier(c) for c in columns)
     return f"select {column_sql} from {relation}" + (f" where {where}" if where else "")
 
 

@@ -51,7 +51,9 @@ def docs_markdown(dictionary: Dictionary) -> str:
         if spec.allowed_values:
             lines.append(f"Allowed values: {_values_text(spec.allowed_values)}.")
         if spec.format:
-            lines.append(f"Format: {spec.format} (`{dictionary.formats[spec.format]}`).")
+            rule = dictionary.format_rules.get(spec.format)
+            shape = f"the {rule} rule of core/identifiers" if rule else f"`{dictionary.formats[spec.format]}`"
+            lines.append(f"Format: {spec.format} ({shape}).")
         lines.append(f"Type: {spec.type}. PII: {spec.pii}. Owner: {steward.title} ({steward.owner}).")
         out += [f"{{% docs governed_{name} %}}", " ".join(lines), "{% enddocs %}", ""]
     out.append("{% docs governance_stewardship %}")

@@ -20,6 +20,9 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from core.contracts import Column, Table
+from core.identifiers import email_sql
+from core.sql import literal
+from core.sql import quote_identifier as quote
 from ingestion.errors import LandingFileError
 
 # landed contract type -> Arrow type / DuckDB type
@@ -31,9 +34,8 @@ ARROW_TYPES: dict[str, pa.DataType] = {
 }
 DUCKDB_TYPES: dict[str, str] = {"text": "VARCHAR", "bigint": "BIGINT", "double": "DOUBLE", "boolean": "BOOLEAN"}
 
-# RE2 patterns, matched against the trimmed value with regexp_full_match.
-EMAIL_PATTERN = r"[^@\s]+@[^@\s.]+(\.[^@\s.]+)*\.[A-Za-z]{2,}"
-"""``local@domain.tld``: one @, no spaces, a dotted domain ending in an alphabetic TLD."""
+# RE2 patterns, matched against the trimmed value with regexp_full_match. E-mail addresses follow
+# the warehouse's one e-mail rule (core.identifiers.email_sql).
 TIMESTAMP_PATTERN = r"\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}(:?\d{2})?)?)?"
 """ISO 8601 extended format: a date, optionally a time, optionally ``Z`` or a UTC offset."""
 DECIMAL_PATTERN = r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?"
@@ -70,16 +72,6 @@ class CheckResult:
     quarantine: pa.Table
     extra_columns: tuple[str, ...]
     absent_columns: tuple[str, ...]
-
-
-def quote(identifier: str) -> str:
-    """Quote an identifier for DuckDB SQL."""
-    return '"' + identifier.replace('"', '""') + '"'
-
-
-def literal(value: str) -> str:
-    """Quote a string literal for DuckDB SQL."""
-    return "'" + value.replace("'", "''") + "'"
 
 
 def connect_duckdb() -> duckdb.DuckDBPyConnection:
@@ -245,8 +237,7 @@ def _column_sql(column: Column, source_type: pa.DataType) -> tuple[str, list[str
     present = _present_sql(typed, value_is_text)
     trimmed = f"trim({typed})"
     if column.format == "email" and value_is_text:
-        rule(f"{present} AND NOT regexp_full_match({trimmed}, {literal(EMAIL_PATTERN)})",
-             f"malformed email in {name}")
+        rule(f"{present} AND {email_sql(typed)} IS NULL", f"malformed email in {name}")
     if column.format == "timestamp" and value_is_text:
         rule(f"{present} AND NOT (regexp_full_match({trimmed}, {literal(TIMESTAMP_PATTERN)}) "
              f"AND TRY_CAST({trimmed} AS TIMESTAMPTZ) IS NOT NULL)", f"malformed timestamp in {name}")

@@ -47,7 +47,9 @@ from dlt.common.schema.typing import TColumnSchema, TSchemaContractDict
 from dlt.extract import DltResource, DltSource
 
 from core.contracts import SystemContract, Table
-from ingestion.contract_check import QUARANTINE_SCHEMA, check_batch, connect_duckdb, literal, quote
+from core.sql import literal
+from core.sql import quote_identifier as quote
+from ingestion.contract_check import QUARANTINE_SCHEMA, check_batch, connect_duckdb
 from ingestion.errors import LandingFileError
 
 SOURCE_FILE_COLUMN = "_cdw_source_file"

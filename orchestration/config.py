@@ -1,7 +1,8 @@
 """Orchestration settings (``config/orchestration.yml``): schedules, the activation lane, freshness, alerts.
 
-Dataclasses, validated once at load time so a wrong cron, time zone or duration stops the code
-location from loading with a message naming the setting, instead of failing at 2 a.m.
+The file is validated once at load time by typed models (:mod:`core.config`), so a wrong cron,
+time zone, duration or an unknown key stops the code location from loading with a message naming
+the setting, instead of failing at 2 a.m.; callers read the dataclasses below.
 """
 
 import fnmatch
@@ -11,11 +12,12 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-import yaml
+from pydantic import BeforeValidator, field_validator, model_validator
 
+from core.config import ConfigFileError, StrictModel, load_yaml_model, validate_mapping
 from core.settings import REPO_ROOT
 
 CONFIG_PATH = REPO_ROOT / "config" / "orchestration.yml"
@@ -24,8 +26,8 @@ _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhd])\s*$")
 _UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days"}
 
 
-class OrchestrationConfigError(ValueError):
-    """``config/orchestration.yml`` is not valid; the message names the setting."""
+class OrchestrationConfigError(ConfigFileError):
+    """``config/orchestration.yml`` is not valid; the message names the file and the setting."""
 
 
 def parse_duration(value: Any, where: str) -> timedelta:
@@ -127,81 +129,155 @@ class OrchestrationConfig:
 
 AUTOMATION_ENV = "CDW_AUTOMATION"
 SCHEDULE_DEFAULTS = {"nightly_warehouse": "0 2 * * *", "clv_weekly_refit": "0 5 * * 1"}
+DEFAULT_LABEL = "config/orchestration.yml"
 
 
-def parse_config(raw: dict[str, Any]) -> OrchestrationConfig:
-    """Validate the YAML mapping; every problem names its setting."""
-    raw = raw or {}
-    zone = _timezone(raw.get("timezone", "UTC"), "timezone")
-    owner = str(raw.get("default_owner", "team:data-platform"))
-    if not (owner.startswith("team:") or "@" in owner):
-        raise OrchestrationConfigError(f"default_owner must be an e-mail or 'team:<name>', got {owner!r}")
+# -- the file, as typed models --------------------------------------------------------------------
 
-    lane_raw = raw.get("activation_lane") or {}
-    interval = int(lane_raw.get("interval_minutes", 15))
-    if interval < 1 or 60 % interval:
-        raise OrchestrationConfigError(f"activation_lane.interval_minutes must divide 60, got {interval}")
-    lane = LaneSettings(interval_minutes=interval, systems=tuple(lane_raw.get("systems") or ("shopify",)),
-                        syncs=tuple(lane_raw.get("syncs") or ()),
-                        dbt_tag=str(lane_raw.get("dbt_tag", "activation_lane")))
 
-    schedules: dict[str, ScheduleSettings] = {}
-    schedules_raw = raw.get("schedules") or {}
+def _checked(check: Any) -> Any:
+    """A validator from a ``check(value, where)`` helper above (its message, without the location)."""
+    def validate(value: Any) -> Any:
+        try:
+            return check(value, "")
+        except OrchestrationConfigError as error:
+            raise ValueError(str(error).removeprefix(": ")) from None
+    return validate
+
+
+Duration = Annotated[timedelta, BeforeValidator(_checked(parse_duration))]
+TimeZone = Annotated[str, BeforeValidator(_checked(_timezone))]
+Cron = Annotated[str, BeforeValidator(_checked(_cron))]
+
+
+class _Settings(StrictModel):
+    """A section of the file; a key left empty (``schedules:``) takes its defaults."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _empty_is_default(cls, data: Any) -> Any:
+        return {k: v for k, v in data.items() if v is not None} if isinstance(data, dict) else data
+
+
+class _Schedule(_Settings):
+    cron: Cron | None = None
+    timezone: TimeZone | None = None
+    enabled: bool = True
+
+
+class _LaneSchedule(_Schedule):
+    @field_validator("cron")
+    @classmethod
+    def _no_cron(cls, cron: str | None) -> str | None:
+        if cron is not None:
+            raise ValueError("set activation_lane.interval_minutes instead")
+        return cron
+
+
+class _Schedules(_Settings):
+    nightly_warehouse: _Schedule = _Schedule()
+    activation_lane: _LaneSchedule = _LaneSchedule()
+    clv_weekly_refit: _Schedule = _Schedule()
+
+
+class _Lane(_Settings):
+    interval_minutes: int = 15
+    systems: tuple[str, ...] = ("shopify",)
+    syncs: tuple[str, ...] = ()  # empty: every trigger (append-mode) sync
+    dbt_tag: str = "activation_lane"
+
+    @field_validator("interval_minutes")
+    @classmethod
+    def _divides_an_hour(cls, minutes: int) -> int:
+        if minutes < 1 or 60 % minutes:
+            raise ValueError(f"must divide 60, got {minutes}")
+        return minutes
+
+
+class _Freshness(_Settings):
+    default: Duration = timedelta(hours=26)
+    sources: dict[str, Duration] = {}
+    evaluate_every: Duration = timedelta(minutes=5)
+
+
+class _Landing(_Settings):
+    enabled: bool = True
+    interval: Duration = timedelta(seconds=30)
+    settle: Duration = timedelta(seconds=10)
+
+
+class _Toggle(_Settings):
+    enabled: bool = True
+
+
+class _Sensors(_Settings):
+    landing: _Landing = _Landing()
+    run_failure: _Toggle = _Toggle()
+
+
+class _Alerts(_Settings):
+    directory: str = "alerts"
+    webhook_url_env: str = "CDW_ALERT_WEBHOOK_URL"
+
+
+class _OrchestrationFile(_Settings):
+    timezone: TimeZone = "UTC"
+    default_owner: str = "team:data-platform"
+    schedules: _Schedules = _Schedules()
+    activation_lane: _Lane = _Lane()
+    freshness: _Freshness = _Freshness()
+    sensors: _Sensors = _Sensors()
+    alerts: _Alerts = _Alerts()
+    start_automation: bool = False
+
+    @field_validator("default_owner")
+    @classmethod
+    def _owner(cls, owner: str) -> str:
+        if not (owner.startswith("team:") or "@" in owner):
+            raise ValueError(f"must be an e-mail or 'team:<name>', got {owner!r}")
+        return owner
+
+
+def _build(spec: _OrchestrationFile) -> OrchestrationConfig:
+    lane = LaneSettings(interval_minutes=spec.activation_lane.interval_minutes,
+                        systems=tuple(spec.activation_lane.systems) or ("shopify",),
+                        syncs=tuple(spec.activation_lane.syncs), dbt_tag=spec.activation_lane.dbt_tag)
+    schedules = {}
     for name in ("nightly_warehouse", "activation_lane", "clv_weekly_refit"):
-        spec = schedules_raw.get(name) or {}
-        where = f"schedules.{name}"
-        if name == "activation_lane":
-            if "cron" in spec:
-                raise OrchestrationConfigError(f"{where}.cron: set activation_lane.interval_minutes instead")
-            cron = lane.cron
-        else:
-            cron = _cron(spec.get("cron", SCHEDULE_DEFAULTS[name]), f"{where}.cron")
-        timezone = _timezone(spec.get("timezone", zone), f"{where}.timezone")
-        schedules[name] = ScheduleSettings(cron=cron, timezone=timezone, enabled=bool(spec.get("enabled", True)))
-    unknown = set(schedules_raw) - set(schedules)
-    if unknown:
-        raise OrchestrationConfigError(f"schedules: unknown schedule(s) {sorted(unknown)}; known: {sorted(schedules)}")
-
-    fresh_raw = raw.get("freshness") or {}
-    freshness = FreshnessSettings(
-        default=parse_duration(fresh_raw.get("default", "26h"), "freshness.default"),
-        sources={str(pattern): parse_duration(lag, f"freshness.sources.{pattern}")
-                 for pattern, lag in (fresh_raw.get("sources") or {}).items()},
-        evaluate_every=parse_duration(fresh_raw.get("evaluate_every", "5m"), "freshness.evaluate_every"),
+        schedule: _Schedule = getattr(spec.schedules, name)
+        cron = lane.cron if name == "activation_lane" else schedule.cron or SCHEDULE_DEFAULTS[name]
+        schedules[name] = ScheduleSettings(cron=cron, timezone=schedule.timezone or spec.timezone,
+                                           enabled=schedule.enabled)
+    fresh = spec.freshness
+    landing = spec.sensors.landing
+    return OrchestrationConfig(
+        timezone=spec.timezone, default_owner=spec.default_owner, schedules=schedules, lane=lane,
+        freshness=FreshnessSettings(default=fresh.default, sources=dict(fresh.sources),
+                                    evaluate_every=fresh.evaluate_every),
+        sensors=SensorSettings(landing_enabled=landing.enabled, landing_interval=landing.interval,
+                               landing_settle=landing.settle, run_failure_enabled=spec.sensors.run_failure.enabled),
+        alerts=AlertSettings(directory=spec.alerts.directory, webhook_url_env=spec.alerts.webhook_url_env),
+        start_automation=_automation(spec.start_automation),
     )
 
-    sensors_raw = raw.get("sensors") or {}
-    landing = sensors_raw.get("landing") or {}
-    failure = sensors_raw.get("run_failure") or {}
-    sensors = SensorSettings(
-        landing_enabled=bool(landing.get("enabled", True)),
-        landing_interval=parse_duration(landing.get("interval", "30s"), "sensors.landing.interval"),
-        landing_settle=parse_duration(landing.get("settle", "10s"), "sensors.landing.settle"),
-        run_failure_enabled=bool(failure.get("enabled", True)),
-    )
-    alerts_raw = raw.get("alerts") or {}
-    alerts = AlertSettings(directory=str(alerts_raw.get("directory", "alerts")),
-                           webhook_url_env=str(alerts_raw.get("webhook_url_env", "CDW_ALERT_WEBHOOK_URL")))
-    start = raw.get("start_automation", False)
+
+def _automation(configured: bool) -> bool:
+    """``start_automation``, unless ``$CDW_AUTOMATION`` (on/off) says otherwise for this environment."""
     override = os.environ.get(AUTOMATION_ENV, "").strip().lower()
-    if override:
-        if override not in ("on", "off", "true", "false", "1", "0"):
-            raise OrchestrationConfigError(f"${AUTOMATION_ENV} must be on or off, got {override!r}")
-        start = override in ("on", "true", "1")
-    if not isinstance(start, bool):
-        raise OrchestrationConfigError(f"start_automation must be true or false, got {start!r}")
-    return OrchestrationConfig(timezone=zone, default_owner=owner, schedules=schedules, lane=lane,
-                               freshness=freshness, sensors=sensors, alerts=alerts, start_automation=start)
+    if not override:
+        return configured
+    if override not in ("on", "off", "true", "false", "1", "0"):
+        raise OrchestrationConfigError(f"${AUTOMATION_ENV} must be on or off, got {override!r}")
+    return override in ("on", "true", "1")
+
+
+def parse_config(raw: dict[str, Any] | None, *, label: str = DEFAULT_LABEL) -> OrchestrationConfig:
+    """Validate the YAML mapping; every problem names its setting."""
+    return _build(validate_mapping(raw or {}, _OrchestrationFile, label, error=OrchestrationConfigError))
 
 
 def read_config(path: Path) -> OrchestrationConfig:
-    if not path.is_file():
-        raise OrchestrationConfigError(f"{path} does not exist")
-    try:
-        raw = yaml.safe_load(path.read_text()) or {}
-    except yaml.YAMLError as exc:
-        raise OrchestrationConfigError(f"{path} is not valid YAML: {exc}") from None
-    return parse_config(raw)
+    return _build(load_yaml_model(path, _OrchestrationFile, error=OrchestrationConfigError))
 
 
 @cache

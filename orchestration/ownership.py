@@ -34,12 +34,6 @@ def steward_for(key: dg.AssetKey, dictionary: Dictionary | None = None) -> Stewa
     return (dictionary or load_dictionary()).steward_for(asset_path(key))
 
 
-def owner_for(key: dg.AssetKey) -> str:
-    """The Dagster owner of ``key``: its steward's owner, else the configured default owner."""
-    steward = steward_for(key)
-    return steward.owner if steward else load_config().default_owner
-
-
 def govern(spec: dg.AssetSpec) -> dg.AssetSpec:
     """``spec`` with its owner and a stewardship line in its description, from the dictionary."""
     steward = steward_for(spec.key)

@@ -12,6 +12,7 @@ import dagster as dg
 import duckdb
 
 from core.duckdb_files import connect_for_reading
+from core.sql import quote_identifier
 from orchestration.ownership import pii_columns
 
 PREVIEW_ROWS = 5
@@ -73,10 +74,11 @@ def relation_metadata(con: duckdb.DuckDBPyConnection, relation: str, preview: bo
     columns = relation_columns(con, schema, name)
     if not columns:
         return {}
-    quoted = f'"{schema}"."{name}"'
+    quoted = f"{quote_identifier(schema)}.{quote_identifier(name)}"
     metadata: dict[str, object] = {}
     if LOADED_AT_COLUMN in columns:
-        count, last = con.execute(f'select count(*), max("{LOADED_AT_COLUMN}") from {quoted}').fetchall()[0]
+        loaded_at = quote_identifier(LOADED_AT_COLUMN)
+        count, last = con.execute(f"select count(*), max({loaded_at}) from {quoted}").fetchall()[0]
         if isinstance(last, datetime):
             last = last if last.tzinfo else last.replace(tzinfo=UTC)  # naive timestamps are UTC here
             metadata[LAST_UPDATED_KEY] = dg.MetadataValue.timestamp(last)
@@ -86,7 +88,7 @@ def relation_metadata(con: duckdb.DuckDBPyConnection, relation: str, preview: bo
     if preview:
         shown = [c for c in columns if not c.startswith(("_dlt", "_cdw"))][:PREVIEW_COLUMNS]
         hidden = len([c for c in columns if not c.startswith(("_dlt", "_cdw"))]) - len(shown)
-        select = ", ".join(f'"{c}"' for c in shown)
+        select = ", ".join(quote_identifier(c) for c in shown)
         rows = con.execute(f"select {select} from {quoted} limit {PREVIEW_ROWS}").fetchall()
         metadata["preview"] = dg.MetadataValue.md(preview_markdown(shown, rows, pii_columns(shown), hidden))
     return metadata

@@ -1,19 +1,30 @@
 {#-
-    A phone number in E.164 (`+<country code><number>`), or null when it cannot be one.
+    A phone number in E.164 (`+<calling code><national number>`), or null when it is not one.
 
-    - formatting (spaces, dots, dashes, brackets) is stripped, and a bracketed trunk
-      prefix (`+44 (0)20…`) and an extension (`x12`, `ext. 12`, `#12`) dropped;
-    - `+…` keeps its country code (`+1` must be followed by a 10-digit NANP number);
-    - `00…` (and `011…` in NANP regions) is an international prefix -> `+…`;
-    - a national number is completed with the calling code of `default_region`
-      (NANP regions: 10 digits -> `+1…`, 11 digits starting 1 -> `+1…`; elsewhere a trunk
-      `0` is replaced by the calling code);
-    - anything else (too short, too long, letters only) -> null.
+    The set-based form of core/identifiers/phone.py (which parses with `phonenumbers`); both read
+    the same numbering plan (`phone_rules()`, generated from `phonenumbers`), and tests/identifiers
+    runs both on a shared table of tricky inputs:
 
-    `default_region` is an ISO 3166 alpha-2 code known at compile time; it defaults to the
-    project var `default_phone_region`. `country_column` (optional) is a SQL expression giving
-    each row's country (ISO alpha-2 code or English name, e.g. the shipping country): national
-    numbers then take that country's calling code, and `default_region` is the fallback.
+    - a leading label (`tel:`, `Phone:`), trailing punctuation and an extension (`x12`,
+      `ext. 12`, `#12`, `;ext=12`) are dropped; what is left must look like a number (three
+      digits before any letter, only phone punctuation), and vanity letters become keypad digits
+      when there are three or more (`1-800-FLOWERS`);
+    - `+`, the region's international prefix (`011` in North America) or `00` starts an
+      international number; anything else is national and takes the region's calling code;
+    - the trunk prefix after the calling code (`+44 (0)20…`, `020…` in the UK, `1 415…` in North
+      America) is dropped when what remains has a possible length; national digits that already
+      start with the region's calling code (`44 20 7946 0958` in the UK) are read as international
+      when they are too long to be national;
+    - the result must have a possible length for its country, match the country's general
+      number pattern and not be one digit repeated (`555-555-5555`).
+
+    `default_region` is an ISO 3166 alpha-2 code known at compile time (default: the var
+    `default_phone_region`). `country_column` (optional) is a SQL expression giving each row's
+    country (ISO code or English name, e.g. the shipping country): national numbers then take that
+    country's calling code, and `default_region` is the fallback.
+
+    The computation is a sequence of named steps (`sql_lets`; DuckDB evaluates each once), and its
+    tests of length and pattern are plain matches, which regular-expression engines run fastest.
 -#}
 {% macro normalize_phone_e164(column, default_region=none, country_column=none) -%}
     {%- set region = (default_region or var('default_phone_region', 'US')) | string | upper -%}
@@ -21,94 +32,84 @@
     {{ return(implementation(column, region, country_column)) }}
 {%- endmacro %}
 
-{% macro phone_calling_codes() -%}
-    {{ return({
-        'US': '1', 'CA': '1', 'PR': '1', 'VI': '1', 'GU': '1', 'AS': '1', 'MP': '1',
-        'GB': '44', 'IE': '353', 'DE': '49', 'FR': '33', 'NL': '31', 'BE': '32', 'LU': '352',
-        'ES': '34', 'PT': '351', 'AT': '43', 'CH': '41', 'SE': '46', 'DK': '45', 'NO': '47',
-        'FI': '358', 'PL': '48', 'CZ': '420', 'AU': '61', 'NZ': '64', 'JP': '81', 'KR': '82',
-        'IN': '91', 'MX': '52', 'BR': '55', 'ZA': '27', 'SG': '65', 'IL': '972', 'TR': '90',
-    }) }}
-{%- endmacro %}
-
-{% macro phone_country_names() -%}
-    {#- English names (upper case) some systems store instead of a code. -#}
-    {{ return({
-        'UNITED STATES': 'US', 'UNITED STATES OF AMERICA': 'US', 'USA': 'US', 'CANADA': 'CA',
-        'UNITED KINGDOM': 'GB', 'UK': 'GB', 'GREAT BRITAIN': 'GB', 'IRELAND': 'IE',
-        'GERMANY': 'DE', 'FRANCE': 'FR', 'NETHERLANDS': 'NL', 'SPAIN': 'ES', 'AUSTRALIA': 'AU',
-        'NEW ZEALAND': 'NZ', 'MEXICO': 'MX',
-    }) }}
-{%- endmacro %}
-
-{% macro phone_calling_code(region) -%}
-    {%- set calling_codes = phone_calling_codes() -%}
-    {%- if region not in calling_codes -%}
+{#- Steps giving `ph_inf`, the `cc,idd` (calling code, international prefix) of the row's region: a
+    literal for the default region, or the region of the row's ISO code or English name (the
+    default region when it is none the plan knows). -#}
+{% macro phone_region_steps(default_region, country_column=none) -%}
+    {%- set rules = phone_rules() -%}
+    {%- if default_region not in rules.regions -%}
         {{ exceptions.raise_compiler_error(
-            "normalize_phone_e164: no calling code known for region '" ~ region
-            ~ "'; add it to phone_calling_codes()") }}
+            "normalize_phone_e164: '" ~ default_region ~ "' is not an ISO 3166 region the numbering plan knows") }}
     {%- endif -%}
-    {{ return(calling_codes[region]) }}
-{%- endmacro %}
-
-{#- SQL giving each row's calling code (text) from a country expression, else the default's. -#}
-{% macro phone_calling_code_sql(country_column, default_region) -%}
-    {%- set calling_codes = phone_calling_codes() -%}
-    {%- set names = phone_country_names() -%}
-    {%- set whens = [] -%}
-    {%- for code, calling_code in calling_codes.items() -%}
-        {%- do whens.append("when '" ~ code ~ "' then '" ~ calling_code ~ "'") -%}
-    {%- endfor -%}
-    {%- for name, code in names.items() -%}
-        {%- do whens.append("when '" ~ name ~ "' then '" ~ calling_codes[code] ~ "'") -%}
-    {%- endfor -%}
-    case upper(trim({{ country_column }})) {{ whens | join(' ') }}
-        else '{{ phone_calling_code(default_region) }}'
-    end
-{%- endmacro %}
-
-{% macro default__normalize_phone_e164(column, default_region, country_column) -%}
+    {%- set fallback = "'" ~ rules.regions[default_region] ~ "'" -%}
     {%- if country_column is none -%}
-        {%- set calling_code = dbt.string_literal(phone_calling_code(default_region)) -%}
-    {%- else -%}
-        {%- set calling_code = phone_calling_code_sql(country_column, default_region) -%}
+        {{ return([('ph_inf', fallback)]) }}
     {%- endif -%}
-    {#- One pass each: drop a bracketed trunk `(0)`, an extension (`x12`, `ext. 12`, `#12`)
-        and every other non-digit. -#}
-    {%- set text = dbt.cast(column, dbt.type_string()) -%}
-    {%- set digits = regexp_remove(text, '[(]0[)]|[xX#].*$|[^0-9]') -%}
-    {%- set dialable = regexp_remove(text, '[(]0[)]|[xX#].*$|[^0-9+]') -%}
-    {%- set n_digits = dbt.length(digits) -%}
-    {#- National numbers: NANP (calling code 1) takes `011…`, 10 digits, or 1 + 10 digits;
-        elsewhere the trunk prefix `0` gives way to the calling code. -#}
-    case
-        when {{ dialable }} like '+1%'
-            then case
-                when {{ n_digits }} = 11 and substr({{ digits }}, 2, 1) between '2' and '9'
-                    then {{ dbt.concat(["'+'", digits]) }}
-            end
-        when {{ dialable }} like '+%'
-            then case
-                when {{ n_digits }} between 7 and 15 and {{ digits }} not like '0%'
-                    then {{ dbt.concat(["'+'", digits]) }}
-            end
-        when {{ digits }} like '00%'
-            then case
-                when {{ n_digits }} between 9 and 17 and {{ digits }} not like '000%'
-                    then {{ dbt.concat(["'+'", 'substr(' ~ digits ~ ', 3)']) }}
-            end
-        when {{ calling_code }} = '1'
-            then case
-                when {{ digits }} like '011%' and {{ n_digits }} between 10 and 18
-                    and {{ digits }} not like '0110%'
-                    then {{ dbt.concat(["'+'", 'substr(' ~ digits ~ ', 4)']) }}
-                when {{ n_digits }} = 10 and substr({{ digits }}, 1, 1) between '2' and '9'
-                    then {{ dbt.concat(["'+1'", digits]) }}
-                when {{ n_digits }} = 11 and {{ digits }} like '1%'
-                    and substr({{ digits }}, 2, 1) between '2' and '9'
-                    then {{ dbt.concat(["'+'", digits]) }}
-            end
-        when {{ digits }} like '0%' and {{ n_digits }} between 7 and 14
-            then {{ dbt.concat(["'+'", calling_code, 'substr(' ~ digits ~ ', 2)']) }}
-    end
+    {%- set whens = [] -%}
+    {%- for info, keys in rules.lookup.items() -%}
+        {%- set quoted = [] -%}
+        {%- for key in keys -%}
+            {%- do quoted.append(dbt.string_literal(key | replace("'", "''"))) -%}
+        {%- endfor -%}
+        {%- do whens.append("when ph_key in (" ~ quoted | join(', ') ~ ") then '" ~ info ~ "'") -%}
+    {%- endfor -%}
+    {{ return([
+        ('ph_key', "upper(trim(" ~ country_column ~ "))"),
+        ('ph_inf', "case " ~ whens | join(' ') ~ " else " ~ fallback ~ " end"),
+    ]) }}
+{%- endmacro %}
+
+{#- `portable=true` binds the steps as every warehouse can (tests run that form on DuckDB too). -#}
+{% macro default__normalize_phone_e164(column, default_region, country_column, portable=false) -%}
+    {%- set rules = phone_rules() -%}
+    {%- set punctuation = "-x. ()/~*\u00a0\u2013\u2014" -%}
+    {%- set extension = ";ext=[0-9]{1,20}"
+        ~ "|[ ,]*([eE]?[xX][tT]([eE][nN][sS][iI][oO]?[nN]|[nN])?|[xX#~]|[iI][nN][tT])[:.]?[ ,-]*[0-9]{1,20}#?"
+        ~ "|[- ]+[0-9]{1,6}#|[ ]*[,;]+[:.]?[ ,-]*[0-9]{1,15}#?" -%}
+    {%- set viable = '[+]*([' ~ punctuation ~ ']*[0-9]){3,}[' ~ punctuation ~ 'A-Za-z0-9]*' -%}
+    {%- set lengths = '(' ~ rules.lengths ~ ')' -%}
+    {%- set trunk_groups = namespace(replacement='') -%}
+    {%- for n in range(1, rules.trunk_groups + 1) -%}
+        {%- set trunk_groups.replacement = trunk_groups.replacement ~ '\\' ~ n -%}
+    {%- endfor -%}
+    {%- set trunk = '^' ~ rules.trunks | replace('|(', '|^(') -%}
+    {%- set calling_code = "split_part(ph_inf, ',', 1)" -%}
+    {%- set prefix = "split_part(ph_inf, ',', 2)" -%}
+    {%- set steps = [] -%}
+    {#- What was typed, without a leading label, trailing punctuation or an extension. -#}
+    {%- do steps.append(('ph_txt', regexp_substitute(regexp_substitute(dbt.cast(column, dbt.type_string()),
+        '^[^0-9+]+|[^0-9A-Za-z#]+$', ''), '(' ~ extension ~ ')$', ''))) -%}
+    {#- `+` and digits when it looks like a number: one or two letters are noise, three or more a
+        vanity number (keypad digits). -#}
+    {%- set few_letters = '[^A-Za-z]*([A-Za-z][^A-Za-z]*)?([A-Za-z][^A-Za-z]*)?' -%}
+    {%- set letters = "case when " ~ regexp_full_match('ph_txt', few_letters)
+        ~ " then ph_txt else translate(upper(ph_txt), 'ABCDEFGHIJKLMNOPQRSTUVWXYZ', '22233344455566677778889999') end" -%}
+    {%- do steps.append(('ph_dgt', "case when " ~ regexp_full_match('ph_txt', viable) ~ " then "
+        ~ regexp_substitute(letters, '[^0-9+]', '') ~ " end")) -%}
+    {#- `cc,idd` of the row's region: its calling code and international prefix. -#}
+    {%- do steps.extend(phone_region_steps(default_region, country_column)) -%}
+    {#- The digits of an international number (after `+`, the region's prefix or `00`, each followed
+        by a digit other than 0); null for a national number. -#}
+    {%- do steps.append(('ph_int', "case when ph_dgt like '+%' then "
+        ~ regexp_substitute('ph_dgt', '^[+]+', '')
+        ~ " when " ~ prefix ~ " <> '' and ph_dgt like " ~ prefix ~ " || '%' and substr(ph_dgt, "
+        ~ dbt.length(prefix) ~ " + 1, 1) between '1' and '9' then substr(ph_dgt, " ~ dbt.length(prefix)
+        ~ " + 1) when ph_dgt like '00%' and substr(ph_dgt, 3, 1) between '1' and '9' then substr(ph_dgt, 3) end")) -%}
+    {#- A: calling code and number. B: national digits that already start with the region's calling
+        code, read as international. -#}
+    {%- do steps.append(('ph_all', "coalesce(ph_int, " ~ calling_code ~ " || ph_dgt)")) -%}
+    {%- do steps.append(('ph_own', "case when ph_int is null and ph_dgt like " ~ calling_code
+        ~ " || '%' then ph_dgt end")) -%}
+    {#- Each without the trunk prefix after its calling code (`+44 (0)20…`, `1 415…`). -#}
+    {%- do steps.append(('ph_tal', regexp_substitute('ph_all', trunk, trunk_groups.replacement))) -%}
+    {%- do steps.append(('ph_tow', regexp_substitute('ph_own', trunk, trunk_groups.replacement))) -%}
+    {#- The first of possible length: A without trunk, A, B without trunk, B. -#}
+    {%- do steps.append(('ph_chs', "case when " ~ regexp_full_match('ph_tal', lengths) ~ " then ph_tal when "
+        ~ regexp_full_match('ph_all', lengths) ~ " then ph_all when " ~ regexp_full_match('ph_tow', lengths)
+        ~ " then ph_tow else ph_own end")) -%}
+    {#- Valid: a possible length and the general pattern of its country (`<number>|<number>` is
+        tested against both at once), and not one digit repeated. -#}
+    {%- set valid = regexp_full_match("ph_chs || '|' || ph_chs", lengths ~ '[|](' ~ rules.patterns ~ ')')
+        ~ " and not " ~ regexp_full_match('ph_chs', '(' ~ rules.calling_codes ~ ')(0+|1+|2+|3+|4+|5+|6+|7+|8+|9+)') -%}
+    {{ return(sql_lets(steps, "case when " ~ valid ~ " then '+' || ph_chs end", portable)) }}
 {%- endmacro %}

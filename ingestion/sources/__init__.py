@@ -23,19 +23,17 @@ defines ``SYSTEM`` (the system name of ``ingestion/contracts/<system>.yml``) and
   table it routes rows to, so rule-breaking rows are yielded by a ``quarantine`` resource of
   their own, listed last: dlt polls resources in list order, so it waits (yielding nothing) until
   every table resource that started has finished, then yields their quarantine rows.
-- *Waiting* (:class:`Backoff`, :func:`retry_after_seconds`): exponential backoff that honours the
-  vendor's ``Retry-After``, with a ``scale`` so tests wait milliseconds instead of seconds.
+- *Waiting* (:class:`Backoff`, :func:`retry_after_seconds`, the loop of :mod:`core.http` that the
+  activation destinations use too): exponential backoff that honours the vendor's ``Retry-After``,
+  with a ``scale`` so tests wait milliseconds instead of seconds.
 """
 
 from __future__ import annotations
 
-import logging
-import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from email.utils import parsedate_to_datetime
 from typing import Any
 
 import dlt
@@ -45,6 +43,8 @@ from dlt.common.normalizers.naming.snake_case import NamingConvention
 from dlt.extract import DltResource
 
 from core.contracts import SystemContract, Table
+from core.http import Backoff as Backoff  # the vendor clients' waiting, shared with activation
+from core.http import retry_after_seconds as retry_after_seconds
 from ingestion.contract_check import ARROW_TYPES, QUARANTINE_SCHEMA, check_batch, connect_duckdb
 from ingestion.landing_source import (
     MERGE,
@@ -128,52 +128,6 @@ def start_timestamp(value: str | datetime | None) -> str | None:
 def flush() -> list[Any]:
     """The last item of a cursor resource: passes dlt's incremental step, wakes the transformers."""
     return []
-
-
-# -- waiting ----------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Backoff:
-    """How often to retry and how long to wait; ``scale`` multiplies every actual sleep.
-
-    Waits are computed (and logged) in real seconds; tests set ``scale`` to a tiny number so a
-    ``Retry-After: 2`` costs milliseconds while the logic stays the same.
-    """
-
-    attempts: int = 8
-    base_seconds: float = 1.0
-    max_seconds: float = 120.0
-    scale: float = 1.0
-
-    def delay(self, attempt: int) -> float:
-        """Wait after failed attempt ``attempt`` (1-based) when the vendor gave no hint."""
-        return min(self.base_seconds * 2 ** (attempt - 1), self.max_seconds)
-
-    def sleep(self, seconds: float, why: str, logger: logging.Logger) -> None:
-        """Wait ``seconds`` (scaled), saying why. Never pass anything secret in ``why``."""
-        seconds = max(0.0, seconds)
-        logger.info("%s; waiting %.2f s", why, seconds)
-        if seconds and self.scale:
-            time.sleep(seconds * self.scale)
-
-
-def retry_after_seconds(headers: Mapping[str, str]) -> float | None:
-    """The ``Retry-After`` header in seconds (delta-seconds or an HTTP date), if there is one."""
-    value = headers.get("Retry-After")
-    if value is None:
-        return None
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        pass
-    try:
-        when = parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    return max(0.0, (when - datetime.now(UTC)).total_seconds())
 
 
 # -- one run of an API source -----------------------------------------------------------------

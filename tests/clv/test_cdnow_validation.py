@@ -420,5 +420,5 @@ def test_config_defaults_match_the_step_signature(tmp_path: Path, cdnow_con: duc
     assert cdnow_con.execute("select count(*) from analytics.clv_model_runs").fetchall() == [(1,)]
 
     (tmp_path / "bad.yml").write_text("horizon: 12\n")
-    with pytest.raises(ValueError, match="unknown keys"):
+    with pytest.raises(ValueError, match=r"bad.yml: horizon: unknown key \(known: horizon_months, "):
         load_config(tmp_path / "bad.yml")

@@ -72,8 +72,9 @@ def test_an_unknown_column_that_looks_personal_is_treated_as_personal():
 
 
 @pytest.mark.parametrize(("change", "message"), [
-    (("pii: none\n    owner: orders", "pii: secret\n    owner: orders"), "pii must be one of"),
-    (("dictionary.format: error", "dictionary.format: fatal"), "rules.dictionary.format"),
+    (("pii: none\n    owner: orders", "pii: secret\n    owner: orders"), r"pii: must be one of .*, got .secret."),
+    (("dictionary.format: error", "dictionary.format: fatal"),
+     r"rules.dictionary.format: must be one of .error. or .warn., got .fatal."),
     (("format: email", "format: mailaddress"), "not defined under formats"),
 ])
 def test_a_malformed_dictionary_is_refused_with_the_entry_named(tmp_path: Path, change, message):

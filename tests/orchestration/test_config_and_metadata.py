@@ -28,9 +28,9 @@ def test_durations(raw, expected):
 
 @pytest.mark.parametrize(("raw", "message"), [
     ({"timezone": "Mars/Olympus"}, "timezone"),
-    ({"activation_lane": {"interval_minutes": 7}}, "interval_minutes must divide 60"),
+    ({"activation_lane": {"interval_minutes": 7}}, "activation_lane.interval_minutes: must divide 60, got 7"),
     ({"schedules": {"nightly_warehouse": {"cron": "every night"}}}, "schedules.nightly_warehouse.cron"),
-    ({"schedules": {"hourly": {"cron": "0 * * * *"}}}, "unknown schedule"),
+    ({"schedules": {"hourly": {"cron": "0 * * * *"}}}, r"schedules.hourly: unknown key \(known: nightly_warehouse, "),
     ({"schedules": {"activation_lane": {"cron": "*/5 * * * *"}}}, "interval_minutes instead"),
     ({"freshness": {"sources": {"raw_shopify/orders": "soon"}}}, "freshness.sources.raw_shopify/orders"),
     ({"default_owner": "nobody"}, "default_owner"),

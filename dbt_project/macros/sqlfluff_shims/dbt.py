@@ -69,3 +69,7 @@ def split_part(string_text: str, delimiter_text: str, part_number: int) -> str:
 
 def dateadd(datepart: str, interval: int | str, from_date_or_timestamp: str) -> str:
     return f"({from_date_or_timestamp} + cast({interval} as bigint) * interval 1 {datepart})"
+
+
+def position(substring_text: str, string_text: str) -> str:
+    return f"position({substring_text} in {string_text})"

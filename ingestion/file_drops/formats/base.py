@@ -26,6 +26,8 @@ import duckdb
 import pyarrow as pa
 
 from core.contracts import load_contracts
+from core.sql import literal as literal  # the file-drop readers quote with core.sql
+from core.sql import quote_identifier as quote
 
 Layout = Literal["csv", "tsv", "json"]
 Heading = tuple[str, ...]
@@ -106,14 +108,6 @@ class ExportFormat:
 # -- SQL helpers ------------------------------------------------------------------------------
 
 
-def quote(identifier: str) -> str:
-    """Quote an identifier (a vendor heading) for DuckDB SQL."""
-    return '"' + identifier.replace('"', '""') + '"'
-
-
-def literal(value: str) -> str:
-    """Quote a string literal for DuckDB SQL."""
-    return "'" + value.replace("'", "''") + "'"
 
 
 def blank_null(expression: str) -> str:

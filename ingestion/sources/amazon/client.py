@@ -26,9 +26,9 @@ from typing import Any
 
 import requests
 
+from core.http import Retry, send_with_retries, transient
 from ingestion.sources import Backoff, retry_after_seconds
 from ingestion.sources.amazon import settings
-from ingestion.sources.http import Retry, send_with_retries, transient
 
 log = logging.getLogger(__name__)
 

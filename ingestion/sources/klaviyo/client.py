@@ -8,7 +8,7 @@
 - **Pagination**: the absolute ``links.next`` URL (it already carries ``page[cursor]`` and the
   original filters) until Klaviyo gives none.
 - **Retries**: 429 honours ``Retry-After``; 5xx and connection errors back off exponentially
-  (:class:`ingestion.sources.Backoff`), through the shared loop of :mod:`ingestion.sources.http`.
+  (:class:`ingestion.sources.Backoff`), through the shared loop of :mod:`core.http`.
   401/403 stop the run at once with a message naming the setting to fix.
 """
 
@@ -21,8 +21,8 @@ from urllib.parse import urlsplit
 
 import requests
 
+from core.http import send_with_retries
 from ingestion.sources import Backoff
-from ingestion.sources.http import send_with_retries
 from ingestion.sources.klaviyo import settings
 
 log = logging.getLogger(__name__)

@@ -7,7 +7,7 @@
   next query the client waits until the bucket, refilled at ``restoreRate``, holds what that query
   asked for last time; a ``THROTTLED`` error waits for exactly the missing points and retries.
 - **Retries**: 429 honours ``Retry-After``; 5xx and connection errors back off exponentially
-  (the shared loop of :mod:`ingestion.sources.http`).
+  (the shared loop of :mod:`core.http`).
 - **Pagination**: ``pageInfo { hasNextPage endCursor }`` on the top-level connection, and
   follow-up ``node(id:)`` queries for nested connections that did not fit in one page.
 """
@@ -21,8 +21,8 @@ from typing import Any
 
 import requests
 
+from core.http import RETRY_STATUSES, Retry, send_with_retries, transient
 from ingestion.sources import Backoff
-from ingestion.sources.http import RETRY_STATUSES, Retry, send_with_retries, transient
 from ingestion.sources.shopify import queries, settings
 
 log = logging.getLogger(__name__)

@@ -9,7 +9,7 @@
 - **Lists**, cursor pagination: ``page[size]``, then ``links.next`` while ``meta.has_more``.
 - **Retries**: 429 honours ``Retry-After`` (incremental exports allow 10 requests a minute); 5xx
   and connection errors back off exponentially (:class:`ingestion.sources.Backoff`), through the
-  shared loop of :mod:`ingestion.sources.http`. 401/403 stop
+  shared loop of :mod:`core.http`. 401/403 stop
   the run at once with a message naming the setting to fix; an expired OAuth token says so.
 """
 
@@ -24,8 +24,8 @@ from urllib.parse import urlsplit
 import requests
 from requests.auth import HTTPBasicAuth
 
+from core.http import send_with_retries
 from ingestion.sources import Backoff
-from ingestion.sources.http import send_with_retries
 from ingestion.sources.zendesk import settings
 
 log = logging.getLogger(__name__)
