@@ -19,6 +19,7 @@ import duckdb
 from core.contracts import load_contracts
 from core.duckdb_files import connect_for_reading
 from core.settings import Paths
+from core.sql import quote_relation
 
 MART_SCHEMAS = ("marts",)
 NEWEST_DATA_SQL = "select max(occurred_at) from marts.fct_events"
@@ -50,7 +51,7 @@ def _count(con: duckdb.DuckDBPyConnection, relation: str) -> int | None:
     if not found:
         return None
     try:
-        return con.execute(f'select count(*) from "{schema}"."{name}"').fetchall()[0][0]
+        return con.execute(f"select count(*) from {quote_relation(relation)}").fetchall()[0][0]
     except duckdb.Error:
         return None
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from core.duckdb_files import connect_for_reading
+from core.sql import quote_relation
 
 
 def table_counts(db: Path, exclude_internal: bool = True) -> dict[str, int]:
@@ -24,7 +25,8 @@ def table_counts(db: Path, exclude_internal: bool = True) -> dict[str, int]:
         for schema, name in rows:
             if exclude_internal and (name.startswith("_dlt") or schema.endswith("_staging")):
                 continue
-            counts[f"{schema}.{name}"] = con.execute(f'select count(*) from "{schema}"."{name}"').fetchone()[0]
+            relation = f"{schema}.{name}"
+            counts[relation] = con.execute(f"select count(*) from {quote_relation(relation)}").fetchall()[0][0]
         return counts
     finally:
         con.close()

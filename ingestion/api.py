@@ -29,6 +29,7 @@ import duckdb
 
 import ingestion.sources
 from core.contracts import SystemContract, load_contracts
+from core.sql import quote_relation
 from ingestion.landing_source import QUARANTINE_TABLE
 from ingestion.load import DLT_DEFAULTS, LoadResult, count_raw_rows, make_pipeline, run_pipeline
 
@@ -140,7 +141,7 @@ def _quarantined_since(warehouse: Path, schema: str, since: datetime) -> dict[st
     """Quarantine rows (re)written by this run, per table and reason."""
     with duckdb.connect(str(warehouse), read_only=True) as con:
         rows = con.execute(
-            f'SELECT table_name, reason, count(*) FROM "{schema}"."{QUARANTINE_TABLE}" '
+            f"SELECT table_name, reason, count(*) FROM {quote_relation(f'{schema}.{QUARANTINE_TABLE}')} "
             "WHERE quarantined_at >= ? GROUP BY ALL ORDER BY ALL", [since]).fetchall()
     out: dict[str, dict[str, int]] = {}
     for table_name, reason, count in rows:

@@ -32,6 +32,7 @@ from dlt.common.schema.exceptions import DataValidationError
 from dlt.pipeline.exceptions import PipelineStepFailed
 
 from core.contracts import SystemContract, load_contracts
+from core.sql import quote_relation
 from ingestion.errors import LandingFileError
 from ingestion.landing_source import QUARANTINE_TABLE, SourceReport, landing_source, table_files
 
@@ -349,5 +350,6 @@ def count_raw_rows(warehouse: Path, contracts: list[SystemContract]) -> dict[str
     with duckdb.connect(str(warehouse), read_only=True) as con:
         present = set(con.execute("SELECT schema_name, table_name FROM duckdb_tables()").fetchall())
         for schema, table in sorted(wanted & present):
-            counts[f"{schema}.{table}"] = con.execute(f'SELECT count(*) FROM "{schema}"."{table}"').fetchall()[0][0]
+            relation = f"{schema}.{table}"
+            counts[relation] = con.execute(f"SELECT count(*) FROM {quote_relation(relation)}").fetchall()[0][0]
     return counts
