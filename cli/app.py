@@ -13,6 +13,7 @@
     cdw privacy    privacy requests: export (access) or erase a person
     cdw ui         open the Dagster UI on this warehouse
     cdw metrics    metrics defined once (dbt semantic layer, MetricFlow), answered from the serving copy
+    cdw dashboard  the sellers' dashboard (Streamlit) on the serving copy
 
 Every command that writes the build warehouse holds the run lock (one writer at a time) and calls
 the same step functions as Dagster (:mod:`cdw.steps`). Exit codes: 0 success; 1 failed or blocked
@@ -48,6 +49,7 @@ from cdw.main_job import Observer, run_main_job
 from cdw.publish import PublishRefused, clean_stale_publish_files
 from cdw.records import RunRecord, latest_run, utc_now
 from cli import summary
+from cli.dashboard import dashboard as dashboard_command
 from cli.metrics import metrics_app
 from cli.sync import sync_app
 from core.as_of import AsOfError
@@ -59,6 +61,7 @@ app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_
                   help="Customer-data warehouse: land, model, check and publish e-commerce customer data.")
 app.add_typer(sync_app, name="sync", help="Reverse ETL: send segments to marketing tools (plan, run, history).")
 app.add_typer(metrics_app, name="metrics", help="Metrics defined once (MetricFlow): list them, ask a metric question.")
+app.command("dashboard")(dashboard_command)
 console = Console()
 
 Customers = Annotated[int, typer.Option("--customers", "-n", min=1, help="Demo people to generate.")]

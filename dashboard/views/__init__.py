@@ -1,0 +1,1 @@
+"""One module per dashboard page; each has ``TITLE``, ``ICON``, ``URL`` and ``render()``."""
