@@ -17,9 +17,8 @@ import streamlit as st
 from core.settings import get_paths
 from dashboard import data
 from dashboard.context import PageContext
-from dashboard.views import activation, clv, cohorts, health, identity, overview, segments
+from dashboard.views import PAGES, overview
 
-PAGES = (overview, cohorts, segments, clv, activation, identity, health)
 RESTRICTED_ENV = "CDW_DASHBOARD_RESTRICTED"
 
 

@@ -10,6 +10,8 @@ from dashboard import charts, data
 from dashboard.context import chart, current
 
 TITLE, ICON, URL = "Segments & audiences", ":material/campaign:", "activation"
+READS = ("segment_membership", "audience_vips_email", "audience_new_subscribers_email",  # marts: dbt exposures
+         "audience_at_risk_lapsed_ads", "audience_abandoned_cart_email", "audience_churned_sms")
 
 
 def _syncs() -> list[dict]:

@@ -9,6 +9,7 @@ from dashboard import formatting as fmt
 from dashboard.context import chart, current
 
 TITLE, ICON, URL = "Predicted CLV", ":material/trending_up:", "clv"
+READS = ("customer_value", "customer_clv")  # marts read (dbt exposures)
 
 
 def render() -> None:

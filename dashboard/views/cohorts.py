@@ -8,6 +8,7 @@ from dashboard import charts, data
 from dashboard.context import chart, current
 
 TITLE, ICON, URL = "Cohorts & LTV", ":material/grid_on:", "cohorts"
+READS = ("cohort_retention", "cohort_retention_by_channel", "customer_value")  # marts read (dbt exposures)
 
 
 def render() -> None:

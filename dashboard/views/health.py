@@ -9,6 +9,7 @@ from dashboard import formatting as fmt
 from dashboard.context import chart, current
 
 TITLE, ICON, URL = "Data health", ":material/health_and_safety:", "health"
+READS = ("kpi_daily", "customer_orders", "fct_events", "fct_returns", "customer_value")  # marts read (dbt exposures)
 
 
 def _day(value) -> str:

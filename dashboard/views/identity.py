@@ -9,6 +9,7 @@ from dashboard import formatting as fmt
 from dashboard.context import chart, current
 
 TITLE, ICON, URL = "Identity health", ":material/fingerprint:", "identity"
+READS = ("identity_match_rate", "identity_cluster_health", "customer_value")  # marts read (dbt exposures)
 
 
 def render() -> None:

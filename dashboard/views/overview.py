@@ -9,6 +9,7 @@ from dashboard import formatting as fmt
 from dashboard.context import chart, current
 
 TITLE, ICON, URL = "Overview", ":material/monitoring:", "overview"
+READS = ("customer_orders", "kpi_daily", "customer_value")  # marts read (dbt exposures)
 
 
 def render() -> None:

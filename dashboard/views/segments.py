@@ -8,6 +8,7 @@ from dashboard import charts, data
 from dashboard.context import chart, current
 
 TITLE, ICON, URL = "RFM & lifecycle", ":material/groups:", "segments"
+READS = ("customer_rfm", "customer_value")  # marts read (dbt exposures)
 
 
 def render() -> None:
