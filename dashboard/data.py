@@ -325,7 +325,7 @@ def identity_match_rate(con: duckdb.DuckDBPyConnection) -> float:
 def profile_sizes(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     frame = _frame(con, "select item as records_per_profile, profiles_count as profiles, records_count as records "
                         "from analytics.identity_cluster_health where section = 'size_distribution'")
-    frame["sort"] = frame["records_per_profile"].str.extract(r"^(\d+)").astype(int)
+    frame["sort"] = frame["records_per_profile"].str.extract(r"(\d+)")[0].astype(float).fillna(float("inf"))
     return frame.sort_values("sort").drop(columns="sort").reset_index(drop=True)
 
 
