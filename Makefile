@@ -9,7 +9,7 @@ export UV_COMPILE_BYTECODE := 1
 export UV_PROJECT_ENVIRONMENT := $(CURDIR)/$(VENV)
 export UV_LINK_MODE := copy
 
-.PHONY: setup demo test lint ui bench clean
+.PHONY: setup demo test lint ui dashboard docs bench clean
 
 setup: $(STAMP)
 
@@ -33,6 +33,12 @@ lint: setup
 
 ui: setup  ## the Dagster UI on the demo warehouse
 	$(VENV)/bin/cdw ui
+
+dashboard: setup  ## the sellers' dashboard on the serving warehouse (http://127.0.0.1:8501)
+	$(VENV)/bin/cdw dashboard $(ARGS)
+
+docs: setup  ## dbt docs of the warehouse (http://127.0.0.1:8080)
+	$(VENV)/bin/cdw docs $(ARGS)
 
 bench: setup
 	$(VENV)/bin/python benchmarks/pipeline.py $(ARGS)

@@ -38,6 +38,7 @@ from pathlib import Path
 
 import duckdb
 
+from cdw.serving_docs import describe_serving
 from core.dictionary import Dictionary, load_dictionary
 from core.settings import Paths
 from core.sql import literal, quote_identifier
@@ -247,6 +248,7 @@ def publish(paths: Paths, blocking_failures: list[str], run_id: str, parquet: bo
                     "column_name varchar, pii_class varchar, in_analytics boolean, in_restricted boolean)")
         if column_rows:
             con.executemany(f"insert into serving.{META}.columns values (?, ?, ?, ?, ?, ?)", column_rows)
+        describe_serving(con, "serving", paths, dictionary)  # comments from the dbt docs; counts as BIGINT
         if parquet_dir is not None:
             shutil.rmtree(parquet_dir, ignore_errors=True)
             _export_parquet(con, result, parquet_dir)

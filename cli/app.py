@@ -12,6 +12,9 @@
     cdw sync       reverse ETL: plan, run and review syncs to marketing tools
     cdw privacy    privacy requests: export (access) or erase a person
     cdw ui         open the Dagster UI on this warehouse
+    cdw metrics    metrics defined once (dbt semantic layer, MetricFlow), answered from the serving copy
+    cdw dashboard  the sellers' dashboard (Streamlit) on the serving copy
+    cdw docs       generate and serve the dbt docs (the analysts' catalogue)
 
 Every command that writes the build warehouse holds the run lock (one writer at a time) and calls
 the same step functions as Dagster (:mod:`cdw.steps`). Exit codes: 0 success; 1 failed or blocked
@@ -48,6 +51,9 @@ from cdw.main_job import Observer, run_main_job
 from cdw.publish import PublishRefused, clean_stale_publish_files
 from cdw.records import RunRecord, latest_run, utc_now
 from cli import summary
+from cli.dashboard import dashboard as dashboard_command
+from cli.docs import docs as docs_command
+from cli.metrics import metrics_app
 from cli.sync import sync_app
 from core.as_of import AsOfError
 from core.config import ConfigFileError
@@ -57,6 +63,9 @@ from core.settings import DEFAULT_DEMO_CUSTOMERS, DEFAULT_DEMO_SEED, REPO_ROOT, 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_show_locals=False,
                   help="Customer-data warehouse: land, model, check and publish e-commerce customer data.")
 app.add_typer(sync_app, name="sync", help="Reverse ETL: send segments to marketing tools (plan, run, history).")
+app.add_typer(metrics_app, name="metrics", help="Metrics defined once (MetricFlow): list them, ask a metric question.")
+app.command("dashboard")(dashboard_command)
+app.command("docs")(docs_command)
 console = Console()
 
 Customers = Annotated[int, typer.Option("--customers", "-n", min=1, help="Demo people to generate.")]

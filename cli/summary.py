@@ -167,6 +167,8 @@ def print_run_summary(console: Console, paths: Paths, record: RunRecord, values:
         "\n  make ui                              # Dagster UI: lineage, owners, checks, schedules"
         "\n  .venv/bin/cdw query \"show all tables\"   # SQL on the serving warehouse (read-only)"
         f"\n  or open {paths.serving_db} read-only in any DuckDB client (DBeaver, duckdb CLI, BI tools)"
+        "\n  make dashboard                       # the sellers' dashboard; `cdw metrics list`, `make docs`"
+        f"\n  GX Data Docs (offline): {paths.home / 'data_docs' / 'index.html'}"
     )
 
 

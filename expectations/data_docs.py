@@ -9,12 +9,16 @@ the most recent runs are kept (``KEEP_RUNS``). Examples are the masked ones the 
 from __future__ import annotations
 
 import copy
+import functools
+import html
 import logging
 import os
 import shutil
 from collections import defaultdict
 from pathlib import Path
 
+from core.dictionary import load_dictionary
+from expectations.offline_docs import make_offline
 from expectations.runner import CheckReport, RuleOutcome
 
 KEEP_RUNS = 10
@@ -42,16 +46,28 @@ def _context(home: Path):
     return context
 
 
+@functools.lru_cache(maxsize=256)
+def _owner(relation: str) -> str:
+    """The relation's owner from the data dictionary ("Orders owner (team:orders)"), or "" when none."""
+    schema, _, name = relation.partition(".")
+    dictionary = load_dictionary()
+    steward = dictionary.steward_for(name) or dictionary.steward_for(f"{schema}/{name}")
+    return f"{steward.title} ({steward.owner})" if steward else ""
+
+
 def _expectation(outcome: RuleOutcome):
-    """The rule's expectation with its relation, severity and reason as Data Docs notes."""
+    """The rule's expectation with its relation, severity, owner and reason as Data Docs notes."""
     expectation = copy.deepcopy(outcome.rule.expectation)
     rule = outcome.rule
-    notes = [f"**{rule.relation}** ({rule.severity})"]
+    owner = _owner(rule.relation)
+    blocks = "blocks publishing" if rule.severity == "error" else "reported only"
+    notes = [f"**{rule.relation}**: severity **{rule.severity}** ({blocks})" + (f"; owner: {owner}" if owner else "")]
     if rule.description:
         notes.append(rule.description)
     if outcome.error:
         notes.append(f"error: {outcome.error}")
-    expectation.meta = {**(expectation.meta or {}), "relation": rule.relation,
+    expectation.meta = {**(expectation.meta or {}), "relation": rule.relation, "severity": rule.severity,
+                        "owner": owner,
                         "notes": {"format": "markdown", "content": notes}}
     return expectation
 
@@ -89,6 +105,32 @@ def _prune(context, home: Path) -> None:
     for folder in sorted(pages.rglob("*"), reverse=True) if pages.exists() else []:
         if folder.is_dir() and folder.name in old:
             shutil.rmtree(folder, ignore_errors=True)
+
+
+def _banner(relation: str, outcomes: list[RuleOutcome]) -> str:
+    """What GX's pages leave out: each rule's severity (error blocks publishing) and the relation's owner."""
+    owner = html.escape(_owner(relation) or "no owner in the data dictionary")
+    rows = "".join(
+        f"<tr><td>{html.escape(o.rule.family)}</td><td><b>{o.rule.severity}</b></td>"
+        f"<td>{'passed' if o.success else 'failed'}</td><td>{html.escape(o.rule.description or '')}</td></tr>"
+        for o in outcomes)
+    return (f'<div class="container-fluid cdw-rules" style="margin:1em 0"><div class="alert alert-info">'
+            f"<b>{html.escape(relation)}</b> &mdash; owner: <b>{owner}</b>. Severity <b>error</b> blocks "
+            f"publishing; <b>warn</b> is reported only.</div><table class=\"table table-sm\"><thead><tr>"
+            f"<th>rule</th><th>severity</th><th>outcome</th><th>why</th></tr></thead><tbody>{rows}</tbody>"
+            "</table></div>")
+
+
+def _annotate(site: Path, report: CheckReport) -> None:
+    """Put the severity and owner banner at the top of this run's validation pages."""
+    by_page: dict[tuple[str, str], list[RuleOutcome]] = defaultdict(list)
+    for outcome in report.outcomes:
+        by_page[(outcome.rule.suite, outcome.rule.relation)].append(outcome)
+    for (suite, relation), outcomes in by_page.items():
+        for page in (site / "validations" / suite / report.run_id).glob(f"*/{relation}.html"):
+            text = page.read_text()
+            if "cdw-rules" not in text:
+                page.write_text(text.replace("<body>", "<body>" + _banner(relation, outcomes), 1))
 
 
 def build_data_docs(report: CheckReport, home: Path) -> Path:
@@ -132,4 +174,6 @@ def build_data_docs(report: CheckReport, home: Path) -> Path:
     _prune(context, home)
     suites = [ExpectationSuiteIdentifier(name=name) for name in sorted(by_suite)]
     context.build_data_docs(site_names=[SITE_NAME], resource_identifiers=[*suites, *built])
+    _annotate(home / "data_docs", report)
+    make_offline(home / "data_docs")  # CDN assets served from the site: it renders with no network
     return home / "data_docs" / "index.html"

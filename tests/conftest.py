@@ -18,7 +18,7 @@ import pytest
 
 TESTS = Path(__file__).parent
 # Packages whose expensive fixture is package- or session-scoped: one unit of work for all of it.
-PACKAGE_GROUPS = frozenset({"identity", "transformations"})
+PACKAGE_GROUPS = frozenset({"identity", "transformations", "analysts"})
 
 
 def work_unit(nodeid: str) -> str:

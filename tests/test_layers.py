@@ -7,7 +7,8 @@ Floors, from the ground up (GUIDE.md, "The shape of the system"):
    (each may import ``core`` and itself, never a sibling);
 2. the run's steps: ``cdw`` (context, steps, lock, records, publish, privacy);
 3. front ends: ``orchestration`` (Dagster), then ``cli`` (the command line, which also records its
-   runs in the Dagster instance through ``orchestration.cli_runs``);
+   runs in the Dagster instance through ``orchestration.cli_runs``) and ``dashboard`` (Streamlit over
+   the serving copy; ``cdw dashboard`` starts it as a program, neither imports the other);
 4. ``benchmarks`` and ``tests`` may import anything.
 """
 
@@ -21,7 +22,7 @@ import pytest
 from core.settings import REPO_ROOT
 
 FLOORS = {"core": 0, "demo": 1, "ingestion": 1, "expectations": 1, "clv": 1, "activation": 1, "governance": 1,
-          "cdw": 2, "orchestration": 3, "cli": 4}
+          "cdw": 2, "orchestration": 3, "cli": 4, "dashboard": 4}
 
 
 def _modules() -> list[Path]:
