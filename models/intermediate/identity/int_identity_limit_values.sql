@@ -1,6 +1,6 @@
 -- The values each record brings to a profile, for the types the customer identity owner limits
 -- (seed identity_limits): a profile may hold at most `max_per_profile` distinct values of each.
--- Blocked (junk) values do not count.
+-- Blocked (junk) values do not count: not in resolution, not in the checks (both read this).
 
 with
 
@@ -40,6 +40,9 @@ select
     -- strings
     identifiers.identifier_type,
     identifiers.identifier_value,
+
+    -- strings
+    limits.comparison,
 
     -- numerics
     limits.max_per_profile
