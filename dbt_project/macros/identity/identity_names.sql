@@ -145,7 +145,8 @@
 {#-
     Groups of person names inside each group of `partition_columns`: `sql` returns the
     partition columns and `name_key` (one row per distinct name). Returns the partition columns,
-    `name_key` and `name_group`: the smallest full name (first and last) it matches (two hops);
+    `name_key` and `name_group`: the smallest full name (first and last) connected to it by
+    matching names (three steps);
     a name without a last name joins the one full-name group it matches, stays its own group
     when it matches none, and gets no group (null) when it matches several (`Jane` beside
     `Jane Miller` and `Jane Smith`: which Jane is unknown).
@@ -176,37 +177,64 @@
 
     ),
 
-    full_leaders as (
+    -- Every pair of full names of one person (itself included) inside a partition.
+    full_pairs as (
 
         select
             full_a.partition_key,
             full_a.name_key,
-            min(full_b.name_key) as name_group
+            full_b.name_key as other_key
         from full_names as full_a
         inner join full_names as full_b
             on
                 full_a.partition_key = full_b.partition_key
-                and full_b.name_key <= full_a.name_key
                 and (
                     full_b.name_key = full_a.name_key
                     or {{ identity_person_names_match('full_a.name_key', 'full_b.name_key') }}
                 )
-        group by full_a.partition_key, full_a.name_key
 
     ),
 
-    -- A second hop, so a name whose smallest match has a smaller match of its own joins that group.
+    -- The smallest name reachable in three steps (Beserly ~ Beverly ~ Bevelry: one person even
+    -- where the two typos are two edits apart): connected groups of the pairs.
+    hop_1 as (
+
+        select
+            partition_key,
+            name_key,
+            min(other_key) as name_group
+        from full_pairs
+        group by partition_key, name_key
+
+    ),
+
+    hop_2 as (
+
+        select
+            full_pairs.partition_key,
+            full_pairs.name_key,
+            min(hop_1.name_group) as name_group
+        from full_pairs
+        inner join hop_1
+            on
+                full_pairs.partition_key = hop_1.partition_key
+                and full_pairs.other_key = hop_1.name_key
+        group by full_pairs.partition_key, full_pairs.name_key
+
+    ),
+
     full_groups as (
 
         select
-            leaders.partition_key,
-            leaders.name_key,
-            coalesce(hop.name_group, leaders.name_group) as name_group
-        from full_leaders as leaders
-        left join full_leaders as hop
+            full_pairs.partition_key,
+            full_pairs.name_key,
+            min(hop_2.name_group) as name_group
+        from full_pairs
+        inner join hop_2
             on
-                leaders.partition_key = hop.partition_key
-                and leaders.name_group = hop.name_key
+                full_pairs.partition_key = hop_2.partition_key
+                and full_pairs.other_key = hop_2.name_key
+        group by full_pairs.partition_key, full_pairs.name_key
 
     ),
 

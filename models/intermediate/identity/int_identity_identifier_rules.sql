@@ -62,7 +62,11 @@ distinct_values as (
         identifier_value,
         match_scope,
         count(distinct record_node_id) as records_count,
-        count(distinct case when is_person_record then record_node_id end) as person_records_count
+        count(distinct case when is_person_record then record_node_id end) as person_records_count,
+        count(distinct case when is_business_record then record_node_id end) as business_records_count,
+        count(distinct case
+            when is_person_record and not is_business_record then record_node_id
+        end) as personal_accounts_count
 
     from scoped
     group by
@@ -243,8 +247,11 @@ classified as (
         blocked.blocked_reason,
         blocked.blocked_pattern,
         rules.is_strong,
-        -- A business value (purchasing inbox, office phone) links all its business's records.
-        rules.shared_threshold is not null and distinct_values.match_scope != 'business'
+        -- A business value (purchasing inbox, office phone, a company's store account: carried by
+        -- business records and by no personal account or profile) links all its business's records.
+        rules.shared_threshold is not null
+        and distinct_values.match_scope != 'business'
+        and not (distinct_values.business_records_count > 0 and distinct_values.personal_accounts_count = 0)
         and (
             -- A mobile and a landline are one person's: phones count from one more than the threshold.
             coalesce(people.distinct_phones, 0) > rules.shared_threshold + 1

@@ -54,3 +54,6 @@ inner join not_blocked
     on
         identifiers.identifier_type = not_blocked.identifier_type
         and identifiers.identifier_value = not_blocked.identifier_value
+-- The names on a business's records are its people's (colleagues ordering through one
+-- purchasing account): they do not count toward the one-person name limit.
+where not (limits.comparison = 'person_name' and identifiers.is_business_record)
