@@ -58,6 +58,18 @@
     end
 {%- endmacro %}
 
+{#- Full name and postal address together as one key: the two name parts in alphabetical order
+    (so a transposed name gives the same key), accents folded, then the address key. Null
+    without a last name or an address. -#}
+{% macro identity_name_address_key(person_name, address_key) -%}
+    {%- set first = dbt.split_part(person_name, "'|'", 1) -%}
+    {%- set last = dbt.split_part(person_name, "'|'", 2) -%}
+    case
+        when {{ person_name }} is not null and {{ address_key }} is not null and {{ last }} != ''
+            then least({{ first }}, {{ last }}) || ' ' || greatest({{ first }}, {{ last }}) || '|' || {{ address_key }}
+    end
+{%- endmacro %}
+
 {#- A typo between two name parts, not two different names: two neighbouring letters swapped
     (Paul/Palu, Michael/Micheal; four letters or more), or one letter added, dropped or replaced
     inside a longer name (six letters or more, same first and last letter: Jennifer/Jenifer,

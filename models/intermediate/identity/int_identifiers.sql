@@ -11,8 +11,7 @@
     ('shopify_customers', 'phone', 'default_address_phone', 'default_address_phone'),
     ('shopify_customers', 'person_name', 'full_name', 'person_name'),
     ('shopify_customers', 'name_address', 'address_line_1',
-        "case when full_name is not null and address_key is not null
-            then full_name || '|' || address_key end"),
+        identity_name_address_key('person_name', 'address_key')),
     ('shopify_customers', 'postal_address', 'address_line_1', 'address_key'),
     ('shopify_customers', 'full_name', 'full_name', 'full_name'),
     ('shopify_customers', 'first_name', 'full_name', identity_first_name_key('full_name', 'email')),
@@ -26,8 +25,7 @@
     ('shopify_orders', 'postal_address', 'address_line_1', 'address_key'),
     ('shopify_orders', 'checkout_token', 'checkout_token', 'checkout_token'),
     ('shopify_orders', 'name_address', 'address_line_1',
-        "case when full_name is not null and address_key is not null
-            then full_name || '|' || address_key end"),
+        identity_name_address_key('person_name', 'address_key')),
     ('shopify_orders', 'full_name', 'shipping_name', 'full_name'),
     ('shopify_orders', 'first_name', 'shipping_name', identity_first_name_key('full_name', 'email')),
     ('shopify_checkouts', 'checkout_token', 'checkout_token', 'checkout_token'),
@@ -41,8 +39,7 @@
     ('amazon_orders', 'email', 'email', identity_email_key('email')),
     ('amazon_orders', 'phone', 'phone', 'phone'),
     ('amazon_orders', 'name_address', 'shipping_address_line_1',
-        "case when full_name is not null and address_key is not null
-            then full_name || '|' || address_key end"),
+        identity_name_address_key('person_name', 'address_key')),
     ('amazon_orders', 'postal_address', 'shipping_address_line_1', 'address_key'),
     ('amazon_orders', 'full_name', 'full_name', 'full_name'),
     ('amazon_orders', 'person_name', 'full_name', 'person_name'),

@@ -249,13 +249,17 @@ classified as (
         rules.is_strong,
         -- A business value (purchasing inbox, office phone, a company's store account: carried by
         -- business records and by no personal account or profile) links all its business's records.
-        rules.shared_threshold is not null
-        and distinct_values.match_scope != 'business'
-        and not (distinct_values.business_records_count > 0 and distinct_values.personal_accounts_count = 0)
-        and (
-            -- A mobile and a landline are one person's: phones count from one more than the threshold.
-            coalesce(people.distinct_phones, 0) > rules.shared_threshold + 1
-            or coalesce(people.distinct_first_names, 0) > rules.shared_threshold
+        -- A threshold of 0 always splits (a postal address links only records naming one person).
+        rules.shared_threshold = 0
+        or (
+            rules.shared_threshold is not null
+            and distinct_values.match_scope != 'business'
+            and not (distinct_values.business_records_count > 0 and distinct_values.personal_accounts_count = 0)
+            and (
+                -- A mobile and a landline are one person's: phones count from one more than the threshold.
+                coalesce(people.distinct_phones, 0) > rules.shared_threshold + 1
+                or coalesce(people.distinct_first_names, 0) > rules.shared_threshold
+            )
         ) as is_over_threshold,
         blocked.identifier_value is not null as is_blocked,
         both_scopes.identifier_value is not null as is_in_both_scopes
