@@ -72,8 +72,8 @@
 
 {#- A typo between two name parts, not two different names: two neighbouring letters swapped
     (Paul/Palu, Michael/Micheal; four letters or more), or one letter added, dropped or replaced
-    inside a longer name (six letters or more, same first and last letter: Jennifer/Jenifer,
-    Daniel/Danial). Short names one letter apart are often different people (Mark/Mary,
+    inside a name of five letters or more with the same first and last letter (Jennifer/Jenifer,
+    Wayne/Wayte). Four-letter names one letter apart are often different people (Mark/Mary,
     Minh/Linh, John/Joan), and so are a name and its feminine form (Louis/Louise): never typos. -#}
 {% macro identity_name_typo(a, b) -%}
     {{ return(adapter.dispatch('identity_name_typo', 'customer_warehouse')(a, b)) }}
@@ -90,7 +90,7 @@
     DuckDB's path below recognises them). -#}
 {% macro default__identity_name_typo(a, b) -%}
     (
-        length({{ a }}) >= 6 and length({{ b }}) >= 6
+        length({{ a }}) >= 5 and length({{ b }}) >= 5
         and substring({{ a }}, 1, 1) = substring({{ b }}, 1, 1)
         and reverse({{ a }}) like substring(reverse({{ b }}), 1, 1) || '%'
         and levenshtein({{ a }}, {{ b }}) <= 1
@@ -106,7 +106,7 @@
         and (
             levenshtein({{ a }}, {{ b }}) = 2
             or (
-                length({{ a }}) >= 6 and length({{ b }}) >= 6
+                length({{ a }}) >= 5 and length({{ b }}) >= 5
                 and {{ a }}[1] = {{ b }}[1] and {{ a }}[-1] = {{ b }}[-1]
                 and not {{ identity_feminine_form(a, b) }}
             )
