@@ -41,7 +41,7 @@ from core.settings import DBT_PROJECT_DIR  # noqa: E402
 
 IDENTITY_SELECTION = [
     "+customer_source_map", "+identity_links", "+identity_rule_events", "+identity_cluster_health",
-    "+identity_match_rate", "+customer_id_aliases",
+    "+identity_match_rate", "+customer_id_aliases", "+identity_match_suggestions",
 ]
 
 # (truth table, source_system, source_entity) of each actor record kind keyed by its own id.

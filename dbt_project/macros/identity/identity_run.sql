@@ -16,3 +16,36 @@
 {% macro identity_invocation_id() -%}
     {{ dbt.string_literal(invocation_id if invocation_id is defined else 'invocation') }}
 {%- endmacro %}
+
+{#- The scored pairs of identity/suggest.py (source identity_suggestions.match_pairs), or an empty
+    table of the same columns until the step has run once (a fresh warehouse has no such table). -#}
+{% macro identity_suggested_pairs() -%}
+    {%- set relation = source('identity_suggestions', 'match_pairs') -%}
+    {%- set found = adapter.get_relation(
+        database=relation.database, schema=relation.schema, identifier=relation.identifier) if execute else none -%}
+    {%- if found is not none -%}
+        (
+            select
+                record_id_l,
+                record_id_r,
+                match_weight,
+                match_probability,
+                comparison_vector,
+                is_auto_merge,
+                scored_at
+            from {{ relation }}
+        )
+    {%- else -%}
+        (
+            select
+                cast(null as {{ dbt.type_string() }}) as record_id_l,
+                cast(null as {{ dbt.type_string() }}) as record_id_r,
+                cast(null as {{ dbt.type_float() }}) as match_weight,
+                cast(null as {{ dbt.type_float() }}) as match_probability,
+                cast(null as {{ dbt.type_string() }}) as comparison_vector,
+                cast(null as {{ dbt.type_boolean() }}) as is_auto_merge,
+                cast(null as {{ dbt.type_timestamp() }}) as scored_at
+            where 1 = 0
+        )
+    {%- endif -%}
+{%- endmacro %}

@@ -445,31 +445,112 @@ deduplicated as (
         identifier_type,
         identifier_value
 
+),
+
+-- Suggested matches a data owner accepted (seed identity_accepted_matches), and pairs the
+-- matcher scored at or above the configured auto-merge weight (off by default): both records
+-- carry the pair as an `accepted_match` value, so the pair links like any strong identifier.
+match_decisions as (
+
+    select
+        record_id_a,
+        record_id_b,
+        'accepted' as decision
+
+    from {{ ref('identity_accepted_matches') }}
+    where decision = 'accepted'
+
+    union all
+
+    select
+        record_id_l as record_id_a,
+        record_id_r as record_id_b,
+        'auto_merge' as decision
+
+    from {{ identity_suggested_pairs() }} as suggested
+    where is_auto_merge
+
+),
+
+accepted as (
+
+    select
+        record_id_a as record_id,
+        decision,
+        {{ dbt.concat(['record_id_a', "'|'", 'record_id_b']) }} as identifier_value
+
+    from match_decisions
+    union all
+    select
+        record_id_b as record_id,
+        decision,
+        {{ dbt.concat(['record_id_a', "'|'", 'record_id_b']) }} as identifier_value
+
+    from match_decisions
+
+),
+
+resolved as (
+
+    select
+        records.record_node_id,
+        records.record_id,
+        deduplicated.source_system,
+        deduplicated.source_entity,
+        deduplicated.source_key,
+        deduplicated.identifier_type,
+        deduplicated.identifier_value,
+        deduplicated.raw_value,
+        records.is_business_record,
+        records.is_person_record,
+        records.first_seen_at
+
+    from deduplicated
+    inner join identity_records as records
+        on
+            deduplicated.source_system = records.source_system
+            and deduplicated.source_entity = records.source_entity
+            and deduplicated.source_key = records.source_key
+
+    union all
+
+    select distinct
+        records.record_node_id,
+        records.record_id,
+        records.source_system,
+        records.source_entity,
+        records.source_key,
+        'accepted_match' as identifier_type,
+        accepted.identifier_value,
+        accepted.decision as raw_value,
+        records.is_business_record,
+        records.is_person_record,
+        records.first_seen_at
+
+    from accepted
+    inner join identity_records as records
+        on accepted.record_id = records.record_id
+
 )
 
 select
     -- ids
-    records.record_node_id,
-    records.record_id,
-    deduplicated.source_system,
-    deduplicated.source_entity,
-    deduplicated.source_key,
+    record_node_id,
+    record_id,
+    source_system,
+    source_entity,
+    source_key,
 
     -- strings
-    deduplicated.identifier_type,
-    deduplicated.identifier_value,
-    deduplicated.raw_value,
+    identifier_type,
+    identifier_value,
+    raw_value,
 
     -- booleans
-    records.is_business_record,
-    records.is_person_record,
+    is_business_record,
+    is_person_record,
 
     -- timestamps
-    records.first_seen_at
+    first_seen_at
 
-from deduplicated
-inner join identity_records as records
-    on
-        deduplicated.source_system = records.source_system
-        and deduplicated.source_entity = records.source_entity
-        and deduplicated.source_key = records.source_key
+from resolved

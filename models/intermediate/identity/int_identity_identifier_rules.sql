@@ -254,10 +254,12 @@ classified as (
         or (
             rules.shared_threshold is not null
             and distinct_values.match_scope != 'business'
-            and not (distinct_values.business_records_count > 0 and distinct_values.personal_accounts_count = 0)
+            and not (
+                distinct_values.business_records_count > 0
+                and distinct_values.personal_accounts_count = 0
+            )
             and (
-                -- A mobile and a landline are one person's: phones count from one more than the threshold.
-                coalesce(people.distinct_phones, 0) > rules.shared_threshold + 1
+                coalesce(people.distinct_phones, 0) > rules.shared_threshold
                 or coalesce(people.distinct_first_names, 0) > rules.shared_threshold
             )
         ) as is_over_threshold,
