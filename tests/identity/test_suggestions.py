@@ -8,7 +8,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from benchmarks.identity_quality import run_dbt
+from benchmarks.identity_quality import IDENTITY_SELECTION, run_dbt
 from benchmarks.identity_suggestions import evaluate
 from identity.suggest import load_config, suggest
 from tests.identity.conftest import IdentityDemo
@@ -58,7 +58,7 @@ def test_suggestions_are_reviewed_then_linked(demo_copy: IdentityDemo, tmp_path:
                     "timestamp '2026-11-01 10:00:00', 'same person, new e-mail')", [record_a, record_b])
     finally:
         con.close()
-    run_dbt(["build", "--select", "int_identifiers+", "--exclude", "identity_accepted_matches", "dim_customers+",
+    run_dbt(["build", "--select", *IDENTITY_SELECTION, "--exclude", "identity_accepted_matches",
              "--indirect-selection", "cautious"], database, demo_copy.work_dir)
     accepted = {(r[0], r[1]): r for r in _suggestions(database)}[(record_a, record_b)]
     assert accepted[2] == accepted[3] and accepted[4] == "linked"

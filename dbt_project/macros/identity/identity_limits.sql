@@ -135,7 +135,8 @@
             on edges.record_node_id_a = components.node_id
         inner join exceeded
             on components.component_id = exceeded.component_id
-        where edges.is_active
+        -- Priority 0 (a match a data owner accepted) is a decision, never an offending link.
+        where edges.is_active and edges.link_priority > 0
 
     ),
 

@@ -22,6 +22,14 @@ value_rules as (
 
 ),
 
+vouched as (
+
+    select distinct record_node_id
+    from identifiers
+    where identifier_type = 'accepted_match'
+
+),
+
 not_blocked as (
 
     select distinct
@@ -55,5 +63,11 @@ inner join not_blocked
         identifiers.identifier_type = not_blocked.identifier_type
         and identifiers.identifier_value = not_blocked.identifier_value
 -- The names on a business's records are its people's (colleagues ordering through one
--- purchasing account): they do not count toward the one-person name limit.
-where not (limits.comparison = 'person_name' and identifiers.is_business_record)
+-- purchasing account), and a record a data owner matched by hand (an accepted suggestion) is
+-- vouched for: their names do not count toward the one-person name limit.
+where
+    not (limits.comparison = 'person_name' and identifiers.is_business_record)
+    and not (
+        limits.comparison = 'person_name'
+        and identifiers.record_node_id in (select vouched.record_node_id from vouched)
+    )
