@@ -412,7 +412,7 @@ def shared_office(rng: np.random.Generator, persons: Persons, frames: Frames, ta
     frames[("shopify", "orders")] = orders
     tags.add("shared_office", "shopify", "customers", chosen)
     ids = _objects(orders.columns["id"])
-    tags.add("shared_office", "shopify", "orders", sorted(set(ids[order_mask].tolist())))
+    tags.add("shared_office", "shopify", "orders", sorted({i for i in ids[order_mask].tolist() if i is not None}))
 
 
 def sms_only(rng: np.random.Generator, persons: Persons, frames: Frames, tags: Tags) -> None:
@@ -523,11 +523,13 @@ def tag_generated(persons: Persons, frames: Frames, tags: Tags) -> None:
             (("zendesk", "users"), "id"), (("amazon", "orders"), "amazon_order_id")):
         frame = frames[(system, table)]
         mask = (frame.kind == VALID) & np.isin(frame.person_id, list(household))
-        tags.add("household", system, table, sorted(set(_objects(frame.columns[key])[mask].tolist()), key=str))
+        tags.add("household", system, table,
+                 sorted({k for k in _objects(frame.columns[key])[mask].tolist() if k is not None}, key=str))
     amazon = frames[("amazon", "orders")]
     relay = pc.fill_null(pc.match_substring(amazon.columns["buyer_info__buyer_email"], "@marketplace."),
                          False).to_numpy(zero_copy_only=False) & (amazon.kind == VALID)
-    tags.add("relay_email", "amazon", "orders", sorted(set(_objects(amazon.columns["amazon_order_id"])[relay])))
+    tags.add("relay_email", "amazon", "orders",
+             sorted({k for k in _objects(amazon.columns["amazon_order_id"])[relay].tolist() if k is not None}))
 
 
 PHENOMENA: tuple[Callable[[np.random.Generator, Persons, Frames, Tags], None], ...] = (
