@@ -383,12 +383,18 @@ def shared_office(rng: np.random.Generator, persons: Persons, frames: Frames, ta
     customers, orders = frames[("shopify", "customers")], frames[("shopify", "orders")]
     business = {p + 1 for p in np.flatnonzero(persons.is_business).tolist()}
     account_person = _key_person(customers, "id")
-    accounts = sorted(a for a, p in account_person.items() if p in business)
+    emails = dict(zip(_objects(customers.columns["id"]).tolist(), _objects(customers.columns["email"]).tolist(),
+                      strict=True))
+    # Only companies whose domain is theirs alone (two companies never share a purchasing inbox).
+    domain_of = _objects(persons.email_domain)
+    owners: dict[str, set[int]] = {}
+    for index in np.flatnonzero(persons.is_business).tolist():
+        owners.setdefault(domain_of[index], set()).add(index + 1)
+    accounts = sorted(a for a, p in account_person.items() if p in business
+                      and len(owners.get(domain_of[p - 1], ())) == 1 and isinstance(emails.get(a), str))
     chosen = _sample(rng, np.array(accounts, dtype=np.int64), SHARES["shared_office"]).tolist()
     if not chosen:
         return
-    emails = dict(zip(_objects(customers.columns["id"]).tolist(), _objects(customers.columns["email"]).tolist(),
-                      strict=True))
     inbox = {a: "purchasing@" + str(emails[a]).strip().lower().partition("@")[2] for a in chosen}
     office = {a: _phone(persons, np.array([account_person[a] - 1]))[0] for a in chosen}
     customer_mask = _rows_with(customers, "id", chosen)
