@@ -95,15 +95,21 @@ def generate(out_dir: Path, truth_dir: Path, customers: int = 20_000, seed: int 
     truth_parts: list[pa.Table] = []
     presence = {s: np.zeros(customers, dtype=bool) for s in SYSTEMS}
     valid_ids: dict[str, tuple[np.ndarray, pa.Array]] = {}
-    assembled = {(system, table.name): assemble(produced.pop((system, table.name)), table,
-                                                stream(seed, f"assemble:{system}.{table.name}"), config,
-                                                timeline.end_ts)
-                 for system, contract in contracts.items() for table in contract.tables}
+    # The tables people's mess touches are assembled first (and changed together); every other
+    # table is assembled, written and freed one at a time (pixel events are large).
+    tables = {(system, table.name): table for system, contract in contracts.items() for table in contract.tables}
+
+    def assembled_table(key: tuple[str, str]) -> Frame:
+        return assemble(produced.pop(key), tables[key], stream(seed, f"assemble:{key[0]}.{key[1]}"), config,
+                        timeline.end_ts)
+
+    assembled = {key: assembled_table(key) for key in phenomena.TABLES} if config.phenomena else {}
     phenomena_tags = phenomena.apply(stream(seed, "phenomena"), persons, assembled) if config.phenomena else None
     for system, contract in contracts.items():
         for table in contract.tables:
             name = f"{system}.{table.name}"
-            final = assembled.pop((system, table.name))
+            key = (system, table.name)
+            final = assembled.pop(key) if key in assembled else assembled_table(key)
             write_parquet(vendor_table(final, table), out_dir / system / f"{table.name}.parquet")
             truth_parts.append(truth_rows(final, table))
             rows_per_table[name] = len(final)

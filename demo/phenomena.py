@@ -46,6 +46,9 @@ from demo.identity import canonical_address, e164
 from demo.people import COUNTRIES, Persons
 
 Frames = dict[tuple[str, str], Frame]
+# The tables the phenomena read or change (assembled before the others, see demo.generate).
+TABLES = (("shopify", "customers"), ("shopify", "orders"), ("klaviyo", "profiles"), ("zendesk", "users"),
+          ("zendesk", "tickets"), ("amazon", "orders"))
 
 # Nicknames the generator uses (the resolution has its own, broader table: seeds/identity_nicknames.csv).
 NICKNAMES: dict[str, tuple[str, ...]] = {
