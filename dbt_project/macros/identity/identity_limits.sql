@@ -191,23 +191,51 @@
 
     ),
 
+    -- Records carrying the exceeded type inside each exceeded profile.
+    carriers as (
+
+        select distinct
+            exceeded.component_id,
+            exceeded.identifier_type as exceeded_type,
+            carried.record_node_id
+
+        from exceeded
+        inner join {{ components }} as components
+            on exceeded.component_id = components.component_id
+        inner join {{ limit_values }} as carried
+            on
+                components.node_id = carried.record_node_id
+                and exceeded.identifier_type = carried.identifier_type
+
+    ),
+
     touching as (
 
-        select
+        select distinct
             active_links.component_id,
-            exceeded.identifier_type as exceeded_type,
+            carriers.exceeded_type,
             active_links.identifier_type,
             active_links.link_priority
 
         from active_links
-        inner join exceeded
-            on active_links.component_id = exceeded.component_id
-        where exists (
-            select 1 from {{ limit_values }} as carried
-            where
-                carried.identifier_type = exceeded.identifier_type
-                and carried.record_node_id in (active_links.record_node_id_a, active_links.record_node_id_b)
-        )
+        inner join carriers
+            on
+                active_links.component_id = carriers.component_id
+                and active_links.record_node_id_a = carriers.record_node_id
+
+        union
+
+        select distinct
+            active_links.component_id,
+            carriers.exceeded_type,
+            active_links.identifier_type,
+            active_links.link_priority
+
+        from active_links
+        inner join carriers
+            on
+                active_links.component_id = carriers.component_id
+                and active_links.record_node_id_b = carriers.record_node_id
 
     ),
 
@@ -354,11 +382,22 @@
                 on located.component_id = dropping.component_id
                 and located.link_priority = dropping.dropped_link_priority
                 and dropping.drop_scope = 'links_of_limited_records'
-            where located.is_active and exists (
-                select 1 from " ~ limit_values ~ " as carried
-                where carried.identifier_type = dropping.exceeded_type
-                    and carried.record_node_id in (located.record_node_id_a, located.record_node_id_b)
-            )
+            inner join " ~ limit_values ~ " as carried
+                on carried.identifier_type = dropping.exceeded_type
+                and carried.record_node_id = located.record_node_id_a
+            where located.is_active
+            union
+            select distinct located.record_node_id_a, located.record_node_id_b, located.identifier_type,
+                located.identifier_value
+            from located
+            inner join dropping
+                on located.component_id = dropping.component_id
+                and located.link_priority = dropping.dropped_link_priority
+                and dropping.drop_scope = 'links_of_limited_records'
+            inner join " ~ limit_values ~ " as carried
+                on carried.identifier_type = dropping.exceeded_type
+                and carried.record_node_id = located.record_node_id_b
+            where located.is_active
         ),
 
         weakest as (
