@@ -49,3 +49,13 @@
         )
     {%- endif -%}
 {%- endmacro %}
+
+{#- `materialized` where the engine takes the hint (DuckDB): a CTE that several branches of a
+    union read is computed once instead of once per reference. Empty elsewhere. -#}
+{% macro identity_cte_hint() -%}
+    {{ return(adapter.dispatch('identity_cte_hint', 'customer_warehouse')()) }}
+{%- endmacro %}
+
+{% macro default__identity_cte_hint() -%}{%- endmacro %}
+
+{% macro duckdb__identity_cte_hint() -%}materialized{%- endmacro %}

@@ -71,7 +71,7 @@ identity_records as (
 
 ),
 
-shopify_customers as (
+shopify_customers as {{ identity_cte_hint() }} (
 
     select
         'shopify' as source_system,
@@ -151,7 +151,7 @@ gift_flags as (
 
 ),
 
-shopify_orders as (
+shopify_orders as {{ identity_cte_hint() }} (
 
     select
         'shopify' as source_system,
@@ -193,7 +193,7 @@ shopify_checkouts as (
 
 ),
 
-pixel_events as (
+pixel_events as {{ identity_cte_hint() }} (
 
     select
         client_id,
@@ -285,7 +285,7 @@ amazon_named_orders as (
 
 ),
 
-amazon_orders as (
+amazon_orders as {{ identity_cte_hint() }} (
 
     select
         'amazon' as source_system,
@@ -327,7 +327,7 @@ amazon_order_buyers as (
 
 ),
 
-klaviyo_profiles as (
+klaviyo_profiles as {{ identity_cte_hint() }} (
 
     select
         'klaviyo' as source_system,
@@ -346,7 +346,7 @@ klaviyo_profiles as (
 
 ),
 
-zendesk_users as (
+zendesk_users as {{ identity_cte_hint() }} (
 
     select
         'zendesk' as source_system,
