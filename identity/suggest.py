@@ -1,8 +1,9 @@
 """Scored match suggestions: a Fellegi-Sunter model (Splink on DuckDB) trained by EM on the
 seller's own profiles, scoring pairs the deterministic rules kept apart.
 
-Never a silent merge: pairs land in ``identity_suggestions.match_pairs`` (a table the dbt project
-declares as a source) and reach analysts as ``marts.identity_match_suggestions`` with their match
+Never a silent merge: pairs land in ``identity_suggestions.match_pairs`` (the dbt project reads it
+through the macro ``identity_suggested_pairs``, an empty stand-in before the step first runs) and
+reach analysts as ``marts.identity_match_suggestions`` with their match
 weight and comparison vector. A data owner accepts a pair by adding it to
 ``seeds/identity_accepted_matches.csv`` (auditable); the next build links it. Pairs merge without
 review only when ``auto_merge_match_weight`` is set in ``config/identity_matching.yml`` (off by

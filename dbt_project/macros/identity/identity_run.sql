@@ -17,12 +17,15 @@
     {{ dbt.string_literal(invocation_id if invocation_id is defined else 'invocation') }}
 {%- endmacro %}
 
-{#- The scored pairs of identity/suggest.py (source identity_suggestions.match_pairs), or an empty
-    table of the same columns until the step has run once (a fresh warehouse has no such table). -#}
+{#- The scored pairs the Python step identity.suggest.suggest writes to
+    `identity_suggestions.match_pairs` (in the build warehouse's database), or an empty table of the
+    same columns until the step has run once (a fresh warehouse has no such table). Read as a
+    relation, not a dbt source: the table is the step's output, and a source would need an asset
+    (and owner) of its own in Dagster; the step's owner is the customer identity owner. -#}
 {% macro identity_suggested_pairs() -%}
-    {%- set relation = source('identity_suggestions', 'match_pairs') -%}
     {%- set found = adapter.get_relation(
-        database=relation.database, schema=relation.schema, identifier=relation.identifier) if execute else none -%}
+        database=target.database, schema='identity_suggestions', identifier='match_pairs') if execute else none -%}
+    {%- set relation = found -%}
     {%- if found is not none -%}
         (
             select

@@ -1,6 +1,6 @@
 -- Pairs of customer profiles that probably are one person, for a data owner to review: scored by
 -- the Fellegi-Sunter model the step identity.suggest trains by EM on the seller's own profiles
--- (source identity_suggestions.match_pairs), with the match weight, the comparison vector and
+-- (table identity_suggestions.match_pairs), with the match weight, the comparison vector and
 -- the values compared. Nothing here merges by itself: a pair links only once its row is added
 -- to seeds/identity_accepted_matches.csv as `accepted` (or when an auto-merge weight is
 -- configured and reached).
