@@ -12,6 +12,13 @@ over those pairs. Two populations are scored:
   transaction (accounts, profiles, users, Amazon orders: the marketplace's only buyer record,
   browsers), i.e. without Shopify orders and checkouts, which carry their account's identity.
 
+* ``carrying_identity``: the records that carry any identity (an e-mail, relay address, phone,
+  name or address, or a store account reference): the population the targets are set on
+  (an Amazon order without buyer details carries none).
+
+Per phenomenon (``truth/phenomena.parquet``, see ``demo/phenomena.py``), precision and recall are
+over the pairs that touch at least one record the phenomenon changed.
+
 Storefront browsers that never identified themselves (no identifier shared with any other
 record: never logged in, never started a checkout) are left out of both: anonymous browsing
 identifies nobody, as the generator's own presence flags say.
@@ -41,7 +48,7 @@ from core.settings import DBT_PROJECT_DIR  # noqa: E402
 
 IDENTITY_SELECTION = [
     "+customer_source_map", "+identity_links", "+identity_rule_events", "+identity_cluster_health",
-    "+identity_match_rate", "+customer_id_aliases", "+identity_match_suggestions",
+    "+identity_match_rate", "+customer_id_aliases", "+identity_match_suggestions", "+int_identity_profile_limits",
 ]
 
 # (truth table, source_system, source_entity) of each actor record kind keyed by its own id.
