@@ -12,6 +12,13 @@ over those pairs. Two populations are scored:
   transaction (accounts, profiles, users, Amazon orders: the marketplace's only buyer record,
   browsers), i.e. without Shopify orders and checkouts, which carry their account's identity.
 
+* ``carrying_identity``: the records that carry any identity (an e-mail, relay address, phone,
+  name or address, or a store account reference): the population the targets are set on
+  (an Amazon order without buyer details carries none).
+
+Per phenomenon (``truth/phenomena.parquet``, see ``demo/phenomena.py``), precision and recall are
+over the pairs that touch at least one record the phenomenon changed.
+
 Storefront browsers that never identified themselves (no identifier shared with any other
 record: never logged in, never started a checkout) are left out of both: anonymous browsing
 identifies nobody, as the generator's own presence flags say.
@@ -41,7 +48,7 @@ from core.settings import DBT_PROJECT_DIR  # noqa: E402
 
 IDENTITY_SELECTION = [
     "+customer_source_map", "+identity_links", "+identity_rule_events", "+identity_cluster_health",
-    "+identity_match_rate", "+customer_id_aliases",
+    "+identity_match_rate", "+customer_id_aliases", "+identity_match_suggestions", "+int_identity_profile_limits",
 ]
 
 # (truth table, source_system, source_entity) of each actor record kind keyed by its own id.
@@ -84,8 +91,9 @@ def make_demo(base: Path, customers: int, seed: int) -> tuple[Path, Path]:
     return database, truth
 
 
-def score(database: Path, truth_dir: Path) -> dict[str, dict[str, float]]:
-    """Pairwise precision and recall of customer_source_map against the truth, per population."""
+def score(database: Path, truth_dir: Path, keep: bool = False) -> dict[str, Any]:
+    """Pairwise precision and recall of customer_source_map against the truth, per population
+    (``keep``: also return the open connection with its temp tables, under ``_connection``)."""
     con = duckdb.connect()
     try:
         con.execute(f"attach '{database}' as warehouse (read_only)")
@@ -120,7 +128,8 @@ def score(database: Path, truth_dir: Path) -> dict[str, dict[str, float]]:
         """)
         con.execute("""
             create temp table scored as
-            select map.customer_id, truth.person_id, map.source_system, map.source_entity
+            select map.customer_id, truth.person_id, map.source_system, map.source_entity, map.source_key,
+                   map.record_id
             from warehouse.marts.customer_source_map as map
             inner join truth_records as truth
                 on map.source_system = truth.source_system
@@ -129,13 +138,98 @@ def score(database: Path, truth_dir: Path) -> dict[str, dict[str, float]]:
             where map.source_entity != 'device'
                 or map.record_id in (select record_id from identified_devices)
         """)
+        con.execute(f"""
+            create temp table carrying as
+            select distinct record_id from warehouse.intermediate.int_identifiers
+            where identifier_type in ({", ".join(f"'{t}'" for t in IDENTITY_TYPES)})
+               or (identifier_type = 'shopify_customer_id' and source_entity != 'customer')
+        """)
         populations = {
             "all_records": "true",
             "identity_records": "not (source_system = 'shopify' and source_entity in ('order', 'checkout'))",
+            "carrying_identity": "record_id in (select record_id from carrying)",
         }
-        return {name: _pairwise(con, condition) for name, condition in populations.items()}
+        results: dict[str, Any] = {name: _pairwise(con, condition) for name, condition in populations.items()}
+        if keep:
+            results["_connection"] = con
+        return results
+    finally:
+        if not keep:
+            con.close()
+
+
+# Identifier types that say who a record is about (a record with none of them carries no identity:
+# an Amazon order without buyer details, a browser that never logged in).
+IDENTITY_TYPES = ("email", "amazon_buyer_email", "phone", "full_name", "first_name", "name_address", "postal_address")
+SCORED_ENTITIES = {("shopify", "customers"): "customer", ("shopify", "orders"): "order",
+                   ("klaviyo", "profiles"): "profile", ("zendesk", "users"): "user", ("amazon", "orders"): "order"}
+
+
+def score_phenomena(database: Path, truth_dir: Path) -> dict[str, dict[str, float]]:
+    """Precision and recall per phenomenon (truth/phenomena.parquet), over records carrying identity.
+
+    A pair counts for a phenomenon when at least one of its two records was touched by it:
+    precision is the share of predicted such pairs that are true, recall the share of true such
+    pairs that were predicted.
+    """
+    tags_path = truth_dir / "phenomena.parquet"
+    if not tags_path.exists():
+        return {}
+    scores = score(database, truth_dir, keep=True)
+    con = scores.pop("_connection")  # type: ignore[assignment]
+    try:
+        mapping = " union all ".join(
+            f"select '{system}' as system, '{table}' as \"table\", '{entity}' as source_entity"
+            for (system, table), entity in SCORED_ENTITIES.items())
+        con.execute(f"""
+            create temp table tagged as
+            select distinct tags.phenomenon, tags.system as source_system, entities.source_entity,
+                   tags.record_key as source_key
+            from read_parquet('{tags_path}') as tags
+            inner join ({mapping}) as entities
+                on tags.system = entities.system and tags."table" = entities."table"
+        """)
+        phenomena = [p for (p,) in con.execute("select distinct phenomenon from tagged order by 1").fetchall()]
+        result = {}
+        for phenomenon in phenomena:
+            result[phenomenon] = _pairwise_touching(con, phenomenon)
+        return result
     finally:
         con.close()
+
+
+def _pairwise_touching(con: duckdb.DuckDBPyConnection, phenomenon: str) -> dict[str, float]:
+    row = con.execute("""
+        with population as (
+            select scored.*, tagged.source_key is not null as is_tagged
+            from scored
+            left join (select * from tagged where phenomenon = ?) as tagged
+                on scored.source_system = tagged.source_system and scored.source_entity = tagged.source_entity
+                and scored.source_key = tagged.source_key
+            where scored.record_id in (select record_id from carrying)
+        ),
+        cells as (
+            select customer_id, person_id, count(*) as n, count(*) filter (where is_tagged) as t
+            from population group by customer_id, person_id
+        ),
+        predicted as (
+            select count(*) as n, count(*) filter (where is_tagged) as t from population group by customer_id
+        ),
+        actual as (
+            select count(*) as n, count(*) filter (where is_tagged) as t from population group by person_id
+        )
+        select
+            (select sum(n * (n - 1) / 2 - (n - t) * (n - t - 1) / 2) from cells),
+            (select sum(n * (n - 1) / 2 - (n - t) * (n - t - 1) / 2) from predicted),
+            (select sum(n * (n - 1) / 2 - (n - t) * (n - t - 1) / 2) from actual),
+            (select count(*) filter (where is_tagged) from population)
+    """, [phenomenon]).fetchone()
+    true_positive, predicted, actual, records = (float(v or 0) for v in row)
+    return {
+        "precision": true_positive / predicted if predicted else 1.0,
+        "recall": true_positive / actual if actual else 1.0,
+        "true_pairs": actual, "predicted_pairs": predicted, "correct_pairs": true_positive, "records": records,
+    }
 
 
 def _pairwise(con: duckdb.DuckDBPyConnection, condition: str) -> dict[str, float]:
@@ -175,15 +269,19 @@ def main(argv: list[str] | None = None) -> int:
     build_identity(database, base)
     built = time.perf_counter()
     scores = score(database, truth)
+    per_phenomenon = score_phenomena(database, truth)
     report: dict[str, Any] = {
         "customers": args.customers, "seed": args.seed, "warehouse": str(database),
         "seconds_generate_and_load": round(generated - started, 1), "seconds_dbt_build": round(built - generated, 1),
-        "scores": scores,
+        "scores": scores, "phenomena": per_phenomenon,
     }
     print(f"{'population':<18}{'precision':>11}{'recall':>9}{'records':>10}{'persons':>9}{'customers':>11}")
     for name, s in scores.items():
         print(f"{name:<18}{s['precision']:>11.4f}{s['recall']:>9.4f}{s['records']:>10.0f}{s['persons']:>9.0f}"
               f"{s['customers']:>11.0f}")
+    print(f"\n{'phenomenon':<18}{'precision':>11}{'recall':>9}{'records':>10}{'true pairs':>12}")
+    for name, s in per_phenomenon.items():
+        print(f"{name:<18}{s['precision']:>11.4f}{s['recall']:>9.4f}{s['records']:>10.0f}{s['true_pairs']:>12.0f}")
     print(json.dumps(report, indent=2))
     return 0
 

@@ -23,7 +23,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from core.contracts import SystemContract, Table, load_contracts
-from demo import amazon, klaviyo, klaviyo_events, pixel, shopify, zendesk
+from demo import amazon, klaviyo, klaviyo_events, phenomena, pixel, shopify, zendesk
 from demo.catalog import make_catalog
 from demo.dirty import dirty_rows, duplicates, select_superseded
 from demo.frame import KINDS, Frame, TableOut
@@ -44,6 +44,7 @@ class GeneratorConfig:
     duplicate_rate: float = 0.004  # exact re-deliveries, per table
     late_update_rate: float = 0.02  # records that also arrive in an earlier version (tables with changes)
     anonymous_visitors_per_person: float = 1.6  # storefront sessions by people in no other system
+    phenomena: bool = True  # the mess of real people (demo/phenomena.py): gifts, typos, many accounts...
 
 
 @dataclass
@@ -94,11 +95,21 @@ def generate(out_dir: Path, truth_dir: Path, customers: int = 20_000, seed: int 
     truth_parts: list[pa.Table] = []
     presence = {s: np.zeros(customers, dtype=bool) for s in SYSTEMS}
     valid_ids: dict[str, tuple[np.ndarray, pa.Array]] = {}
+    # The tables people's mess touches are assembled first (and changed together); every other
+    # table is assembled, written and freed one at a time (pixel events are large).
+    tables = {(system, table.name): table for system, contract in contracts.items() for table in contract.tables}
+
+    def assembled_table(key: tuple[str, str]) -> Frame:
+        return assemble(produced.pop(key), tables[key], stream(seed, f"assemble:{key[0]}.{key[1]}"), config,
+                        timeline.end_ts)
+
+    assembled = {key: assembled_table(key) for key in phenomena.TABLES} if config.phenomena else {}
+    phenomena_tags = phenomena.apply(stream(seed, "phenomena"), persons, assembled) if config.phenomena else None
     for system, contract in contracts.items():
         for table in contract.tables:
             name = f"{system}.{table.name}"
-            final = assemble(produced.pop((system, table.name)), table, stream(seed, f"assemble:{name}"), config,
-                             timeline.end_ts)
+            key = (system, table.name)
+            final = assembled.pop(key) if key in assembled else assembled_table(key)
             write_parquet(vendor_table(final, table), out_dir / system / f"{table.name}.parquet")
             truth_parts.append(truth_rows(final, table))
             rows_per_table[name] = len(final)
@@ -115,6 +126,8 @@ def generate(out_dir: Path, truth_dir: Path, customers: int = 20_000, seed: int 
 
     truth_dir.mkdir(parents=True, exist_ok=True)
     pq.write_table(pa.concat_tables(truth_parts), truth_dir / "rows.parquet", **PARQUET_OPTIONS)
+    if phenomena_tags is not None:
+        pq.write_table(phenomena_tags, truth_dir / "phenomena.parquet", **PARQUET_OPTIONS)
     ids = {label: lists_by_person(*valid_ids[f"{s}.{t}"], customers) for label, (s, t) in ID_TABLES.items()}
     ids["amazon_buyer_email"] = market.buyer_email
     ids["pixel_client_ids"] = pa.ListArray.from_arrays(pa.array(persons.device_start.astype(np.int32)),

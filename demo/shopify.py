@@ -107,6 +107,7 @@ def orders_table(rng: np.random.Generator, persons: Persons, catalog: Catalog, o
     country = persons.country[p]
     user_agent = pick([ua for ua, _ in refdata.USER_AGENTS], persons.device_ua[orders.device])
     updated = orders.updated_ts
+    phone_rng = detail_rng.spawn(1)[0]  # a child stream: the draws of the other columns stay as they were
     columns = {
         "id": ints(orders.id),
         "name": orders.name,
@@ -135,8 +136,7 @@ def orders_table(rng: np.random.Generator, persons: Persons, catalog: Catalog, o
         "shipping_address__province_code": null_where(take(persons.region, p), country == 2),
         "shipping_address__zip": take(persons.postal_code, p),
         "shipping_address__country_code": pick(COUNTRIES, country),
-        "shipping_address__phone": pa.nulls(len(p), pa.string()),
-        "billing_address__phone": pa.nulls(len(p), pa.string()),
+        **_address_phones(phone_rng, persons, p),
         **_order_state(orders, updated),
     }
     latest = frame(columns, updated, person_id=persons.person_id[p])
@@ -148,6 +148,15 @@ def orders_table(rng: np.random.Generator, persons: Persons, catalog: Catalog, o
     older = frame({**columns, **_order_state(orders, at)}, at, person_id=latest.person_id).take(candidates)
     weight = np.where(orders.refund_ts[candidates] != NO_TIME, 8.0, 1.0)  # paid -> refunded matters most
     return TableOut("shopify", "orders", latest, older=older, older_weight=weight)
+
+
+def _address_phones(rng: np.random.Generator, persons: Persons, p: np.ndarray) -> dict[str, pa.Array]:
+    """The buyer's phone on the shipping and billing addresses, each typed in its own format."""
+    n = len(p)
+    return {
+        "shipping_address__phone": null_where(render_phone(rng, persons, p), rng.random(n) < 0.6),
+        "billing_address__phone": null_where(render_phone(rng, persons, p), rng.random(n) < 0.7),
+    }
 
 
 def line_items_table(catalog: Catalog, orders: StoreOrders) -> TableOut:

@@ -16,10 +16,10 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from demo.frame import Frame, TableOut, bools, const, frame, ints
-from demo.identity import EmailStyle, e164, render_address1, render_email, render_name, take
+from demo.identity import EmailStyle, e164, render_address1, render_email, render_name, render_phone, take
 from demo.people import COUNTRIES, SUBSCRIBED, Persons, consent_at, consent_changed_at
 from demo.timeline import DAY, Timeline
-from demo.vector import NO_TIME, group_first, iso_shop_local, join, pick, rising_ids, where
+from demo.vector import NO_TIME, group_first, iso_shop_local, join, null_where, pick, rising_ids, where
 
 MAIN_EMAIL_STYLE = EmailStyle(gmail_dots=0.03, plus_tag=0.02, typo=0.004)
 CONSENT_STATES = ("not_subscribed", "subscribed", "unsubscribed")
@@ -138,7 +138,7 @@ def customers_table(rng: np.random.Generator, persons: Persons, accounts: Accoun
         "email": accounts.email,
         "first_name": render_name(rng, take(persons.first_name, p)),
         "last_name": render_name(rng, take(persons.last_name, p)),
-        "phone": (phone := where(has_phone, e164(persons, p), pa.scalar(None, pa.string()))),
+        "phone": where(has_phone, e164(persons, p), pa.scalar(None, pa.string())),
         "state": pick(["enabled", "disabled", "invited"], state),
         "verified_email": bools((state == 0) | (rng.random(n) < 0.7)),
         "currency": const(n, "USD"),
@@ -152,12 +152,19 @@ def customers_table(rng: np.random.Generator, persons: Persons, accounts: Accoun
                                                 take(persons.region, p)),
         "default_address__zip": take(persons.postal_code, p),
         "default_address__country_code": pick(COUNTRIES, country),
-        "default_address__phone": phone,
+        "default_address__phone": _address_phones(rng.spawn(1)[0], persons, p, has_phone),
         **version(updated, tags),
     }
     latest = frame(columns, updated, person_id=persons.person_id[p])
     older, withdrawn = _older(rng, accounts, latest, columns, version, email_unsub, updated)
     return TableOut("shopify", "customers", latest, older=older, older_weight=np.where(withdrawn, 8.0, 1.0))
+
+
+def _address_phones(rng: np.random.Generator, persons: Persons, p: np.ndarray, has_phone: np.ndarray) -> pa.Array:
+    """The default address's phone, typed in any format: on a third of the accounts without an
+    account phone (the only phone the store knows of them) and a fifth of those with one."""
+    keep = rng.random(len(p)) < np.where(has_phone, 0.2, 0.33)
+    return null_where(render_phone(rng, persons, p), ~keep)
 
 
 def _older(rng: np.random.Generator, accounts: Accounts, latest: Frame, columns: dict,

@@ -3,9 +3,12 @@
 * one row per ``customer_id`` in ``marts.dim_customers``;
 * every source record mapped exactly once: each key of ``marts.customer_source_map`` once, every
   record the graph resolved in the map, and every actor a fact names in the map;
-* no profile beyond its identifier limits (``seeds.identity_limits``, the identity owner's seed);
+* no profile beyond its identifier limits (``seeds.identity_limits``), counted as resolution counts
+  them (``intermediate.int_identity_profile_limits``: blocklisted and junk values never count,
+  names of one person count once), so the check flags only what resolution treats as a violation;
 * no profile larger than the component bound (dbt var ``identity_component_bound``);
-* no personal/business mixing: no profile holds both a business-only and a person-only record.
+* the one business/personal rule (``seeds.identity_rules.is_business_scoped``): no held link
+  through a business-scoped identifier (e-mail, phone) joins a business and a personal record.
 
 DuckDB does the grouping and joining; GX judges every grouped row (``rows_per_key`` between 1
 and 1, ``distinct_values`` at most ``max_per_profile``...), chunk by chunk. Limits and bounds are
@@ -28,8 +31,9 @@ SUITE = "identity"
 CUSTOMERS = "marts.dim_customers"
 SOURCE_MAP = "marts.customer_source_map"
 RECORDS = "intermediate.int_identity_records"
-IDENTIFIERS = "intermediate.int_identifiers"
-LIMITS = "seeds.identity_limits"
+PROFILE_LIMITS = "intermediate.int_identity_profile_limits"
+LINKS = "marts.identity_links"
+RULES = "seeds.identity_rules"
 # Facts name their actor by (actor_source_system, actor_entity, actor_key) (docs/mart_interfaces.md).
 FACTS = ("marts.fct_orders", "marts.fct_order_lines", "marts.fct_returns", "marts.fct_events")
 ACTOR = ("actor_source_system", "actor_entity", "actor_key")
@@ -76,35 +80,34 @@ def identity_rules(catalog: Catalog | None = None, dictionary: Dictionary | None
              query=f"select r.record_id, count(m.record_id) as mappings from {RECORDS} as r "
                    f"left join {SOURCE_MAP} as m on m.record_id = r.record_id group by r.record_id",
              requires=(RECORDS, SOURCE_MAP), example_columns=("record_id",)),
-        rule("identity.identifier_limits", SOURCE_MAP,
+        rule("identity.identifier_limits", PROFILE_LIMITS,
              gx.expectations.ExpectColumnPairValuesAToBeGreaterThanB(column_A="max_per_profile",
                                                                       column_B="distinct_values", or_equal=True),
              ("max_per_profile", "distinct_values"),
-             "no profile holds more distinct identifiers of a type than seeds.identity_limits allows",
+             "no profile holds more distinct identifiers of a type than seeds.identity_limits allows "
+             "(junk values never count; names of one person count once)",
              query=f"""
-                 select m.customer_id, i.identifier_type, count(distinct i.identifier_value) as distinct_values,
-                        any_value(l.max_per_profile) as max_per_profile
-                 from {IDENTIFIERS} as i
-                 join {SOURCE_MAP} as m on m.record_id = i.record_id
-                 join {LIMITS} as l on l.identifier_type = i.identifier_type
-                 group by m.customer_id, i.identifier_type""",
-             requires=(IDENTIFIERS, SOURCE_MAP, LIMITS), example_columns=("customer_id", "identifier_type")),
+                 select component_node_id, identifier_type, distinct_values, max_per_profile
+                 from {PROFILE_LIMITS}""",
+             example_columns=("component_node_id", "identifier_type")),
         rule("identity.component_size_bound", SOURCE_MAP, _between("records_per_profile", 1, component_bound()),
              ("records_per_profile",),
              f"no profile holds more than {component_bound()} records (dbt var identity_component_bound)",
              query=f"select customer_id, count(*) as records_per_profile from {SOURCE_MAP} group by customer_id",
              example_columns=("customer_id",)),
-        rule("identity.no_personal_business_mixing", SOURCE_MAP,
+        rule("identity.no_personal_business_mixing", LINKS,
              gx.expectations.ExpectColumnValuesToBeInSet(column="mixes_personal_and_business", value_set=[False]),
              ("mixes_personal_and_business",),
-             "no profile joins a business-only record and a person-only record",
+             "no held link through a business-scoped identifier (seeds.identity_rules) joins a business "
+             "record and a personal record",
              query=f"""
-                 select m.customer_id,
-                        bool_or(r.is_business_record and not r.is_person_record)
-                        and bool_or(r.is_person_record and not r.is_business_record) as mixes_personal_and_business
-                 from {SOURCE_MAP} as m join {RECORDS} as r on r.record_id = m.record_id
-                 group by m.customer_id""",
-             requires=(SOURCE_MAP, RECORDS), example_columns=("customer_id",)),
+                 select l.link_id, ra.is_business_record != rb.is_business_record as mixes_personal_and_business
+                 from {LINKS} as l
+                 join {RULES} as rules on rules.identifier_type = l.identifier_type and rules.is_business_scoped
+                 join {RECORDS} as ra on ra.record_id = l.record_id_a
+                 join {RECORDS} as rb on rb.record_id = l.record_id_b
+                 where l.is_active""",
+             requires=(LINKS, RULES, RECORDS), example_columns=("link_id",)),
     ]
     actor_sql = ", ".join(ACTOR)
     for fact in FACTS:

@@ -3,7 +3,7 @@
 Floors, from the ground up (GUIDE.md, "The shape of the system"):
 
 0. ``core``: settings, contracts, the data dictionary, the dbt runner, as-of, typed config;
-1. capabilities: ``demo``, ``ingestion``, ``expectations``, ``clv``, ``activation``, ``governance``
+1. capabilities: ``demo``, ``ingestion``, ``identity``, ``expectations``, ``clv``, ``activation``, ``governance``
    (each may import ``core`` and itself, never a sibling);
 2. the run's steps: ``cdw`` (context, steps, lock, records, publish, privacy);
 3. front ends: ``orchestration`` (Dagster), then ``cli`` (the command line, which also records its
@@ -22,6 +22,7 @@ import pytest
 from core.settings import REPO_ROOT
 
 FLOORS = {"core": 0, "demo": 1, "ingestion": 1, "expectations": 1, "clv": 1, "activation": 1, "governance": 1,
+          "identity": 1,
           "cdw": 2, "orchestration": 3, "cli": 4, "dashboard": 4}
 
 

@@ -168,7 +168,7 @@ def shop_customer(number: int, updated_at: str, email: str | None = "ann@example
         "defaultPhoneNumber": {"phoneNumber": "+14155550100", "marketingState": "NOT_SUBSCRIBED",
                                "marketingUpdatedAt": None},
         "defaultAddress": {"company": None, "address1": "1 Main St", "city": "Springfield", "provinceCode": "IL",
-                           "zip": "62701", "countryCodeV2": "US"},
+                           "zip": "62701", "countryCodeV2": "US", "phone": "(217) 555-0142"},
         "lastOrder": {"currencyCode": "USD"}, **extra,
     }
 
@@ -202,7 +202,8 @@ def shop_order(number: int, updated_at: str, line_items: list[dict], refunds: li
                                                   "referrerUrl": "https://www.google.com/"}, "lastVisit": None},
         "shippingAddress": {"firstName": "Ann", "lastName": "Lee", "name": "Ann Lee",
                             "company": None, "address1": "1 Main St", "city": "Springfield", "provinceCode": "IL",
-                            "zip": "62701", "countryCodeV2": "US"},
+                            "zip": "62701", "countryCodeV2": "US", "phone": "+1 217 555 0143"},
+        "billingAddress": {"phone": "217-555-0144"},
         "fulfillments": [{"createdAt": "2024-02-02T00:00:00Z"}],
         "lineItems": line_items, "refunds": refunds or [], **extra,
     }

@@ -111,12 +111,15 @@ def test_graphql_values_land_as_the_contract_expects(scenario: Scenario) -> None
     assert order["fulfilled_at"] == "2024-02-02T00:00:00Z"
     assert order["checkout_token"] == f"tok{10:029d}"  # the order links to its checkout and storefront events
     assert (order["shipping_address__first_name"], order["shipping_address__name"]) == ("Ann", "Ann Lee")
+    # The address phones (identity signals for SMS-only contacts): shipping, billing, default address.
+    assert (order["shipping_address__phone"], order["billing_address__phone"]) == ("+1 217 555 0143", "217-555-0144")
     assert order["_cdw_source_file"] == "api:shopify/orders"
     customer = table_rows(scenario.warehouse, "raw_shopify.customers", "id")[0]
     assert customer["tags"] == "vip, newsletter" and customer["state"] == "enabled"
     assert customer["email_marketing_consent__state"] == "subscribed"
     assert customer["email_marketing_consent__opt_in_level"] == "single_opt_in"
     assert customer["default_address__country_code"] == "US" and customer["currency"] == "USD"
+    assert customer["default_address__phone"] == "(217) 555-0142"
     refund_line = table_rows(scenario.warehouse, "raw_shopify.refunds__refund_line_items")[0]
     assert refund_line == {**refund_line, "id": 50, "refund_id": 5, "line_item_id": 1, "restock_type": "return"}
     assert table_rows(scenario.warehouse, "raw_shopify.refunds")[0]["order_id"] == 10

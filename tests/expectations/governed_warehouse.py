@@ -76,6 +76,20 @@ select * from (values
     ('shopify:customer:3', 'email', 'cy@example.com', 'cy@example.com')
 ) as t(record_id, identifier_type, identifier_value, raw_value);
 
+create table intermediate.int_identity_profile_limits as
+select * from (values ('n1', 'email', 1, 5, false), ('n1', 'phone', 1, 1, false))
+    as t(component_node_id, identifier_type, distinct_values, max_per_profile, is_over_limit);
+
+create table seeds.identity_rules as
+select * from (values ('email', true), ('phone', true), ('shopify_customer_id', false))
+    as t(identifier_type, is_business_scoped);
+
+create table marts.identity_links as
+select * from (values
+    ('l1', 'shopify:customer:1', 'shopify:order:11', 'phone', true),
+    ('l2', 'shopify:customer:2', 'amazon:order:A-1', 'shopify_customer_id', true)
+) as t(link_id, record_id_a, record_id_b, identifier_type, is_active);
+
 create table marts.dim_customers as
 select * from (values
     ('cus_a', 'active', 'ann@example.com', '+14155550101', 'Ann', 'Lee', true, false, true, false),
@@ -132,12 +146,12 @@ BREAKS: dict[str, str] = {
     "identity.source_record_mapped_once": "insert into marts.customer_source_map select source_system, "
                                           "source_entity, source_key, 'cus_b', record_id, is_business_profile, "
                                           "is_business_record from marts.customer_source_map where source_key = '1'",
-    "identity.identifier_limits": "insert into intermediate.int_identifiers values "
-                                  "('shopify:order:11', 'phone', '+14155550199', '+14155550199')",
+    "identity.identifier_limits": "update intermediate.int_identity_profile_limits set distinct_values = 2, "
+                                  "is_over_limit = true where identifier_type = 'phone'",
     "identity.component_size_bound": "insert into marts.customer_source_map select 'shopify', 'device', 'd' || i, "
                                      "'cus_c', 'shopify:device:d' || i, false, false from range(70) as t(i)",
-    "identity.no_personal_business_mixing": "update marts.customer_source_map set customer_id = 'cus_a' "
-                                            "where source_key = 'A-1'",
+    "identity.no_personal_business_mixing": "insert into marts.identity_links values "
+                                            "('l3', 'shopify:customer:1', 'amazon:order:A-1', 'email', true)",
     "identity.fact_actor_mapped": "insert into marts.fct_orders values ('shopify:99', 'shopify', 'order', '99', "
                                   "'DTC', null, null, 1.0, 1.0, 0, 0, 0, 0, 0, 0, 0, 0, 1.0, false)",
     "value.rfm_score_range": "update marts.customer_rfm set r_score = 6 where customer_id = 'cus_a'",

@@ -177,6 +177,105 @@ TRAP_ROWS: dict[tuple[str, str], list[dict[str, Any]]] = {
 }
 
 
+# The mess of real people (issue 18): one trap per failure class seen on independently generated data.
+MESS_ROWS: dict[tuple[str, str], list[dict[str, Any]]] = {
+    ("raw_shopify", "customers"): [
+        # Gift: Grace buys from her account and ships a present to her nephew in another city.
+        {"id": 991000001, "email": "grace.hopper@fastmail.com", "first_name": "Grace", "last_name": "Hopper",
+         "phone": "+1 202 555 0181", "default_address__address1": "9 Navy Yard Road", "default_address__zip": "20003",
+         "default_address__country_code": "US", "created_at": "2024-01-05T10:00:00Z",
+         "updated_at": "2024-01-05T10:00:00Z"},
+        # Typo: "Palu Brown" and "Paul Brown", same e-mail, same phone: one person.
+        {"id": 991000101, "email": "paul.brown@fastmail.com", "first_name": "Palu", "last_name": "Brown",
+         "phone": "+1 617 555 0150", "created_at": "2024-02-05T10:00:00Z", "updated_at": "2024-02-05T10:00:00Z"},
+        # Four store accounts of one person: canonical, +tag, dotless Gmail, a mistyped domain.
+        {"id": 991000201, "email": "rita.moreno@gmail.com", "first_name": "Rita", "last_name": "Moreno",
+         "phone": "+1 305 555 0101", "default_address__address1": "1 Ocean Drive", "default_address__zip": "33139",
+         "default_address__country_code": "US", "created_at": "2024-01-01T10:00:00Z",
+         "updated_at": "2024-01-01T10:00:00Z"},
+        {"id": 991000202, "email": "rita.moreno+shop@gmail.com", "first_name": "Rita", "last_name": "Moreno",
+         "created_at": "2024-02-01T10:00:00Z", "updated_at": "2024-02-01T10:00:00Z"},
+        {"id": 991000203, "email": "ritamoreno@gmail.com", "first_name": "Rita", "last_name": "Moreno",
+         "created_at": "2024-03-01T10:00:00Z", "updated_at": "2024-03-01T10:00:00Z"},
+        {"id": 991000204, "email": "rita.moreno@gmial.com", "first_name": "Rita", "last_name": "Moreno",
+         "default_address__address1": "1 Ocean Dr", "default_address__zip": "33139",
+         "default_address__country_code": "US", "created_at": "2024-04-01T10:00:00Z",
+         "updated_at": "2024-04-01T10:00:00Z"},
+        # Business: colleagues order through the company's purchasing inbox and office phone.
+        {"id": 991000301, "email": "purchasing@initech.example.io", "first_name": "Peter", "last_name": "Gibbons",
+         "phone": "+1 512 555 0190", "default_address__company": "Initech LLC",
+         "default_address__address1": "4120 Freidrich Lane", "default_address__zip": "78744",
+         "default_address__country_code": "US", "created_at": "2024-01-10T10:00:00Z",
+         "updated_at": "2024-01-10T10:00:00Z"},
+        # SMS-only: the store knows Ana's phone only from her default address.
+        {"id": 991000401, "email": "ana.lima@fastmail.com", "first_name": "Ana", "last_name": "Lima",
+         "default_address__phone": "(415) 555-0177", "default_address__country_code": "US",
+         "created_at": "2024-01-10T10:00:00Z", "updated_at": "2024-01-10T10:00:00Z"},
+    ],
+    ("raw_shopify", "orders"): [
+        {"id": 991000011, "name": "#991011", "email": "grace.hopper@fastmail.com", "customer__id": 991000001,
+         "shipping_address__first_name": "Kevin", "shipping_address__last_name": "Marsh",
+         "shipping_address__name": "Kevin Marsh", "shipping_address__address1": "77 Lake Shore Drive",
+         "shipping_address__zip": "60611", "shipping_address__country_code": "US",
+         "shipping_address__phone": "+1 312 555 0199", "currency": "USD", "subtotal_price": "30.00",
+         "total_price": "30.00", "created_at": "2024-01-06T10:00:00Z", "updated_at": "2024-01-06T10:00:00Z"},
+        {"id": 991000012, "name": "#991012", "email": "grace.hopper@fastmail.com", "customer__id": 991000001,
+         "shipping_address__name": "Grace Hopper", "shipping_address__address1": "9 Navy Yard Rd",
+         "shipping_address__zip": "20003", "shipping_address__country_code": "US", "currency": "USD",
+         "subtotal_price": "20.00", "total_price": "20.00", "created_at": "2024-02-06T10:00:00Z",
+         "updated_at": "2024-02-06T10:00:00Z"},
+        {"id": 991000111, "name": "#991111", "email": "Paul.Brown@fastmail.com", "phone": "617-555-0150",
+         "shipping_address__name": "Paul Brown", "currency": "USD", "subtotal_price": "20.00",
+         "total_price": "20.00", "created_at": "2024-02-06T10:00:00Z", "updated_at": "2024-02-06T10:00:00Z"},
+        {"id": 991000311, "name": "#991311", "email": "purchasing@initech.example.io", "phone": "512.555.0190",
+         "customer__id": 991000301, "shipping_address__name": "Michael Bolton",
+         "shipping_address__company": "Initech LLC", "shipping_address__address1": "4120 Freidrich Ln",
+         "shipping_address__zip": "78744", "shipping_address__country_code": "US", "currency": "USD",
+         "subtotal_price": "90.00", "total_price": "90.00", "created_at": "2024-02-10T10:00:00Z",
+         "updated_at": "2024-02-10T10:00:00Z"},
+        {"id": 991000312, "name": "#991312", "email": "purchasing@initech.example.io", "phone": "512.555.0190",
+         "customer__id": 991000301, "shipping_address__name": "Samir Nagheenanajar",
+         "shipping_address__company": "Initech LLC", "shipping_address__address1": "4120 Freidrich Ln",
+         "shipping_address__zip": "78744", "shipping_address__country_code": "US", "currency": "USD",
+         "subtotal_price": "60.00", "total_price": "60.00", "created_at": "2024-03-10T10:00:00Z",
+         "updated_at": "2024-03-10T10:00:00Z"},
+        # Placeholder phones typed by strangers: never a link, never counted toward a limit.
+        {"id": 991000501, "name": "#991501", "email": "kim.one@fastmail.com", "phone": "+1 999 999 9999",
+         "shipping_address__name": "Kim One", "currency": "USD", "subtotal_price": "5.00", "total_price": "5.00",
+         "created_at": "2024-05-01T10:00:00Z", "updated_at": "2024-05-01T10:00:00Z"},
+        {"id": 991000502, "name": "#991502", "email": "lee.two@fastmail.com", "phone": "(999) 999-9999",
+         "billing_address__phone": "555-555-5555", "shipping_address__name": "Lee Two", "currency": "USD",
+         "subtotal_price": "5.00", "total_price": "5.00", "created_at": "2024-05-02T10:00:00Z",
+         "updated_at": "2024-05-02T10:00:00Z"},
+    ],
+    ("raw_klaviyo", "profiles"): [
+        # SMS-only sign-up: a phone and nothing else.
+        {"id": "TRAPSMSANA00000000000001", "attributes__phone_number": "+14155550177",
+         "attributes__created": "2024-03-01T10:00:00+00:00", "attributes__updated": "2024-03-01T10:00:00+00:00"},
+        # Nickname: Bob on the newsletter, Robert in the help desk, one inbox.
+        {"id": "TRAPBOB00000000000000001", "attributes__email": "r.tables@fastmail.com",
+         "attributes__first_name": "Bob", "attributes__last_name": "Tables",
+         "attributes__created": "2024-03-01T10:00:00+00:00", "attributes__updated": "2024-03-01T10:00:00+00:00"},
+    ],
+    ("raw_zendesk", "users"): [
+        {"id": 991000601, "name": "Robert Tables", "email": "r.tables@fastmail.com", "role": "end-user",
+         "created_at": "2024-03-05T10:00:00Z", "updated_at": "2024-03-05T10:00:00Z"},
+        # Households: two Janes with different last names share an inbox and a phone.
+        {"id": 991000701, "name": "Jane Doe", "email": "home.inbox@fastmail.com", "phone": "+1 503 555 0142",
+         "role": "end-user", "created_at": "2024-03-05T10:00:00Z", "updated_at": "2024-03-05T10:00:00Z"},
+        {"id": 991000702, "name": "Jane Roe", "email": "home.inbox@fastmail.com", "phone": "+1 503 555 0142",
+         "role": "end-user", "created_at": "2024-03-06T10:00:00Z", "updated_at": "2024-03-06T10:00:00Z"},
+        # A help-desk user known by nothing else, whose ticket quotes Grace's gift order.
+        {"id": 991000801, "name": "G. Hopper", "email": "gh.work@navy.example.io", "role": "end-user",
+         "created_at": "2024-03-07T10:00:00Z", "updated_at": "2024-03-07T10:00:00Z"},
+    ],
+    ("raw_zendesk", "tickets"): [
+        {"id": 991000901, "subject": "Where is my order #991011? It was a present", "status": "open",
+         "requester_id": 991000801, "created_at": "2024-03-07T10:00:00Z", "updated_at": "2024-03-07T10:00:00Z"},
+    ],
+}
+
+
 @dataclass(frozen=True)
 class IdentityDemo:
     database: Path
@@ -235,6 +334,7 @@ def identity_demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Identity
     base = tmp_path_factory.mktemp("identity_demo")
     database, truth = make_demo(base, CUSTOMERS, SEED)
     insert_raw_rows(database, TRAP_ROWS)
+    insert_raw_rows(database, MESS_ROWS, source="mess")
     build_identity(database, base, with_customer_360=True)
     yield IdentityDemo(database=database, truth=truth, work_dir=base)
 

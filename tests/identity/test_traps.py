@@ -40,9 +40,10 @@ def test_shared_store_account_is_split_by_shipping_name(identity_demo: IdentityD
     assert rule_events(demo, "shared_identifier_demoted", "email", "nguyenhome@gmail.com") == 1
     actions = demo.query("select action_taken from marts.identity_rule_events where identifier_type = ? "
                          "and identifier_value = ?", ["shopify_customer_id", "990000801"])
-    assert actions == [("demoted to weak; still links records with the same first_name",)]
+    assert actions == [("demoted to weak; still links records with the same person_name",)]
     split = demo.query("select record_id_a, record_id_b from marts.identity_links "
-                       "where rule_name = 'split_by_first_name:shopify_customer_id' and identifier_value = '990000801'")
+                       "where rule_name = 'split_by_person_name:shopify_customer_id' "
+                       "and identifier_value = '990000801'")
     pairs = {frozenset(pair) for pair in split}
     assert frozenset({"shopify:order:990000802", "shopify:order:990000803"}) in pairs
     assert frozenset({"shopify:customer:990000801", "shopify:order:990000801"}) in pairs

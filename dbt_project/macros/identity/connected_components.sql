@@ -200,3 +200,66 @@
         ~ result.nodes ~ " as nodes, " ~ result.edges ~ " as edges, " ~ result.seconds ~ " as seconds") -%}
     {%- do adapter.commit() -%}
 {% endmacro %}
+
+{#-
+    DuckDB: one statement hands the whole edge list to the native function
+    `identity_connected_components` (registered by the dbt-duckdb plugin identity.duckdb_plugin:
+    scipy's connected components over Arrow arrays) and unnests its result. Same output and
+    labels (smallest node id) as the set-based loop, which stays the path of every other engine
+    and of a DuckDB profile without the plugin (var identity_native_components: false forces it).
+-#}
+{% macro duckdb__identity_connected_components(
+    edges_relation, nodes_relation, output_relation, max_rounds
+) %}
+    {%- if not identity_native_components_available() -%}
+        {{ return(default__identity_connected_components(
+            edges_relation, nodes_relation, output_relation, max_rounds)) }}
+    {%- endif -%}
+    {%- set started = modules.datetime.datetime.now() -%}
+    {%- set labels = identity_sibling_relation(output_relation, 'native_labels') -%}
+    {%- do identity_replace_table(labels, "
+        with graph as (
+            select identity_connected_components(
+                list(cast(node_a as bigint)), list(cast(node_b as bigint))) as result
+            from " ~ edges_relation ~ "
+            where node_a is not null and node_b is not null
+        )
+        select
+            unnest(result.node_id) as node_id,
+            unnest(result.component_id) as component_id
+        from graph
+    ") -%}
+    {%- if nodes_relation is none -%}
+        {%- do adapter.drop_relation(output_relation) -%}
+        {%- do adapter.rename_relation(labels, output_relation) -%}
+    {%- else -%}
+        {%- do identity_replace_table(output_relation, "
+            select
+                nodes.node_id,
+                coalesce(labels.component_id, nodes.node_id) as component_id
+            from (select distinct node_id from " ~ nodes_relation ~ " as nodes_input) as nodes
+            left join " ~ labels ~ " as labels
+                on nodes.node_id = labels.node_id
+        ") -%}
+        {%- do adapter.drop_relation(labels) -%}
+    {%- endif -%}
+    {%- set edges_count = identity_scalar(
+        "select count(*) from " ~ edges_relation ~ " where node_a is not null and node_b is not null"
+        ~ " and node_a <> node_b") | int -%}
+    {%- set nodes_count = identity_scalar("select count(*) from " ~ output_relation) | int -%}
+    {%- set seconds = (modules.datetime.datetime.now() - started).total_seconds() -%}
+    {%- do log("identity_connected_components (native): " ~ nodes_count ~ " nodes, " ~ edges_count
+        ~ " edges, " ~ seconds ~ " s", info=true) -%}
+    {{ return({'rounds': 1, 'converged': true, 'nodes': nodes_count, 'edges': edges_count * 2,
+               'seconds': seconds, 'method': 'native'}) }}
+{% endmacro %}
+
+{#- Whether the native components function is registered on this connection (and not switched off). -#}
+{% macro identity_native_components_available() %}
+    {%- if not var('identity_native_components', true) or not execute -%}
+        {{ return(false) }}
+    {%- endif -%}
+    {%- set found = identity_scalar(
+        "select count(*) from duckdb_functions() where function_name = 'identity_connected_components'") | int -%}
+    {{ return(found > 0) }}
+{% endmacro %}

@@ -12,9 +12,11 @@
 
     Each pass resolves the graph of the active links (identity_connected_components, which
     asserts convergence), then counts every limited type per profile. Where a profile holds more
-    distinct values than allowed, the merge is not made: the links of the lowest-priority
-    identifier type inside that profile are dropped and the profile is resolved again in the
-    next pass. The pass after the last drop confirms the result.
+    distinct values than allowed (identity_limit_counts_sql), the merge is not made: the links
+    joining records with different values of that type are dropped and the profile is resolved
+    again in the
+    next pass (identity_limit_violations_sql: only the offending links, the weakest first). The
+    pass after the last drop confirms the result.
 
     Writes the model's table (`record_node_id`, `component_node_id`: the smallest record node of
     the profile, `resolution_pass`, `resolution_rounds`) and two tables beside it:
@@ -71,7 +73,8 @@
             {%- set final = violations == 0 or pass_number > max_passes -%}
             {%- if not final -%}
                 {%- do identity_drop_lowest_priority_links(
-                    edges_relation, work_edges, work_components, work_violations, pass_number) -%}
+                    edges_relation, work_edges, work_components, work_violations, pass_number,
+                    limit_values_relation) -%}
                 {%- do run_query("insert into " ~ log_relation ~ " " ~ identity_limit_events_sql(
                     work_violations, pass_number)) -%}
             {%- endif -%}
@@ -122,117 +125,6 @@
         cast(null as {{ dbt.type_float() }}) as seconds,
         cast(null as {{ dbt.type_boolean() }}) as is_converged,
         cast(null as {{ dbt.type_boolean() }}) as is_final
-{% endmacro %}
-
-{#- Profiles (with at least one active link) holding more values of a type than allowed, and
-    the lowest-priority identifier type among their active links. -#}
-{% macro identity_limit_violations_sql(components, limit_values, edges) %}
-    with
-
-    counted as (
-
-        select
-            components.component_id,
-            limit_values.identifier_type,
-            count(distinct limit_values.identifier_value) as distinct_values,
-            max(limit_values.max_per_profile) as max_per_profile
-
-        from {{ limit_values }} as limit_values
-        inner join {{ components }} as components
-            on limit_values.record_node_id = components.node_id
-        group by
-            components.component_id,
-            limit_values.identifier_type
-
-    ),
-
-    exceeded as (
-
-        select * from counted
-        where distinct_values > max_per_profile
-
-    ),
-
-    active_links as (
-
-        select
-            components.component_id,
-            edges.identifier_type,
-            edges.link_priority
-
-        from {{ edges }} as edges
-        inner join {{ components }} as components
-            on edges.record_node_id_a = components.node_id
-        where edges.is_active
-
-    ),
-
-    lowest as (
-
-        select
-            component_id,
-            max(link_priority) as link_priority
-
-        from active_links
-        group by component_id
-
-    ),
-
-    lowest_type as (
-
-        select
-            lowest.component_id,
-            lowest.link_priority,
-            min(active_links.identifier_type) as identifier_type
-
-        from lowest
-        inner join active_links
-            on lowest.component_id = active_links.component_id
-            and lowest.link_priority = active_links.link_priority
-        group by
-            lowest.component_id,
-            lowest.link_priority
-
-    )
-
-    select
-        exceeded.component_id,
-        exceeded.identifier_type,
-        exceeded.distinct_values,
-        exceeded.max_per_profile,
-        lowest_type.identifier_type as dropped_identifier_type,
-        lowest_type.link_priority as dropped_link_priority
-
-    from exceeded
-    inner join lowest_type
-        on exceeded.component_id = lowest_type.component_id
-{% endmacro %}
-
-{% macro identity_drop_lowest_priority_links(edges, work_edges, components, violations, pass_number) %}
-    {%- do identity_replace_table(work_edges, "
-        with dropping as (
-            select distinct component_id, dropped_link_priority from " ~ violations ~ "
-        )
-        select
-            edges.record_node_id_a,
-            edges.record_node_id_b,
-            edges.identifier_type,
-            edges.identifier_value,
-            edges.link_priority,
-            edges.is_active and dropping.component_id is null as is_active,
-            case
-                when edges.is_active and dropping.component_id is not null then " ~ pass_number ~ "
-                else edges.dropped_in_pass
-            end as dropped_in_pass
-        from " ~ edges ~ " as edges
-        inner join " ~ components ~ " as components
-            on edges.record_node_id_a = components.node_id
-        left join dropping
-            on components.component_id = dropping.component_id
-            and edges.link_priority = dropping.dropped_link_priority
-    ") -%}
-    {%- do adapter.drop_relation(edges) -%}
-    {%- do adapter.rename_relation(work_edges, edges) -%}
 {% endmacro %}
 
 {% macro identity_limit_events_sql(violations, pass_number) %}

@@ -1,5 +1,6 @@
--- A business profile never merges into a personal one through a shared e-mail: no held e-mail
--- link joins a business record and a personal record.
+-- The one business/personal rule (seed identity_rules, column is_business_scoped): no held link
+-- through a business-scoped identifier type (e-mail, phone) joins a business record and a
+-- personal record. Resolution applies the same rule when it builds the links.
 with
 
 links as (
@@ -12,6 +13,14 @@ records as (
 
     select * from {{ ref('int_identity_records') }}
 
+),
+
+scoped_types as (
+
+    select identifier_type
+    from {{ ref('identity_rules') }}
+    where is_business_scoped
+
 )
 
 select
@@ -20,11 +29,12 @@ select
     links.record_id_b
 
 from links
+inner join scoped_types
+    on links.identifier_type = scoped_types.identifier_type
 inner join records as records_a
     on links.record_id_a = records_a.record_id
 inner join records as records_b
     on links.record_id_b = records_b.record_id
 where
-    links.identifier_type = 'email'
-    and links.is_active
+    links.is_active
     and records_a.is_business_record != records_b.is_business_record

@@ -139,6 +139,8 @@ def customer_row(node: Node) -> Row:
         "sms_marketing_consent__state": lower(dig(phone, "marketingState")),
         "sms_marketing_consent__consent_updated_at": dig(phone, "marketingUpdatedAt"),
         **address(node.get("defaultAddress"), "default_address"),
+        # The address's phone: for SMS-only subscribers often the only phone the store has.
+        "default_address__phone": dig(node, "defaultAddress", "phone"),
     }
 
 
@@ -187,6 +189,9 @@ def order_row(node: Node) -> Row:
         "checkout_token": node.get("checkoutToken"),
         **shipping_name(node.get("shippingAddress")),
         **address(node.get("shippingAddress"), "shipping_address"),
+        # The recipient's phone (a gift's is not the buyer's) and the buyer's billing phone.
+        "shipping_address__phone": dig(node, "shippingAddress", "phone"),
+        "billing_address__phone": dig(node, "billingAddress", "phone"),
         "fulfilled_at": _first_fulfilment(node),
     }
 

@@ -47,7 +47,7 @@ query Customers($first: Int!, $after: String, $query: String) {{
       id legacyResourceId firstName lastName state verifiedEmail tags createdAt updatedAt
       defaultEmailAddress {{ emailAddress marketingState marketingOptInLevel marketingUpdatedAt }}
       defaultPhoneNumber {{ phoneNumber marketingState marketingUpdatedAt }}
-      defaultAddress {{ {MAILING_ADDRESS} }}
+      defaultAddress {{ {MAILING_ADDRESS} phone }}
       lastOrder {{ currencyCode }}
     }}
   }}
@@ -71,7 +71,8 @@ query Orders($first: Int!, $after: String, $query: String, $lineItems: Int!, $re
         firstVisit {{ landingPage referrerUrl }}
         lastVisit {{ landingPage referrerUrl }}
       }}
-      shippingAddress {{ firstName lastName name {MAILING_ADDRESS} }}
+      shippingAddress {{ firstName lastName name {MAILING_ADDRESS} phone }}
+      billingAddress {{ phone }}
       fulfillments(first: 5) {{ createdAt }}
       refunds(first: $refunds) {{ id }}
       lineItems(first: $lineItems) {{ {PAGE_INFO} nodes {{ {LINE_ITEM} }} }}

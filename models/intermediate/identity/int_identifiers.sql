@@ -8,9 +8,10 @@
     ('shopify_customers', 'shopify_customer_id', 'customer_key', 'customer_key'),
     ('shopify_customers', 'email', 'email', identity_email_key('email')),
     ('shopify_customers', 'phone', 'phone', 'phone'),
+    ('shopify_customers', 'phone', 'default_address_phone', 'default_address_phone'),
+    ('shopify_customers', 'person_name', 'full_name', 'person_name'),
     ('shopify_customers', 'name_address', 'address_line_1',
-        "case when full_name is not null and address_key is not null
-            then full_name || '|' || address_key end"),
+        identity_name_address_key('person_name', 'address_key')),
     ('shopify_customers', 'postal_address', 'address_line_1', 'address_key'),
     ('shopify_customers', 'full_name', 'full_name', 'full_name'),
     ('shopify_customers', 'first_name', 'full_name', identity_first_name_key('full_name', 'email')),
@@ -18,11 +19,13 @@
     ('shopify_orders', 'shopify_customer_id', 'customer_key', 'customer_key'),
     ('shopify_orders', 'email', 'email', identity_email_key('email')),
     ('shopify_orders', 'phone', 'phone', 'phone'),
+    ('shopify_orders', 'phone', 'billing_phone', 'billing_phone'),
+    ('shopify_orders', 'phone', 'recipient_phone', 'recipient_phone'),
+    ('shopify_orders', 'person_name', 'shipping_name', 'person_name'),
     ('shopify_orders', 'postal_address', 'address_line_1', 'address_key'),
     ('shopify_orders', 'checkout_token', 'checkout_token', 'checkout_token'),
     ('shopify_orders', 'name_address', 'address_line_1',
-        "case when full_name is not null and address_key is not null
-            then full_name || '|' || address_key end"),
+        identity_name_address_key('person_name', 'address_key')),
     ('shopify_orders', 'full_name', 'shipping_name', 'full_name'),
     ('shopify_orders', 'first_name', 'shipping_name', identity_first_name_key('full_name', 'email')),
     ('shopify_checkouts', 'checkout_token', 'checkout_token', 'checkout_token'),
@@ -36,10 +39,10 @@
     ('amazon_orders', 'email', 'email', identity_email_key('email')),
     ('amazon_orders', 'phone', 'phone', 'phone'),
     ('amazon_orders', 'name_address', 'shipping_address_line_1',
-        "case when full_name is not null and address_key is not null
-            then full_name || '|' || address_key end"),
+        identity_name_address_key('person_name', 'address_key')),
     ('amazon_orders', 'postal_address', 'shipping_address_line_1', 'address_key'),
     ('amazon_orders', 'full_name', 'full_name', 'full_name'),
+    ('amazon_orders', 'person_name', 'full_name', 'person_name'),
     ('amazon_orders', 'first_name', 'full_name', identity_first_name_key('full_name', 'email')),
     ('amazon_order_buyers', 'email', 'email', identity_email_key('email')),
     ('klaviyo_profiles', 'klaviyo_profile_id', 'profile_id', 'profile_id'),
@@ -47,12 +50,14 @@
     ('klaviyo_profiles', 'email', 'email', identity_email_key('email')),
     ('klaviyo_profiles', 'phone', 'phone', 'phone'),
     ('klaviyo_profiles', 'full_name', 'full_name', 'full_name'),
+    ('klaviyo_profiles', 'person_name', 'full_name', 'person_name'),
     ('klaviyo_profiles', 'first_name', 'full_name', identity_first_name_key('full_name', 'email')),
     ('zendesk_users', 'zendesk_user_id', 'user_key', 'user_key'),
     ('zendesk_users', 'shopify_customer_id', 'external_id', 'customer_key'),
     ('zendesk_users', 'email', 'email', identity_email_key('email')),
     ('zendesk_users', 'phone', 'phone', 'phone'),
     ('zendesk_users', 'full_name', 'full_name', 'full_name'),
+    ('zendesk_users', 'person_name', 'full_name', 'person_name'),
     ('zendesk_users', 'first_name', 'full_name', identity_first_name_key('full_name', 'email')),
     ('zendesk_ticket_orders', 'shopify_order_number', 'external_id', 'order_number'),
     ('zendesk_ticket_orders', 'amazon_order_id', 'external_id', 'amazon_order_id'),
@@ -66,7 +71,7 @@ identity_records as (
 
 ),
 
-shopify_customers as (
+shopify_customers as {{ identity_cte_hint() }} (
 
     select
         'shopify' as source_system,
@@ -75,15 +80,78 @@ shopify_customers as (
         cast(customer_id as {{ dbt.type_string() }}) as customer_key,
         email,
         phone,
+        default_address_phone,
         address_line_1,
         {{ identity_name_key('first_name', 'last_name') }} as full_name,
+        {{ identity_person_name_key('first_name', 'last_name', 'email') }} as person_name,
         {{ identity_address_key('address_line_1', 'postal_code', 'country_code') }} as address_key
 
     from {{ ref('stg_shopify__customers') }}
 
 ),
 
-shopify_orders as (
+order_accounts as (
+
+    select
+        customer_id,
+        {{ identity_person_name_key('first_name', 'last_name') }} as account_name,
+        {{ identity_address_key('address_line_1', 'postal_code', 'country_code') }} as account_address_key
+
+    from {{ ref('stg_shopify__customers') }}
+
+),
+
+shipped_orders as (
+
+    select
+        store_orders.order_id,
+        store_orders.customer_id,
+        store_orders.order_name,
+        store_orders.checkout_token,
+        store_orders.email,
+        store_orders.phone,
+        store_orders.billing_phone,
+        store_orders.shipping_phone,
+        store_orders.shipping_address_line_1,
+        store_orders.shipping_name,
+        {{ identity_name_key('store_orders.shipping_name') }} as shipping_name_key,
+        {{ identity_person_name_key('store_orders.shipping_name') }} as shipping_person_name,
+        {{ identity_address_key(
+            'store_orders.shipping_address_line_1',
+            'store_orders.shipping_postal_code',
+            'store_orders.shipping_country_code',
+        ) }} as shipping_address_key,
+        account_details.account_name,
+        account_details.account_address_key
+
+    from {{ ref('stg_shopify__orders') }} as store_orders
+    left join order_accounts as account_details
+        on store_orders.customer_id = account_details.customer_id
+
+),
+
+-- Recipient is not buyer: an order of a known account that ships to another name at another
+-- address (a gift, a drop-shipment) says nothing about who its buyer is beyond the account, the
+-- e-mail, the order's phone and the billing phone. Its shipping name, address and phone are the
+-- recipient's and are not the order's identity; its person is the account holder. An order
+-- shipped to a household member at the account's own address still names that member.
+gift_flags as (
+
+    select
+        *,
+        coalesce(
+            account_name is not null
+            and shipping_person_name is not null
+            and not {{ identity_person_names_match('shipping_person_name', 'account_name') }}
+            and (account_address_key is null or shipping_address_key != account_address_key),
+            false
+        ) as is_gift_order
+
+    from shipped_orders
+
+),
+
+shopify_orders as {{ identity_cte_hint() }} (
 
     select
         'shopify' as source_system,
@@ -96,15 +164,17 @@ shopify_orders as (
         checkout_token,
         email,
         phone,
-        shipping_address_line_1 as address_line_1,
-        -- Who the order ships to: in a household sharing one store account, each member's own name.
-        shipping_name,
-        {{ identity_name_key('shipping_name') }} as full_name,
-        {{ identity_address_key(
-            'shipping_address_line_1', 'shipping_postal_code', 'shipping_country_code'
-        ) }} as address_key
+        billing_phone,
+        case when not is_gift_order then shipping_phone end as recipient_phone,
+        case when not is_gift_order then shipping_address_line_1 end as address_line_1,
+        -- Who the order ships to: in a household sharing one store account, each member's own
+        -- name; for a gift, the buyer (the account holder).
+        case when is_gift_order then account_name else shipping_person_name end as person_name,
+        case when not is_gift_order then shipping_name end as shipping_name,
+        case when not is_gift_order then shipping_name_key end as full_name,
+        case when not is_gift_order then shipping_address_key end as address_key
 
-    from {{ ref('stg_shopify__orders') }}
+    from gift_flags
 
 ),
 
@@ -123,7 +193,7 @@ shopify_checkouts as (
 
 ),
 
-pixel_events as (
+pixel_events as {{ identity_cte_hint() }} (
 
     select
         client_id,
@@ -175,7 +245,47 @@ shopify_device_checkouts as (
 
 ),
 
-amazon_orders as (
+amazon_keyed_orders as (
+
+    select
+        amazon_order_id,
+        email,
+        phone,
+        shipping_address_line_1,
+        coalesce(
+            {{ identity_name_key('buyer_name') }}, {{ identity_name_key('shipping_name') }}
+        ) as full_name,
+        {{ identity_person_name_key('buyer_name') }} as buyer_person_name,
+        {{ identity_person_name_key('shipping_name') }} as shipping_person_name,
+        {{ identity_address_key(
+            'shipping_address_line_1', 'shipping_postal_code', 'shipping_country_code'
+        ) }} as address_key
+
+    from {{ ref('stg_amazon__orders') }}
+
+),
+
+amazon_named_orders as (
+
+    select
+        amazon_order_id,
+        email,
+        phone,
+        shipping_address_line_1,
+        full_name,
+        address_key,
+        coalesce(
+            buyer_person_name is null
+            or shipping_person_name is null
+            or {{ identity_person_names_match('buyer_person_name', 'shipping_person_name') }},
+            false
+        ) as ships_to_buyer
+
+    from amazon_keyed_orders
+
+),
+
+amazon_orders as {{ identity_cte_hint() }} (
 
     select
         'amazon' as source_system,
@@ -184,15 +294,13 @@ amazon_orders as (
         amazon_order_id,
         email,
         phone,
-        shipping_address_line_1,
-        coalesce(
-            {{ identity_name_key('buyer_name') }}, {{ identity_name_key('shipping_name') }}
-        ) as full_name,
-        {{ identity_address_key(
-            'shipping_address_line_1', 'shipping_postal_code', 'shipping_country_code'
-        ) }} as address_key
+        full_name,
+        {{ identity_person_name_key('full_name') }} as person_name,
+        -- The ship-to address is the buyer's only when the order ships to the buyer's own name.
+        case when ships_to_buyer then shipping_address_line_1 end as shipping_address_line_1,
+        case when ships_to_buyer then address_key end as address_key
 
-    from {{ ref('stg_amazon__orders') }}
+    from amazon_named_orders
 
 ),
 
@@ -219,7 +327,7 @@ amazon_order_buyers as (
 
 ),
 
-klaviyo_profiles as (
+klaviyo_profiles as {{ identity_cte_hint() }} (
 
     select
         'klaviyo' as source_system,
@@ -231,13 +339,14 @@ klaviyo_profiles as (
         nullif(trim(external_id), '') as customer_key,
         email,
         phone,
-        {{ identity_name_key('first_name', 'last_name') }} as full_name
+        {{ identity_name_key('first_name', 'last_name') }} as full_name,
+        {{ identity_person_name_key('first_name', 'last_name', 'email') }} as person_name
 
     from {{ ref('stg_klaviyo__profiles') }}
 
 ),
 
-zendesk_users as (
+zendesk_users as {{ identity_cte_hint() }} (
 
     select
         'zendesk' as source_system,
@@ -249,33 +358,38 @@ zendesk_users as (
         nullif(trim(external_id), '') as customer_key,
         email,
         phone,
-        {{ identity_name_key('user_name') }} as full_name
+        {{ identity_name_key('user_name') }} as full_name,
+        {{ identity_person_name_key('user_name', none, 'email') }} as person_name
 
     from {{ ref('stg_zendesk__users') }}
     where coalesce(user_role, 'end-user') = 'end-user'
 
 ),
 
--- Tickets quoting an order (`#1234` for the store, `123-1234567-1234567` for Amazon) tie the
--- requester to that order.
+-- Tickets quoting an order tie the requester to that order: the ticket's external id, and every
+-- order number its subject quotes in a vendor's format (`#1234` for the store,
+-- `123-1234567-1234567` for Amazon; identity_ticket_order_refs).
+ticket_refs as (
+
+    {{ identity_ticket_order_refs(ref('stg_zendesk__tickets')) }}
+
+),
+
 zendesk_ticket_orders as (
 
     select distinct
         'zendesk' as source_system,
         'user' as source_entity,
         cast(requester_id as {{ dbt.type_string() }}) as source_key,
-        trim(external_id) as external_id,
+        reference as external_id,
         case
-            when trim(external_id) like '#%' then nullif(trim(replace(external_id, '#', '')), '')
+            when reference like '#%' then nullif(trim(replace(reference, '#', '')), '')
         end as order_number,
         case
-            when trim(external_id) like '___-_______-_______' then trim(external_id)
+            when reference like '___-_______-_______' then reference
         end as amazon_order_id
 
-    from {{ ref('stg_zendesk__tickets') }}
-    where
-        requester_id is not null
-        and external_id is not null
+    from ticket_refs
 
 ),
 
@@ -331,31 +445,112 @@ deduplicated as (
         identifier_type,
         identifier_value
 
+),
+
+-- Suggested matches a data owner accepted (seed identity_accepted_matches), and pairs the
+-- matcher scored at or above the configured auto-merge weight (off by default): both records
+-- carry the pair as an `accepted_match` value, so the pair links like any strong identifier.
+match_decisions as (
+
+    select
+        record_id_a,
+        record_id_b,
+        'accepted' as decision
+
+    from {{ ref('identity_accepted_matches') }}
+    where decision = 'accepted'
+
+    union all
+
+    select
+        record_id_l as record_id_a,
+        record_id_r as record_id_b,
+        'auto_merge' as decision
+
+    from {{ identity_suggested_pairs() }} as suggested
+    where is_auto_merge
+
+),
+
+accepted as (
+
+    select
+        record_id_a as record_id,
+        decision,
+        {{ dbt.concat(['record_id_a', "'|'", 'record_id_b']) }} as identifier_value
+
+    from match_decisions
+    union all
+    select
+        record_id_b as record_id,
+        decision,
+        {{ dbt.concat(['record_id_a', "'|'", 'record_id_b']) }} as identifier_value
+
+    from match_decisions
+
+),
+
+resolved as (
+
+    select
+        records.record_node_id,
+        records.record_id,
+        deduplicated.source_system,
+        deduplicated.source_entity,
+        deduplicated.source_key,
+        deduplicated.identifier_type,
+        deduplicated.identifier_value,
+        deduplicated.raw_value,
+        records.is_business_record,
+        records.is_person_record,
+        records.first_seen_at
+
+    from deduplicated
+    inner join identity_records as records
+        on
+            deduplicated.source_system = records.source_system
+            and deduplicated.source_entity = records.source_entity
+            and deduplicated.source_key = records.source_key
+
+    union all
+
+    select distinct
+        records.record_node_id,
+        records.record_id,
+        records.source_system,
+        records.source_entity,
+        records.source_key,
+        'accepted_match' as identifier_type,
+        accepted.identifier_value,
+        accepted.decision as raw_value,
+        records.is_business_record,
+        records.is_person_record,
+        records.first_seen_at
+
+    from accepted
+    inner join identity_records as records
+        on accepted.record_id = records.record_id
+
 )
 
 select
     -- ids
-    records.record_node_id,
-    records.record_id,
-    deduplicated.source_system,
-    deduplicated.source_entity,
-    deduplicated.source_key,
+    record_node_id,
+    record_id,
+    source_system,
+    source_entity,
+    source_key,
 
     -- strings
-    deduplicated.identifier_type,
-    deduplicated.identifier_value,
-    deduplicated.raw_value,
+    identifier_type,
+    identifier_value,
+    raw_value,
 
     -- booleans
-    records.is_business_record,
-    records.is_person_record,
+    is_business_record,
+    is_person_record,
 
     -- timestamps
-    records.first_seen_at
+    first_seen_at
 
-from deduplicated
-inner join identity_records as records
-    on
-        deduplicated.source_system = records.source_system
-        and deduplicated.source_entity = records.source_entity
-        and deduplicated.source_key = records.source_key
+from resolved

@@ -4,8 +4,8 @@
 -- connectivity and keeps the edge count linear in the number of identifier rows.
 --
 -- A shared value whose type is split by an evidence type (`split_by_type`, e.g. a household's
--- store account split by first name) makes one star per evidence value instead: the records
--- that agree on it link (rule `split_by_<evidence type>:<type>`); records without it do not.
+-- store account split by person name) makes one star per group of records naming the same
+-- person instead (rule `split_by_<evidence type>:<type>`); records without a name do not link.
 
 with
 
@@ -88,6 +88,42 @@ scoped as (
 
 ),
 
+-- Records carrying a split value, with the evidence they carry.
+split_records as (
+
+    select
+        scoped.record_node_id,
+        scoped.identifier_type,
+        scoped.identifier_value,
+        scoped.match_scope,
+        split_rules.link_priority,
+        split_rules.split_by_type,
+        record_evidence.evidence_value
+
+    from scoped
+    inner join split_rules
+        on
+            scoped.identifier_type = split_rules.identifier_type
+            and scoped.identifier_value = split_rules.identifier_value
+            and scoped.match_scope = split_rules.match_scope
+    inner join record_evidence
+        on
+            scoped.record_node_id = record_evidence.record_node_id
+            and split_rules.split_by_type = record_evidence.evidence_type
+
+),
+
+-- The people named under each split value, told apart with tolerance: records naming the same
+-- person (Bob/Robert Brown) share a group; a first name alone that fits several has none.
+split_groups as (
+
+    {{ identity_name_groups_sql(
+        "select identifier_type, identifier_value, match_scope, evidence_value as name_key from split_records",
+        ['identifier_type', 'identifier_value', 'match_scope']
+    ) }}
+
+),
+
 linking as (
 
     select
@@ -109,24 +145,22 @@ linking as (
     union all
 
     select
-        scoped.record_node_id,
-        scoped.identifier_type,
-        scoped.identifier_value,
-        scoped.match_scope,
-        split_rules.link_priority,
-        split_rules.split_by_type,
-        record_evidence.evidence_value as split_value
+        split_records.record_node_id,
+        split_records.identifier_type,
+        split_records.identifier_value,
+        split_records.match_scope,
+        split_records.link_priority,
+        split_records.split_by_type,
+        split_groups.name_group as split_value
 
-    from scoped
-    inner join split_rules
+    from split_records
+    inner join split_groups
         on
-            scoped.identifier_type = split_rules.identifier_type
-            and scoped.identifier_value = split_rules.identifier_value
-            and scoped.match_scope = split_rules.match_scope
-    inner join record_evidence
-        on
-            scoped.record_node_id = record_evidence.record_node_id
-            and split_rules.split_by_type = record_evidence.evidence_type
+            split_records.identifier_type = split_groups.identifier_type
+            and split_records.identifier_value = split_groups.identifier_value
+            and split_records.match_scope = split_groups.match_scope
+            and split_records.evidence_value = split_groups.name_key
+    where split_groups.name_group is not null
 
 ),
 

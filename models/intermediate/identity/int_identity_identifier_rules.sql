@@ -4,14 +4,16 @@
 --
 -- * blocklist: junk values (test addresses, `noreply@`, placeholder numbers) never link;
 -- * weak types (address alone, name alone) never link on their own;
--- * shared values: a strong value carried by records that show more distinct people than the
---   type's `shared_threshold` (distinct phone numbers or first names among them) is demoted to
---   weak, e.g. a household's shared inbox or store account, an office phone; where the type
---   names a `split_shared_by` evidence type, the value is split instead: it still links the
---   records that agree on that evidence (int_identity_edges), e.g. one member's orders shipped
---   under her own first name;
--- * business scope: for scoped types (e-mail) business and personal records form separate
---   groups, so a business profile never merges into a personal one through a shared e-mail.
+-- * shared values: a strong personal value carried by records that show more distinct people
+--   than the type's `shared_threshold` (distinct phone numbers, or distinct person names told
+--   apart with tolerance: identity_name_groups_sql) is demoted to weak, e.g. a household's
+--   shared inbox, store account or landline; where the type names a `split_shared_by` evidence
+--   type, the value is split instead: it still links the records that name the same person
+--   (int_identity_edges), e.g. one member's orders shipped under her own name. Business values
+--   (a purchasing inbox, an office phone) are never demoted: they link the business's records;
+-- * business scope: for scoped types (e-mail, phone: seed column is_business_scoped) business
+--   and personal records form separate groups, so a business profile never merges into a
+--   personal one through them (the one rule; the identity checks test the same).
 
 with
 
@@ -60,7 +62,11 @@ distinct_values as (
         identifier_value,
         match_scope,
         count(distinct record_node_id) as records_count,
-        count(distinct case when is_person_record then record_node_id end) as person_records_count
+        count(distinct case when is_person_record then record_node_id end) as person_records_count,
+        count(distinct case when is_business_record then record_node_id end) as business_records_count,
+        count(distinct case
+            when is_person_record and not is_business_record then record_node_id
+        end) as personal_accounts_count
 
     from scoped
     group by
@@ -94,7 +100,7 @@ blocked as (
 
 ),
 
--- Who a record is about, as far as it says: its phone numbers and first names (not blocked).
+-- Who a record is about, as far as it says: its phone numbers and its person name (not blocked).
 evidence as (
 
     select
@@ -108,35 +114,99 @@ evidence as (
             identifiers.identifier_type = blocked.identifier_type
             and identifiers.identifier_value = blocked.identifier_value
     where
-        identifiers.identifier_type in ('phone', 'first_name')
+        identifiers.identifier_type in ('phone', 'person_name')
         and blocked.identifier_value is null
+
+),
+
+checked as (
+
+    select
+        scoped.record_node_id,
+        scoped.identifier_type,
+        scoped.identifier_value,
+        scoped.match_scope
+
+    from scoped
+    inner join rules
+        on scoped.identifier_type = rules.identifier_type
+    where rules.shared_threshold is not null
+
+),
+
+-- The people named among the records carrying each checked value, told apart with tolerance
+-- (identity_name_groups_sql: Bob/Robert Brown one person, Jane Miller/Jane Smith two).
+value_names as (
+
+    {{ identity_name_groups_sql(
+        "select checked.identifier_type, checked.identifier_value, checked.match_scope,
+            evidence.evidence_value as name_key
+        from checked
+        inner join evidence
+            on checked.record_node_id = evidence.record_node_id
+        where evidence.evidence_type = 'person_name'",
+        ['identifier_type', 'identifier_value', 'match_scope']
+    ) }}
+
+),
+
+named_people as (
+
+    select
+        identifier_type,
+        identifier_value,
+        match_scope,
+        count(distinct name_group) as distinct_names
+
+    from value_names
+    group by
+        identifier_type,
+        identifier_value,
+        match_scope
+
+),
+
+phone_people as (
+
+    select
+        checked.identifier_type,
+        checked.identifier_value,
+        checked.match_scope,
+        count(distinct evidence.evidence_value) as distinct_phones
+
+    from checked
+    inner join evidence
+        on checked.record_node_id = evidence.record_node_id
+    where
+        evidence.evidence_type = 'phone'
+        and checked.identifier_type != 'phone'
+    group by
+        checked.identifier_type,
+        checked.identifier_value,
+        checked.match_scope
 
 ),
 
 people as (
 
     select
-        scoped.identifier_type,
-        scoped.identifier_value,
-        scoped.match_scope,
-        count(distinct case
-            when evidence.evidence_type = 'phone' and scoped.identifier_type != 'phone'
-                then evidence.evidence_value
-        end) as distinct_phones,
-        count(distinct case
-            when evidence.evidence_type = 'first_name' then evidence.evidence_value
-        end) as distinct_first_names
+        distinct_values.identifier_type,
+        distinct_values.identifier_value,
+        distinct_values.match_scope,
+        coalesce(phone_people.distinct_phones, 0) as distinct_phones,
+        coalesce(named_people.distinct_names, 0) as distinct_first_names
 
-    from scoped
-    inner join rules
-        on scoped.identifier_type = rules.identifier_type
-    inner join evidence
-        on scoped.record_node_id = evidence.record_node_id
-    where rules.shared_threshold is not null
-    group by
-        scoped.identifier_type,
-        scoped.identifier_value,
-        scoped.match_scope
+    from distinct_values
+    left join phone_people
+        on
+            distinct_values.identifier_type = phone_people.identifier_type
+            and distinct_values.identifier_value = phone_people.identifier_value
+            and distinct_values.match_scope = phone_people.match_scope
+    left join named_people
+        on
+            distinct_values.identifier_type = named_people.identifier_type
+            and distinct_values.identifier_value = named_people.identifier_value
+            and distinct_values.match_scope = named_people.match_scope
 
 ),
 
@@ -177,6 +247,22 @@ classified as (
         blocked.blocked_reason,
         blocked.blocked_pattern,
         rules.is_strong,
+        -- A business value (purchasing inbox, office phone, a company's store account: carried by
+        -- business records and by no personal account or profile) links all its business's records.
+        -- A threshold of 0 always splits (a postal address links only records naming one person).
+        rules.shared_threshold = 0
+        or (
+            rules.shared_threshold is not null
+            and distinct_values.match_scope != 'business'
+            and not (
+                distinct_values.business_records_count > 0
+                and distinct_values.personal_accounts_count = 0
+            )
+            and (
+                coalesce(people.distinct_phones, 0) > rules.shared_threshold
+                or coalesce(people.distinct_first_names, 0) > rules.shared_threshold
+            )
+        ) as is_over_threshold,
         blocked.identifier_value is not null as is_blocked,
         both_scopes.identifier_value is not null as is_in_both_scopes
 
@@ -209,17 +295,14 @@ select
     case
         when is_blocked then 'blocked'
         when not is_strong then 'weak'
-        when shared_threshold is not null and distinct_people > shared_threshold then 'shared'
+        when is_over_threshold then 'shared'
         when records_count = 1 then 'single'
         else 'linking'
     end as link_status,
     blocked_reason,
     blocked_pattern,
     case
-        when
-            not is_blocked and is_strong and shared_threshold is not null
-            and distinct_people > shared_threshold
-            then split_shared_by
+        when not is_blocked and is_strong and is_over_threshold then split_shared_by
     end as split_by_type,
 
     -- numerics
@@ -234,8 +317,7 @@ select
     -- booleans
     is_strong,
     is_blocked,
-    not is_blocked and is_strong and shared_threshold is not null
-    and distinct_people > shared_threshold as is_shared,
+    not is_blocked and is_strong and is_over_threshold as is_shared,
     is_in_both_scopes
 
 from classified

@@ -1,6 +1,6 @@
 -- The values each record brings to a profile, for the types the customer identity owner limits
 -- (seed identity_limits): a profile may hold at most `max_per_profile` distinct values of each.
--- Blocked (junk) values do not count.
+-- Blocked (junk) values do not count: not in resolution, not in the checks (both read this).
 
 with
 
@@ -19,6 +19,14 @@ limits as (
 value_rules as (
 
     select * from {{ ref('int_identity_identifier_rules') }}
+
+),
+
+vouched as (
+
+    select distinct record_node_id
+    from identifiers
+    where identifier_type = 'accepted_match'
 
 ),
 
@@ -41,6 +49,9 @@ select
     identifiers.identifier_type,
     identifiers.identifier_value,
 
+    -- strings
+    limits.comparison,
+
     -- numerics
     limits.max_per_profile
 
@@ -51,3 +62,12 @@ inner join not_blocked
     on
         identifiers.identifier_type = not_blocked.identifier_type
         and identifiers.identifier_value = not_blocked.identifier_value
+-- The names on a business's records are its people's (colleagues ordering through one
+-- purchasing account), and a record a data owner matched by hand (an accepted suggestion) is
+-- vouched for: their names do not count toward the one-person name limit.
+where
+    not (limits.comparison = 'person_name' and identifiers.is_business_record)
+    and not (
+        limits.comparison = 'person_name'
+        and identifiers.record_node_id in (select vouched.record_node_id from vouched)
+    )

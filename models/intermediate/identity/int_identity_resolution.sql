@@ -6,6 +6,7 @@
 
 -- depends_on: {{ ref('int_identity_records') }}
 -- depends_on: {{ ref('int_identity_limit_values') }}
+-- depends_on: {{ ref('int_identity_nickname_pairs') }}
 
 -- Profiles: the connected components of the identity graph after the rules. The SQL below
 -- gives the candidate links; the `identity_resolution` materialization resolves them, enforces

@@ -71,12 +71,13 @@ value_events as (
         end as action_taken,
         {{ dbt.concat([
             "'distinct phones '", dbt.cast('distinct_phones', dbt.type_string()),
-            "', distinct first names '", dbt.cast('distinct_first_names', dbt.type_string())
+            "', distinct people by name '", dbt.cast('distinct_first_names', dbt.type_string())
         ]) }} as detail,
         cast(null as integer) as resolution_pass
 
     from value_rules
-    where is_shared
+    -- A threshold of 0 splits every value of its type by design (postal addresses): no event.
+    where is_shared and shared_threshold > 0
 
     union all
 

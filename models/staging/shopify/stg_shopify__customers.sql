@@ -16,6 +16,9 @@ renamed as (
         {{ normalize_email('email') }} as email,
         {{ normalize_phone_e164('phone', var('default_phone_region'), 'default_address__country_code') }}
             as phone,
+        {{ normalize_phone_e164(
+            'default_address__phone', var('default_phone_region'), 'default_address__country_code'
+        ) }} as default_address_phone,
         first_name,
         last_name,
         state as account_state,
@@ -72,6 +75,7 @@ select
     -- strings
     email,
     phone,
+    default_address_phone,
     first_name,
     last_name,
     account_state,

@@ -19,6 +19,12 @@ renamed as (
         {{ normalize_email('email') }} as email,
         {{ normalize_phone_e164('phone', var('default_phone_region'), 'shipping_address__country_code') }}
             as phone,
+        {{ normalize_phone_e164(
+            'shipping_address__phone', var('default_phone_region'), 'shipping_address__country_code'
+        ) }} as shipping_phone,
+        {{ normalize_phone_e164(
+            'billing_address__phone', var('default_phone_region'), 'shipping_address__country_code'
+        ) }} as billing_phone,
         financial_status,
         fulfillment_status,
         currency,
@@ -93,6 +99,8 @@ select
     order_name,
     email,
     phone,
+    shipping_phone,
+    billing_phone,
     financial_status,
     fulfillment_status,
     currency,

@@ -1,0 +1,341 @@
+{#-
+    "Same person?" by name, tolerant of how people type names: nicknames (seed
+    identity_nicknames), initials, one-letter typos, accents and first/last name entered the
+    wrong way round. Every rule that asks whether two records name the same person uses these
+    macros: the split of a shared inbox or account, the count of distinct people behind a value,
+    gift-order detection and the per-profile name limit (in resolution and in the checks alike).
+
+    A person-name key is `<first>|<last>`: lowercased, accents folded, dots dropped, inner
+    whitespace collapsed; `<last>` may be empty (a sign-up form that asked only the first name).
+-#}
+
+{#- Accents folded to plain letters (Zoë -> zoe). Portable: `translate`; DuckDB: strip_accents. -#}
+{% macro identity_fold_accents(expression) -%}
+    {{ return(adapter.dispatch('identity_fold_accents', 'customer_warehouse')(expression)) }}
+{%- endmacro %}
+
+{% macro default__identity_fold_accents(expression) -%}
+    translate({{ expression }}, 'áàâäãåéèêëíìîïóòôöõøúùûüñçýÿ', 'aaaaaaeeeeiiiiooooooeuuuuncyy')
+{%- endmacro %}
+
+{% macro duckdb__identity_fold_accents(expression) -%}
+    strip_accents({{ expression }})
+{%- endmacro %}
+
+{#- A name part as a key: lowercased, accents folded, dots and commas dropped, trimmed; null when empty. -#}
+{% macro identity_name_part(expression) -%}
+    nullif(trim(replace(replace(
+        lower({{ identity_fold_accents('trim(' ~ expression ~ ')') }}), '.', ''), ',', '')), '')
+{%- endmacro %}
+
+{#- The person-name key from a first and a last name, or from one full name (split at its first
+    space). Null when there is no first name or it looks like a handle or an e-mail local part
+    (digits, `@`, `_`), or equals the local part of the record's own e-mail. -#}
+{% macro identity_person_name_key(first_name, last_name=none, email=none) -%}
+    {#- First word of the first name, last word of the last name (Mary Ann Smith -> mary|smith). -#}
+    {%- if last_name is none -%}
+        {%- set full = "replace(replace(" ~ identity_name_part(first_name) ~ ", '  ', ' '), '  ', ' ')" -%}
+        {%- set first = dbt.split_part(full, "' '", 1) -%}
+        {%- set last = "case when " ~ full ~ " like '% %' then reverse(" ~ dbt.split_part(
+            "reverse(" ~ full ~ ")", "' '", 1) ~ ") else '' end" -%}
+    {%- else -%}
+        {%- set full = identity_name_part(first_name) -%}
+        {%- set first = dbt.split_part(full, "' '", 1) -%}
+        {%- set last_full = identity_name_part(last_name) -%}
+        {%- set last_word = dbt.split_part("reverse(" ~ last_full ~ ")", "' '", 1) -%}
+        {%- set last = "coalesce(reverse(" ~ last_word ~ "), '')" -%}
+    {%- endif -%}
+    {%- set marks = ['@', '_', '0', '1', '2', '3', '4', '5', '6', '7', '8', '9'] -%}
+    case
+        when nullif({{ first }}, '') is null then null
+    {%- for mark in marks %}
+        when replace({{ full }}, '{{ mark }}', '') != {{ full }} then null
+    {%- endfor %}
+    {%- if email is not none %}
+        when {{ first }} = {{ dbt.split_part(identity_email_key(email), "'@'", 1) }} then null
+    {%- endif %}
+        else {{ dbt.concat([first, "'|'", last]) }}
+    end
+{%- endmacro %}
+
+{#- Full name and postal address together as one key: the two name parts in alphabetical order
+    (so a transposed name gives the same key), accents folded, then the address key. Null
+    without a last name or an address. -#}
+{% macro identity_name_address_key(person_name, address_key) -%}
+    {%- set first = dbt.split_part(person_name, "'|'", 1) -%}
+    {%- set last = dbt.split_part(person_name, "'|'", 2) -%}
+    case
+        when {{ person_name }} is not null and {{ address_key }} is not null and {{ last }} != ''
+            then least({{ first }}, {{ last }}) || ' ' || greatest({{ first }}, {{ last }}) || '|' || {{ address_key }}
+    end
+{%- endmacro %}
+
+{#- A typo between two name parts, not two different names: two neighbouring letters swapped
+    (Paul/Palu, Michael/Micheal; four letters or more), or one letter added, dropped or replaced
+    inside a name of five letters or more with the same first and last letter (Jennifer/Jenifer,
+    Wayne/Wayte). Four-letter names one letter apart are often different people (Mark/Mary,
+    Minh/Linh, John/Joan), and so are a name and its feminine form (Louis/Louise): never typos. -#}
+{% macro identity_name_typo(a, b) -%}
+    {{ return(adapter.dispatch('identity_name_typo', 'customer_warehouse')(a, b)) }}
+{%- endmacro %}
+
+{% macro identity_feminine_form(a, b) -%}
+    (
+        ({{ a }} = {{ b }} || 'a' or {{ a }} = {{ b }} || 'e')
+        or ({{ b }} = {{ a }} || 'a' or {{ b }} = {{ a }} || 'e')
+    )
+{%- endmacro %}
+
+{#- Portable: Levenshtein distance 1 inside a longer name (swaps are two edits there, so only
+    DuckDB's path below recognises them). -#}
+{% macro default__identity_name_typo(a, b) -%}
+    (
+        length({{ a }}) >= 5 and length({{ b }}) >= 5
+        and substring({{ a }}, 1, 1) = substring({{ b }}, 1, 1)
+        and reverse({{ a }}) like substring(reverse({{ b }}), 1, 1) || '%'
+        and levenshtein({{ a }}, {{ b }}) <= 1
+        and not {{ identity_feminine_form(a, b) }}
+    )
+{%- endmacro %}
+
+{#- DuckDB: Damerau-Levenshtein tells a swap (one Damerau edit, two Levenshtein edits). -#}
+{% macro duckdb__identity_name_typo(a, b) -%}
+    (
+        length({{ a }}) >= 4 and length({{ b }}) >= 4
+        and damerau_levenshtein({{ a }}, {{ b }}) = 1
+        and (
+            levenshtein({{ a }}, {{ b }}) = 2
+            or (
+                length({{ a }}) >= 5 and length({{ b }}) >= 5
+                and {{ a }}[1] = {{ b }}[1] and {{ a }}[-1] = {{ b }}[-1]
+                and not {{ identity_feminine_form(a, b) }}
+            )
+        )
+    )
+{%- endmacro %}
+
+{#- Two first names of one person: equal, an initial of the other, a one-letter typo, or
+    nicknames of one name (seed identity_nicknames, as int_identity_nickname_pairs: Bob/Robert,
+    Liz/Beth). The pairs are an uncorrelated `in (...)` list: one hash semi-join. -#}
+{% macro identity_first_names_match(a, b) -%}
+    (
+        {{ a }} = {{ b }}
+        or (length({{ a }}) = 1 and {{ a }} = substring({{ b }}, 1, 1))
+        or (length({{ b }}) = 1 and {{ b }} = substring({{ a }}, 1, 1))
+        or {{ identity_name_typo(a, b) }}
+        or {{ dbt.concat([a, "'|'", b]) }} in (
+            select name_pair from {{ ref('int_identity_nickname_pairs') }}
+        )
+    )
+{%- endmacro %}
+
+{#- Two last names of one person: equal or a one-letter typo. -#}
+{% macro identity_last_names_match(a, b) -%}
+    ({{ a }} = {{ b }} or {{ identity_name_typo(a, b) }})
+{%- endmacro %}
+
+{#- Two person-name keys (`first|last`) of one person: first names match and last names match
+    (or one is missing), or the names were entered the wrong way round. -#}
+{% macro identity_person_names_match(key_a, key_b) -%}
+    {%- set first_a = dbt.split_part(key_a, "'|'", 1) -%}
+    {%- set last_a = dbt.split_part(key_a, "'|'", 2) -%}
+    {%- set first_b = dbt.split_part(key_b, "'|'", 1) -%}
+    {%- set last_b = dbt.split_part(key_b, "'|'", 2) -%}
+    (
+        (
+            {{ identity_first_names_match(first_a, first_b) }}
+            and ({{ last_a }} = '' or {{ last_b }} = '' or {{ identity_last_names_match(last_a, last_b) }})
+        )
+        or (
+            {{ last_a }} != '' and {{ last_b }} != ''
+            and {{ identity_first_names_match(first_a, last_b) }}
+            and {{ identity_first_names_match(last_a, first_b) }}
+        )
+    )
+{%- endmacro %}
+
+{#-
+    Groups of person names inside each group of `partition_columns`: `sql` returns the
+    partition columns and `name_key` (one row per distinct name). Returns the partition columns,
+    `name_key` and `name_group`: the smallest full name (first and last) connected to it by
+    matching names (three steps);
+    a name without a last name joins the one full-name group it matches, stays its own group
+    when it matches none, and gets no group (null) when it matches several (`Jane` beside
+    `Jane Miller` and `Jane Smith`: which Jane is unknown).
+-#}
+{% macro identity_name_groups_sql(sql, partition_columns) %}
+    {%- set parts = [] -%}
+    {%- for column in partition_columns -%}
+        {%- do parts.append("coalesce(cast(" ~ column ~ " as " ~ dbt.type_string() ~ "), '')") -%}
+        {%- if not loop.last %}{% do parts.append("'~'") %}{% endif -%}
+    {%- endfor -%}
+    with
+
+    names as (
+
+        select distinct
+            {{ partition_columns | join(', ') }},
+            {{ dbt.concat(parts) }} as partition_key,
+            name_key
+        from ({{ sql }}) as named
+        where name_key is not null
+
+    ),
+
+    full_names as (
+
+        select * from names
+        where {{ dbt.split_part('name_key', "'|'", 2) }} != ''
+
+    ),
+
+    -- Every pair of full names of one person (itself included) inside a partition.
+    full_pairs as (
+
+        select
+            full_a.partition_key,
+            full_a.name_key,
+            full_b.name_key as other_key
+        from full_names as full_a
+        inner join full_names as full_b
+            on
+                full_a.partition_key = full_b.partition_key
+                and (
+                    full_b.name_key = full_a.name_key
+                    or {{ identity_person_names_match('full_a.name_key', 'full_b.name_key') }}
+                )
+
+    ),
+
+    -- The smallest name reachable in three steps (Beserly ~ Beverly ~ Bevelry: one person even
+    -- where the two typos are two edits apart): connected groups of the pairs.
+    hop_1 as (
+
+        select
+            partition_key,
+            name_key,
+            min(other_key) as name_group
+        from full_pairs
+        group by partition_key, name_key
+
+    ),
+
+    hop_2 as (
+
+        select
+            full_pairs.partition_key,
+            full_pairs.name_key,
+            min(hop_1.name_group) as name_group
+        from full_pairs
+        inner join hop_1
+            on
+                full_pairs.partition_key = hop_1.partition_key
+                and full_pairs.other_key = hop_1.name_key
+        group by full_pairs.partition_key, full_pairs.name_key
+
+    ),
+
+    full_groups as (
+
+        select
+            full_pairs.partition_key,
+            full_pairs.name_key,
+            min(hop_2.name_group) as name_group
+        from full_pairs
+        inner join hop_2
+            on
+                full_pairs.partition_key = hop_2.partition_key
+                and full_pairs.other_key = hop_2.name_key
+        group by full_pairs.partition_key, full_pairs.name_key
+
+    ),
+
+    first_only as (
+
+        select
+            names.partition_key,
+            names.name_key,
+            count(distinct groups.name_group) as matched_groups,
+            min(groups.name_group) as name_group
+        from names
+        left join full_groups as groups
+            on
+                names.partition_key = groups.partition_key
+                and {{ identity_first_names_match(
+                    dbt.split_part('names.name_key', "'|'", 1),
+                    dbt.split_part('groups.name_key', "'|'", 1)) }}
+        where {{ dbt.split_part('names.name_key', "'|'", 2) }} = ''
+        group by names.partition_key, names.name_key
+
+    ),
+
+    grouped as (
+
+        select
+            partition_key,
+            name_key,
+            name_group
+        from full_groups
+        union all
+        select
+            partition_key,
+            name_key,
+            case
+                when matched_groups = 0 then name_key
+                when matched_groups = 1 then name_group
+            end as name_group
+        from first_only
+
+    )
+
+    select
+        names.{{ partition_columns | join(', names.') }},
+        names.name_key,
+        grouped.name_group
+    from names
+    inner join grouped
+        on
+            names.partition_key = grouped.partition_key
+            and names.name_key = grouped.name_key
+{% endmacro %}
+
+{#-
+    Order references quoted by support tickets, one row per (ticket requester, reference): the
+    ticket's `external_id` and every order number its subject quotes in a vendor's format:
+    Shopify order names (`#1001`, 3 to 12 digits) and Amazon order ids (`123-1234567-1234567`).
+    Returns `requester_id`, `reference` (`#1001` or the Amazon id).
+-#}
+{% macro identity_ticket_order_refs(tickets) %}
+    {{ return(adapter.dispatch('identity_ticket_order_refs', 'customer_warehouse')(tickets)) }}
+{% endmacro %}
+
+{#- Portable (Spark and most warehouses have `regexp_extract`): the external id and the first
+    reference of each format in the subject. -#}
+{% macro default__identity_ticket_order_refs(tickets) %}
+    select requester_id, trim(external_id) as reference
+    from {{ tickets }}
+    where requester_id is not null and nullif(trim(external_id), '') is not null
+    union all
+    select requester_id, '#' || regexp_extract(subject, '#\\s?([0-9]{3,12})', 1) as reference
+    from {{ tickets }}
+    where requester_id is not null and subject like '%#%'
+    union all
+    select requester_id, regexp_extract(subject, '([0-9]{3}-[0-9]{7}-[0-9]{7})', 1) as reference
+    from {{ tickets }}
+    where requester_id is not null and subject like '%-%-%'
+{% endmacro %}
+
+{#- DuckDB: every reference in the subject. -#}
+{% macro duckdb__identity_ticket_order_refs(tickets) %}
+    select requester_id, trim(external_id) as reference
+    from {{ tickets }}
+    where requester_id is not null and nullif(trim(external_id), '') is not null
+    union all
+    select requester_id, '#' || unnest(regexp_extract_all(subject, '#\s?([0-9]{3,12})\b', 1)) as reference
+    from {{ tickets }}
+    where requester_id is not null and subject like '%#%'
+    union all
+    select requester_id, unnest(regexp_extract_all(subject, '\b[0-9]{3}-[0-9]{7}-[0-9]{7}\b')) as reference
+    from {{ tickets }}
+    where requester_id is not null and subject like '%-%-%'
+{% endmacro %}

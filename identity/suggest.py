@@ -1,0 +1,232 @@
+"""Scored match suggestions: a Fellegi-Sunter model (Splink on DuckDB) trained by EM on the
+seller's own profiles, scoring pairs the deterministic rules kept apart.
+
+Never a silent merge: pairs land in ``identity_suggestions.match_pairs`` (the dbt project reads it
+through the macro ``identity_suggested_pairs``, an empty stand-in before the step first runs) and
+reach analysts as ``marts.identity_match_suggestions`` with their match
+weight and comparison vector. A data owner accepts a pair by adding it to
+``seeds/identity_accepted_matches.csv`` (auditable); the next build links it. Pairs merge without
+review only when ``auto_merge_match_weight`` is set in ``config/identity_matching.yml`` (off by
+default).
+
+Pipeline step (after ``dbt build``, which builds ``intermediate.int_identity_match_inputs``)::
+
+    from identity.suggest import suggest
+    suggest(build_database_path)          # writes identity_suggestions.match_pairs
+    # then: dbt build --select identity_match_suggestions
+
+Why a Python step and not a dbt Python model: a dbt-duckdb Python model would not run on other
+engines (Spark), while this step reads one model and writes one table through a DuckDB
+connection; another engine can run Splink's Spark backend on the same contract.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pandas as pd
+import yaml
+
+from core.settings import REPO_ROOT
+
+CONFIG_PATH = REPO_ROOT / "config" / "identity_matching.yml"
+INPUTS = "intermediate.int_identity_match_inputs"
+SCHEMA = "identity_suggestions"
+TABLE = f"{SCHEMA}.match_pairs"
+# Columns compared (when present in the input with at least one value), with how.
+COMPARED = ("first_name", "last_name", "email_local", "phone", "address_line", "postal_code", "city",
+            "date_of_birth")
+PAIR_COLUMNS = {
+    "record_id_l": "varchar", "record_id_r": "varchar", "match_weight": "double", "match_probability": "double",
+    "comparison_vector": "varchar", "is_auto_merge": "boolean", "scored_at": "timestamp",
+    "first_name_l": "varchar", "first_name_r": "varchar", "last_name_l": "varchar", "last_name_r": "varchar",
+    "email_local_l": "varchar", "email_local_r": "varchar", "phone_l": "varchar", "phone_r": "varchar",
+    "address_line_l": "varchar", "address_line_r": "varchar", "postal_code_l": "varchar",
+    "postal_code_r": "varchar", "city_l": "varchar", "city_r": "varchar",
+    **{f"gamma_{c}": "integer" for c in COMPARED if c != "date_of_birth"},
+}
+
+
+@dataclass(frozen=True)
+class MatchingConfig:
+    """``config/identity_matching.yml``."""
+
+    blocking_rules: list[list[str]]
+    training_blocking_rules: list[list[str]]
+    deterministic_rules: list[list[str]]
+    deterministic_recall: float = 0.7
+    max_pairs_for_u: float = 2_000_000
+    seed: int = 42
+    suggest_match_weight: float = 6.0
+    auto_merge_match_weight: float | None = None
+    require_name_agreement: bool = True
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def load_config(path: Path | None = None) -> MatchingConfig:
+    data = yaml.safe_load((path or CONFIG_PATH).read_text()) or {}
+    known = {f for f in MatchingConfig.__dataclass_fields__ if f != "extra"}
+    return MatchingConfig(**{k: v for k, v in data.items() if k in known},
+                          extra={k: v for k, v in data.items() if k not in known})
+
+
+@dataclass
+class SuggestResult:
+    profiles: int
+    pairs_scored: int
+    pairs_suggested: int
+    pairs_auto_merge: int
+    seconds: float
+    table: str = TABLE
+
+
+def _comparisons(columns: list[str]) -> list[Any]:
+    import splink.comparison_library as cl
+
+    made = {
+        "first_name": lambda: cl.NameComparison("first_name"),
+        "last_name": lambda: cl.NameComparison("last_name"),
+        "email_local": lambda: cl.LevenshteinAtThresholds("email_local", [1, 2]),
+        "phone": lambda: cl.ExactMatch("phone"),
+        "address_line": lambda: cl.LevenshteinAtThresholds("address_line", [1, 3]),
+        "postal_code": lambda: cl.ExactMatch("postal_code"),
+        "city": lambda: cl.LevenshteinAtThresholds("city", [1, 2]),
+        "date_of_birth": lambda: cl.LevenshteinAtThresholds("date_of_birth", [1, 2]),
+    }
+    return [made[c]() for c in COMPARED if c in columns]
+
+
+def _rules(rules: list[list[str]], columns: list[str]) -> list[Any]:
+    from splink import block_on
+
+    return [block_on(*rule) for rule in rules if all(c in columns for c in rule)]
+
+
+def score_pairs(frame: pd.DataFrame, config: MatchingConfig | None = None, threshold_match_weight: float | None = None,
+                connection: duckdb.DuckDBPyConnection | None = None) -> pd.DataFrame:
+    """Train a Fellegi-Sunter model by EM on ``frame`` (one row per profile, ``unique_id`` plus any
+    of the compared columns) and return the scored pairs at or above the threshold.
+
+    Columns without a single value are left out of the model (a data set without phones is
+    matched on the rest). Returned: ``unique_id_l``, ``unique_id_r``, ``match_weight``,
+    ``match_probability``, the compared values and ``gamma_<column>`` (the comparison vector).
+    """
+    from splink import Linker, SettingsCreator
+    from splink.internals.duckdb.database_api import DuckDBAPI
+
+    config = config or load_config()
+    threshold = config.suggest_match_weight if threshold_match_weight is None else threshold_match_weight
+    columns = [c for c in COMPARED if c in frame.columns and frame[c].notna().any()]
+    if len(frame) < 2 or not columns:
+        return pd.DataFrame(columns=["unique_id_l", "unique_id_r", "match_weight", "match_probability"])
+    frame = frame[["unique_id", *columns]].copy()
+    for column in columns:
+        frame[column] = frame[column].astype("string")
+    api = DuckDBAPI(connection or duckdb.connect())
+    table = api.register(frame, table_name="identity_match_inputs")
+    settings = SettingsCreator(
+        link_type="dedupe_only", comparisons=_comparisons(columns),
+        blocking_rules_to_generate_predictions=_rules(config.blocking_rules, columns),
+        retain_intermediate_calculation_columns=False, retain_matching_columns=True)
+    logging.getLogger("splink").setLevel(logging.ERROR)
+    linker = Linker(table, settings, log_level=logging.ERROR)
+    deterministic = _rules(config.deterministic_rules, columns)
+    if deterministic:
+        linker.training.estimate_probability_two_random_records_match(deterministic,
+                                                                      recall=config.deterministic_recall)
+    linker.training.estimate_u_using_random_sampling(max_pairs=config.max_pairs_for_u, seed=config.seed)
+    for rule in _rules(config.training_blocking_rules, columns):
+        try:
+            linker.training.estimate_parameters_using_expectation_maximisation(rule, record_sample_proportion=1.0)
+        except Exception as error:  # noqa: BLE001 - a block too small to train on is skipped, the others train
+            logging.getLogger(__name__).info("EM block %s skipped: %s", rule, error)
+    pairs = linker.inference.predict(threshold_match_weight=threshold).as_pandas_dataframe()
+    if config.require_name_agreement and "gamma_first_name" in pairs.columns:
+        # Two known first names that do not agree at all under one last name are two people
+        # (household members share a phone, an address and a last name), however much else
+        # agrees: never suggested (unless first and last name were entered the wrong way round).
+        transposed = pd.Series(False, index=pairs.index)
+        if {"first_name_l", "last_name_r", "last_name_l", "first_name_r"} <= set(pairs.columns):
+            transposed = ((pairs["first_name_l"] == pairs["last_name_r"])
+                          & (pairs["last_name_l"] == pairs["first_name_r"])).fillna(False)
+        same_family = pairs["gamma_last_name"] == pairs["gamma_last_name"].max() if "gamma_last_name" in pairs \
+            else pd.Series(True, index=pairs.index)
+        household = (pairs["gamma_first_name"] == 0) & same_family & ~transposed
+        pairs = pairs[~household].reset_index(drop=True)
+    return pairs
+
+
+def ensure_table(connection: duckdb.DuckDBPyConnection) -> None:
+    """Create ``identity_suggestions.match_pairs`` empty when it does not exist (a fresh warehouse)."""
+    connection.execute(f"create schema if not exists {SCHEMA}")
+    columns = ", ".join(f"{name} {kind}" for name, kind in PAIR_COLUMNS.items())
+    connection.execute(f"create table if not exists {TABLE} ({columns})")
+
+
+def suggest(database: Path | str, config_path: Path | None = None,
+            threshold_match_weight: float | None = None) -> SuggestResult:
+    """Score pairs of the warehouse's profiles and replace ``identity_suggestions.match_pairs``.
+
+    Reads ``intermediate.int_identity_match_inputs`` (built by dbt) from the DuckDB file
+    ``database``, trains the model on it, and writes every pair at or above the configured
+    ``suggest_match_weight`` (or ``threshold_match_weight``), with ``is_auto_merge`` set only when
+    ``auto_merge_match_weight`` is configured and reached. Call it after ``dbt build`` and before
+    the checks; then rebuild ``identity_match_suggestions`` (or let the next build pick it up).
+    """
+    started = time.perf_counter()
+    config = load_config(config_path)
+    connection = duckdb.connect(str(database))
+    try:
+        ensure_table(connection)
+        exists = connection.execute(
+            "select count(*) from information_schema.tables where table_schema = 'intermediate' "
+            "and table_name = 'int_identity_match_inputs'").fetchall()[0][0]
+        frame = connection.sql(f"select * from {INPUTS}").df() if exists else pd.DataFrame()
+        if not frame.empty:
+            frame = frame.rename(columns={"profile_record_id": "unique_id"})
+        work = duckdb.connect()
+        try:
+            pairs = score_pairs(frame, config, threshold_match_weight, work) if not frame.empty else pd.DataFrame()
+        finally:
+            work.close()
+        out = _pairs_table(pairs, config)
+        connection.execute(f"delete from {TABLE}")
+        if len(out):
+            connection.register("scored_pairs", out)
+            connection.execute(f"insert into {TABLE} by name select * from scored_pairs")
+            connection.unregister("scored_pairs")
+        return SuggestResult(profiles=len(frame), pairs_scored=len(pairs), pairs_suggested=len(out),
+                             pairs_auto_merge=int(out["is_auto_merge"].sum()) if len(out) else 0,
+                             seconds=round(time.perf_counter() - started, 2))
+    finally:
+        connection.close()
+
+
+def _pairs_table(pairs: pd.DataFrame, config: MatchingConfig) -> pd.DataFrame:
+    if pairs.empty:
+        return pd.DataFrame(columns=list(PAIR_COLUMNS))
+    gammas = [c for c in pairs.columns if c.startswith("gamma_")]
+    out = pd.DataFrame({
+        "record_id_l": pairs["unique_id_l"].astype(str), "record_id_r": pairs["unique_id_r"].astype(str),
+        "match_weight": pairs["match_weight"].astype(float), "match_probability": pairs["match_probability"],
+        "comparison_vector": pairs[gammas].astype(int).astype(str).apply(
+            lambda row: ",".join(f"{name[6:]}={value}" for name, value in row.items()), axis=1),
+    })
+    auto = config.auto_merge_match_weight
+    out["is_auto_merge"] = (out["match_weight"] >= auto) if auto is not None else False
+    out["scored_at"] = datetime.now(UTC).replace(tzinfo=None)
+    for column in PAIR_COLUMNS:
+        if column not in out.columns:
+            out[column] = pairs[column] if column in pairs.columns else None
+    # Smaller record id first, so a pair has one spelling (and one seed row).
+    swap = out["record_id_l"] > out["record_id_r"]
+    for left, right in [("record_id_l", "record_id_r"), *[(f"{c}_l", f"{c}_r") for c in COMPARED
+                                                         if f"{c}_l" in out.columns]]:
+        out.loc[swap, [left, right]] = out.loc[swap, [right, left]].to_numpy()
+    return out[list(PAIR_COLUMNS)]

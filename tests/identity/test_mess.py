@@ -1,0 +1,92 @@
+"""The failure classes seen on independently generated people (issue 18), one trap each: gifts,
+typos, nicknames, households, many accounts, business inboxes, SMS-only contacts, tickets quoting
+orders, placeholder values; and the identity checks agree with resolution on them."""
+
+from __future__ import annotations
+
+from tests.identity.conftest import IdentityDemo
+
+
+def test_gift_order_stays_with_its_buyer(identity_demo: IdentityDemo) -> None:
+    """Recipient is not buyer: the gift ships to Kevin in Chicago, the order is still Grace's, and
+    her own e-mail is not demoted by the recipient's name."""
+    demo = identity_demo
+    grace = demo.customer_of("shopify", "customer", "991000001")
+    assert demo.customer_of("shopify", "order", "991000011") == grace
+    assert demo.customer_of("shopify", "order", "991000012") == grace
+    assert demo.query("select count(*) from marts.identity_rule_events where identifier_value = "
+                      "'grace.hopper@fastmail.com' and event_type = 'shared_identifier_demoted'")[0][0] == 0
+    # The recipient's name, address and phone are not identifiers of the order.
+    carried = {t for (t,) in demo.query("select identifier_type from intermediate.int_identifiers "
+                                        "where record_id = 'shopify:order:991000011'")}
+    assert {"name_address", "postal_address"}.isdisjoint(carried)
+    assert demo.query("select count(*) from intermediate.int_identifiers where record_id = "
+                      "'shopify:order:991000011' and identifier_value = '+13125550199'")[0][0] == 0
+
+
+def test_name_typo_with_same_email_and_phone_is_one_person(identity_demo: IdentityDemo) -> None:
+    demo = identity_demo
+    assert demo.customer_of("shopify", "customer", "991000101") == demo.customer_of("shopify", "order", "991000111")
+
+
+def test_nickname_is_one_person(identity_demo: IdentityDemo) -> None:
+    demo = identity_demo
+    assert demo.customer_of("klaviyo", "profile", "TRAPBOB00000000000000001") == \
+        demo.customer_of("zendesk", "user", "991000601")
+
+
+def test_household_members_with_one_first_name_stay_apart(identity_demo: IdentityDemo) -> None:
+    """Jane Doe and Jane Roe share an inbox and a phone: two people."""
+    demo = identity_demo
+    assert demo.customer_of("zendesk", "user", "991000701") != demo.customer_of("zendesk", "user", "991000702")
+
+
+def test_four_store_accounts_are_one_person_and_no_link_is_dropped(identity_demo: IdentityDemo) -> None:
+    demo = identity_demo
+    customers = {demo.customer_of("shopify", "customer", str(k)) for k in range(991000201, 991000205)}
+    assert len(customers) == 1
+    dropped = demo.query("select count(*) from marts.identity_links where not is_active and "
+                         "(record_id_a like 'shopify:customer:9910002%' "
+                         "or record_id_b like 'shopify:customer:9910002%')")
+    assert dropped[0][0] == 0
+
+
+def test_business_inbox_shared_by_colleagues_is_one_business_customer(identity_demo: IdentityDemo) -> None:
+    demo = identity_demo
+    business = demo.customer_of("shopify", "customer", "991000301")
+    assert demo.customer_of("shopify", "order", "991000311") == business
+    assert demo.customer_of("shopify", "order", "991000312") == business
+
+
+def test_sms_only_profile_finds_the_store_account_by_its_address_phone(identity_demo: IdentityDemo) -> None:
+    demo = identity_demo
+    assert demo.customer_of("klaviyo", "profile", "TRAPSMSANA00000000000001") == \
+        demo.customer_of("shopify", "customer", "991000401")
+
+
+def test_ticket_quoting_an_order_in_its_subject_links_the_requester(identity_demo: IdentityDemo) -> None:
+    demo = identity_demo
+    assert demo.customer_of("zendesk", "user", "991000801") == demo.customer_of("shopify", "customer", "991000001")
+
+
+def test_placeholder_phones_never_link_and_never_count(identity_demo: IdentityDemo) -> None:
+    demo = identity_demo
+    assert demo.customer_of("shopify", "order", "991000501") != demo.customer_of("shopify", "order", "991000502")
+    counted = demo.query("select count(*) from intermediate.int_identity_limit_values "
+                         "where identifier_value in ('+19999999999', '+15555555555')")
+    assert counted[0][0] == 0
+
+
+def test_identity_checks_flag_only_what_resolution_treats_as_a_violation(identity_demo: IdentityDemo) -> None:
+    """The limit check counts as resolution counts (no profile over a limit after the last pass),
+    and the business rule is the one resolution applies (no held business-scoped link between a
+    business and a personal record)."""
+    demo = identity_demo
+    assert demo.query("select count(*) from intermediate.int_identity_profile_limits where is_over_limit")[0][0] == 0
+    mixed = demo.query("""
+        select count(*) from marts.identity_links as l
+        join seeds.identity_rules as r on r.identifier_type = l.identifier_type and r.is_business_scoped
+        join intermediate.int_identity_records as a on a.record_id = l.record_id_a
+        join intermediate.int_identity_records as b on b.record_id = l.record_id_b
+        where l.is_active and a.is_business_record != b.is_business_record""")
+    assert mixed[0][0] == 0
