@@ -1,6 +1,6 @@
 """The main job as one call: the steps in order, one record, one lock.
 
-    [generate] -> ingest -> build (before CLV) -> clv -> build (after CLV) -> check -> publish
+    [generate] -> ingest -> build (phase 1) -> clv, suggest -> build (phase 2) -> check -> publish
 
 :func:`run_main_job` holds the writer lock for the whole run, saves the run record after every
 step (so a killed run leaves a trace) and returns the record; an :class:`Observer` (the command
@@ -151,6 +151,9 @@ def _run_steps(ctx: RunContext, record: RunRecord, values: dict[str, Any], seen:
     for phase, name in (("before_clv", "build"), ("after_clv", "build_after_clv")):
         if phase == "after_clv":
             values["clv"] = _timed(record, ctx, seen, "clv", lambda: steps.clv(ctx), lambda c: c.to_dict())
+            values["suggest"] = _timed(record, ctx, seen, "suggest", lambda: steps.suggest(ctx),
+                                       lambda s: {"profiles": s.profiles, "pairs_suggested": s.pairs_suggested,
+                                                  "pairs_auto_merge": s.pairs_auto_merge})
         built = _timed(record, ctx, seen, name, lambda phase=phase: _build(ctx, phase, seen),
                        lambda b: {"counts": b.counts, "failures": b.failures, "warnings": b.warnings})
         values[name] = built

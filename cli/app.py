@@ -137,8 +137,11 @@ class ConsoleObserver(Observer):
     """Shows the main job's progress: a spinner per step, a progress bar over dbt's nodes."""
 
     LABELS = {"generate": "generating demo data", "ingest": "landing raw data with dlt",
-              "build": "dbt build (models before CLV)", "clv": "fitting predictive CLV (BG/NBD + Gamma-Gamma)",
-              "build_after_clv": "dbt build (models that read CLV)", "check": "running Great Expectations rules",
+              "build": "dbt build (models before CLV)",
+              "clv": "fitting predictive CLV (BG/NBD + Gamma-Gamma)",
+              "suggest": "scoring identity match suggestions (Splink)",
+              "build_after_clv": "dbt build (models that read CLV and suggestions)",
+              "check": "running Great Expectations rules",
               "publish": "publishing the serving warehouse"}
 
     def __init__(self) -> None:
@@ -201,6 +204,12 @@ def _show_clv(outcome, seconds: float) -> None:
     console.print(f"{mark} CLV {outcome.message} ({seconds:.1f}s)")
 
 
+def _show_suggest(result, seconds: float) -> None:
+    auto = f", {result.pairs_auto_merge} merged automatically" if result.pairs_auto_merge else ""
+    console.print(f"[green]✓[/] identity suggestions: {result.pairs_suggested:,} pair(s) to review among "
+                  f"{result.profiles:,} profiles{auto} ({seconds:.1f}s; marts.identity_match_suggestions)")
+
+
 def _show_check(report, seconds: float) -> None:
     mark = "[green]✓[/]" if not report.blocking_failures else "[red]✗[/]"
     console.print(f"{mark} checks: {report.passed}/{len(report.outcomes)} rules passed in {seconds:.1f}s")
@@ -226,7 +235,7 @@ def _show_publish(result, seconds: float) -> None:
 
 SHOW: dict[str, Callable[[Any, float], None]] = {
     "generate": _show_generate, "ingest": _show_ingest, "build": _show_build, "build_after_clv": _show_build,
-    "clv": _show_clv, "check": _show_check, "publish": _show_publish}
+    "clv": _show_clv, "suggest": _show_suggest, "check": _show_check, "publish": _show_publish}
 
 
 def _dagster_mirror(ctx: RunContext, record: RunRecord):

@@ -60,6 +60,8 @@ def _step_result(name: str, info: dict[str, Any]) -> str:
         return ", ".join(f"{n} {s}" for s, n in sorted(info["counts"].items())) or "nothing to build"
     if name == "clv":
         return info.get("message", info.get("status", ""))
+    if name == "suggest":
+        return f"{info['pairs_suggested']:,} identity pair(s) to review"
     if name == "check":
         return f"{info['passed']}/{info['total']} rules passed" + (
             f", [yellow]{len(info['warnings'])} warning(s)[/]" if info.get("warnings") else "")

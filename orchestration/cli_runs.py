@@ -41,7 +41,7 @@ from core.settings import REPO_ROOT, Paths
 from expectations.runner import CheckReport
 from orchestration.checks import check_result
 from orchestration.config import load_config
-from orchestration.keys import CLV_SCORES, LANDING_CHECK, SERVING, raw_asset_key
+from orchestration.keys import CLV_SCORES, LANDING_CHECK, MATCH_SUGGESTIONS, SERVING, raw_asset_key
 from orchestration.ownership import asset_path
 from orchestration.table_metadata import LAST_UPDATED_KEY, read_metadata
 from orchestration.translator import BUILT_TYPES, TRANSLATOR, governed_models
@@ -118,6 +118,12 @@ def _report_clv(reporter: _Reporter, outcome: Any) -> None:
                                           "result": outcome.message}, "marts.customer_clv")
 
 
+def _report_suggest(reporter: _Reporter, result: Any) -> None:
+    reporter.materialize(MATCH_SUGGESTIONS, {"profiles": result.profiles, "pairs_suggested": result.pairs_suggested,
+                                             "pairs_auto_merge": result.pairs_auto_merge,
+                                             "dagster/row_count": result.pairs_suggested})
+
+
 def _report_publish(reporter: _Reporter, published: Any) -> None:
     reporter.materialize(SERVING, {"tables": len(published.tables), "path": str(published.serving_db),
                                    "dagster/row_count": sum(published.tables.values())})
@@ -128,6 +134,7 @@ _STEP_REPORTS: dict[str, Callable[[Any, Any], None]] = {
     "build": _report_dbt,
     "build_after_clv": _report_dbt,
     "clv": _report_clv,
+    "suggest": _report_suggest,
     "check": lambda reporter, report: reporter.checks(report, _manifest(reporter.ctx.paths)),
     "publish": _report_publish,
 }
@@ -160,7 +167,7 @@ class _Reporter:
         self.count += 1
 
     def materialize(self, key: dg.AssetKey, metadata: dict[str, Any], relation: str | None = None) -> None:
-        extra = read_metadata(self.ctx.paths.build_db, {key: relation}).get(key, {}) if relation else {}
+        extra = read_metadata(self.ctx.paths.build_db, {key: relation}, shared=True).get(key, {}) if relation else {}
         self._emit(dg.AssetMaterialization(asset_key=key, metadata={**metadata, **extra,
                                                                     "cdw/run_id": self.record.run_id},
                                            tags=self.tags))
@@ -186,7 +193,7 @@ class _Reporter:
         contracts = load_contracts()
         relations = {raw_asset_key(c.schema, t.name): t.qualified_name for c in contracts.values() for t in c.tables}
         relations |= {raw_asset_key(c.schema, "quarantine"): f"{c.schema}.quarantine" for c in contracts.values()}
-        metadata = read_metadata(self.ctx.paths.build_db, relations)
+        metadata = read_metadata(self.ctx.paths.build_db, relations, shared=True)
         for key, relation in relations.items():
             reasons = load.quarantined.get(relation, {})
             self._emit(dg.AssetMaterialization(asset_key=key, tags=self.tags, metadata={
@@ -222,7 +229,7 @@ class _Reporter:
         models = {r.unique_id: r for r in built.nodes if r.resource_type in BUILT_TYPES and r.status == "success"}
         relations = {TRANSLATOR.get_asset_key(nodes[uid]): r.relation for uid, r in models.items()
                      if uid in nodes and r.relation}
-        metadata = read_metadata(self.ctx.paths.build_db, relations)
+        metadata = read_metadata(self.ctx.paths.build_db, relations, shared=True)
         for key in relations:
             self._emit(dg.AssetMaterialization(asset_key=key, tags=self.tags, metadata={
                 "cdw/run_id": self.record.run_id, **metadata.get(key, {})}))

@@ -13,6 +13,8 @@ from core.contracts import SystemContract
 DEMO_FILES = dg.AssetKey(["demo", "vendor_files"])
 SERVING = dg.AssetKey(["serving", "warehouse"])
 CLV_SCORES = dg.AssetKey(["customer_clv"])
+MATCH_SUGGESTIONS = dg.AssetKey(["identity_suggestions", "match_pairs"])
+"""Scored identity match pairs (identity/suggest.py), read by the identity_match_suggestions mart."""
 LANDING_CHECK = "landing_contract"
 LANE_TAG = "cdw/lane"
 LANE_VALUE = "activation"

@@ -94,12 +94,18 @@ def relation_metadata(con: duckdb.DuckDBPyConnection, relation: str, preview: bo
     return metadata
 
 
-def read_metadata(database: Path, relations: dict[dg.AssetKey, str]) -> dict[dg.AssetKey, dict[str, object]]:
-    """Metadata for many relations on one read-only connection; relations that do not exist are left out."""
+def read_metadata(database: Path, relations: dict[dg.AssetKey, str], *,
+                  shared: bool = False) -> dict[dg.AssetKey, dict[str, object]]:
+    """Metadata for many relations on one connection; relations that do not exist are left out.
+
+    The connection is read-only, unless ``shared``: then it joins the database instance this
+    process writes through (the command line's mirror reads while dbt runs in the same process;
+    DuckDB refuses a read-write open of a file this process already holds read-only).
+    """
     if not database.is_file() or not relations:
         return {}
     out: dict[dg.AssetKey, dict[str, object]] = {}
-    with connect_for_reading(database) as con:
+    with (duckdb.connect(str(database)) if shared else connect_for_reading(database)) as con:
         for key, relation in relations.items():
             try:
                 found = relation_metadata(con, relation)

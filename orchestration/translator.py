@@ -17,11 +17,14 @@ import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DbtProject
 
 from orchestration.config import load_config
-from orchestration.keys import CLV_SCORES, LANE_TAG, LANE_VALUE
+from orchestration.keys import CLV_SCORES, LANE_TAG, LANE_VALUE, MATCH_SUGGESTIONS
 from orchestration.ownership import govern
 
 BUILT_TYPES = ("model", "seed", "snapshot")
 CLV_SOURCE = ("clv", "customer_clv")
+SUGGESTIONS_MART = "identity_match_suggestions"
+"""Reads the suggestion step's table through a macro (the table also feeds the next run's identity
+graph, so it cannot be a dbt source without a cycle): its dependency on the step is declared here."""
 
 
 class WarehouseTranslator(DagsterDbtTranslator):
@@ -55,8 +58,11 @@ class WarehouseTranslator(DagsterDbtTranslator):
 
     def get_asset_spec(self, manifest: Mapping[str, Any], unique_id: str, project: DbtProject | None) -> dg.AssetSpec:
         spec = super().get_asset_spec(manifest, unique_id, project)
-        if self.get_resource_props(manifest, unique_id)["resource_type"] not in BUILT_TYPES:
+        props = self.get_resource_props(manifest, unique_id)
+        if props["resource_type"] not in BUILT_TYPES:
             return spec  # sources are the raw assets and the CLV fit, owned where they are defined
+        if props["name"] == SUGGESTIONS_MART:
+            spec = spec.merge_attributes(deps=[MATCH_SUGGESTIONS])
         return govern(spec)
 
 

@@ -1,6 +1,6 @@
 """The run's steps, each a function over one :class:`cdw.context.RunContext`.
 
-    generate -> ingest -> build (before CLV) -> clv -> build (after CLV) -> check -> publish -> sync
+    generate -> ingest -> build (phase 1) -> clv, suggest -> build (phase 2) -> check -> publish -> sync
 
 The command line (:mod:`cli.app`, :mod:`cdw.main_job`) and the Dagster assets (:mod:`orchestration.defs`)
 call these same functions, so a fix to a step is a fix for both front ends.
@@ -12,6 +12,7 @@ from cdw.steps.clv import clv
 from cdw.steps.generate import generate
 from cdw.steps.ingest import IngestOutcome, ensure_raw_tables, ingest
 from cdw.steps.publish import publish
+from cdw.steps.suggest import suggest
 from cdw.steps.sync import sync
 
 __all__ = [
@@ -25,5 +26,6 @@ __all__ = [
     "governance_rules",
     "ingest",
     "publish",
+    "suggest",
     "sync",
 ]

@@ -21,6 +21,10 @@ CLV_SOURCE = "source:clv.customer_clv"
 """The CLV step's table as dbt knows it (``models/marts/value/_clv__sources.yml``)."""
 AFTER_CLV = f"{CLV_SOURCE}+"
 """Every node that reads the CLV scores, directly or not: built once the scores exist."""
+AFTER_SUGGESTIONS = "identity_match_suggestions+"
+"""The mart showing the identity match suggestions (the suggestion step writes its input)."""
+AFTER_STEPS = (AFTER_CLV, AFTER_SUGGESTIONS)
+"""What the second phase builds: every node that reads what the Python steps write."""
 
 
 def build_args(ctx: RunContext, phase: Phase = "all", *, full_refresh: bool = False,
@@ -35,12 +39,12 @@ def build_args(ctx: RunContext, phase: Phase = "all", *, full_refresh: bool = Fa
     # dbt's selection syntax: a space unites, a comma intersects.
     select = ctx.selection.split() if ctx.selection else []
     if phase == "after_clv":
-        select = [f"{term},{AFTER_CLV}" for term in select] or [AFTER_CLV]
+        select = [f"{term},{after}" for term in select for after in AFTER_STEPS] or list(AFTER_STEPS)
     if select:
         args += ["--select", *select]
     exclude = [ctx.exclusion] if ctx.exclusion else []
     if phase == "before_clv":
-        exclude.append(AFTER_CLV)
+        exclude += AFTER_STEPS
     if exclude:
         args += ["--exclude", *" ".join(exclude).split()]
     args += ["--full-refresh"] if full_refresh else []
