@@ -96,7 +96,7 @@ def _column_entry(table: Table, column: Column) -> dict[str, Any]:
     if column.format:
         meta["format"] = column.format
     if column.min is not None:
-        meta["min"] = column.min
+        meta["min"] = int(column.min) if float(column.min).is_integer() else column.min
     if meta:
         entry["config"] = {"meta": meta}
     if column.required:

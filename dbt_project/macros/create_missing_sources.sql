@@ -17,7 +17,8 @@
             {%- for column in node.columns.values() -%}
                 {%- do columns.append(adapter.quote(column.name) ~ ' ' ~ column.data_type) -%}
             {%- endfor -%}
-            {%- do statements.append(adapter.dispatch('create_empty_source', 'customer_warehouse')(node, columns)) -%}
+            {%- set create = adapter.dispatch('create_empty_source', 'customer_warehouse') -%}
+            {%- do statements.append(create(node, columns)) -%}
         {%- endif -%}
     {%- endfor -%}
     {{ return(statements | join(';\n')) }}

@@ -345,7 +345,7 @@ def test_sources_match_contracts() -> None:
 
 
 def test_sources_check_detects_drift(tmp_path: Path) -> None:
-    from cdw import dbt_sources
+    from core import dbt_sources
 
     assert sorted(p.parent.name for p in dbt_sources.stale(tmp_path)) == sorted(load_contracts())
     dbt_sources.write(tmp_path)

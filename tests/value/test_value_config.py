@@ -68,7 +68,7 @@ def test_segments_are_configured_with_owner_description_and_rule() -> None:
     spec = yaml.safe_load((REPO_ROOT / "models" / "marts" / "value" / "segment_membership.yml").read_text())
     segments = spec["models"][0]["config"]["meta"]["segments"]
     names = [s["name"] for s in segments]
-    assert len(names) == len(set(names)) == 10
+    assert len(names) == len(set(names)) == 11
     for segment in segments:
         assert segment["owner"] and segment["description"] and segment["rule"], segment["name"]
         assert re.fullmatch(r"[a-z][a-z0-9_]*", segment["name"])
