@@ -61,7 +61,7 @@ def test_the_dagster_asset_fits_the_same_transactions_as_the_main_job(tmp_path: 
         by_asset = _scores(con)
         fitted = fit_and_score_with_config(con, TRANSACTIONS_SQL, AS_OF, load_config())  # the main job's call
         assert _scores(con) == by_asset and by_asset
-        assert event.materialization.metadata["customers"].value == fitted.n_customers == 117
+        assert event.materialization.metadata["n_customers"].value == fitted.n_customers == 117
         business = con.execute("select count(*) from marts.customer_clv where customer_id in "
                                "(select customer_id from marts.customer_orders where is_business_customer)"
                                ).fetchall()[0][0]

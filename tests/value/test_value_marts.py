@@ -294,4 +294,5 @@ def test_a_segment_without_owner_is_refused(demo: Path, tmp_path: Path) -> None:
     result = run_dbt(["compile", "--select", "segment_membership"], tmp_path / "unused.duckdb", tmp_path,
                      repo / "dbt_project")
     assert result.returncode != 0
-    assert "segment #11 (orphans): `owner` is required" in result.stdout
+    position = len(spec["models"][0]["config"]["meta"]["segments"])
+    assert f"segment #{position} (orphans): `owner` is required" in result.stdout

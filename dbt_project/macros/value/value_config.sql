@@ -69,4 +69,3 @@
     {%- endfor -%}
     case {{ whens | join(' ') }} {{ 'else 0' if output != 'name' }} end
 {%- endmacro %}
-
