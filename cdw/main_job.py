@@ -19,6 +19,7 @@ from typing import Any, Protocol
 from cdw import steps
 from cdw.context import RunContext
 from cdw.lock import run_lock
+from cdw.observer import Observer
 from cdw.publish import PublishRefused, clean_stale_publish_files
 from cdw.records import RunRecord, prune_runs, utc_now
 from cdw.steps.build import Phase
@@ -26,18 +27,6 @@ from core.config import warehouse_settings
 from core.dbt import DbtError
 
 log = logging.getLogger(__name__)
-
-
-class Observer:
-    """What a front end hears while the main job runs (no-ops by default)."""
-
-    def step_started(self, step: str) -> None: ...
-
-    def progress(self, step: str, message: str) -> None: ...
-
-    def dbt_node(self, unique_id: str, status: str) -> None: ...
-
-    def step_finished(self, step: str, value: Any, seconds: float) -> None: ...
 
 
 @dataclass

@@ -42,7 +42,6 @@ from cdw.serving_docs import describe_serving
 from core.dictionary import Dictionary, load_dictionary
 from core.settings import Paths
 from core.sql import literal, quote_identifier
-from expectations.degradation import record_published_metrics
 
 # DuckDB 1.1 and newer can read this storage version; duckdb 2.0 writes a newer one by default.
 SERVING_STORAGE_VERSION = "v1.1.0"
@@ -253,6 +252,8 @@ def publish(paths: Paths, blocking_failures: list[str], run_id: str, parquet: bo
             shutil.rmtree(parquet_dir, ignore_errors=True)
             _export_parquet(con, result, parquet_dir)
             result.parquet_dir = parquet_dir
+        from expectations.degradation import record_published_metrics  # Great Expectations: import when used
+
         record_published_metrics(con, run_id, result.published_at)  # what the next run is compared with
         con.execute("detach serving")
     except Exception:

@@ -44,10 +44,9 @@ from rich.progress import (
 )
 from rich.table import Table
 
-from cdw import steps
 from cdw.context import SOURCES, ContextError, RunContext, make_context
 from cdw.lock import RunLocked, run_lock
-from cdw.main_job import Observer, run_main_job
+from cdw.observer import Observer
 from cdw.publish import PublishRefused, clean_stale_publish_files
 from cdw.records import RunRecord, latest_run, utc_now
 from cli import summary
@@ -82,6 +81,13 @@ Systems = Annotated[str | None, typer.Option(help="Only these systems, e.g. shop
                                                   "in config/warehouse.yml stay off).")]
 Wait = Annotated[bool, typer.Option("--wait", help="Wait for another run that is writing the warehouse.")]
 WAIT_SECONDS = 6 * 3600.0
+
+
+def _steps():
+    """The run's steps, imported when a command runs one (they bring dbt, dlt and Great Expectations)."""
+    from cdw import steps
+
+    return steps
 
 
 def _fail(message: str, hint: str) -> typer.Exit:
@@ -298,6 +304,8 @@ def run(
                 else f"drop vendor export files into {ctx.landing_dir} (see ingestion/file_drops/README.md)")
         raise _fail(f"nothing to ingest: {ctx.landing_dir} does not exist", hint)
     try:
+        from cdw.main_job import run_main_job
+
         outcome = run_main_job(ctx, ConsoleObserver(), generate=not skip_generate,
                                wait=WAIT_SECONDS if wait else 0.0, mirror=_dagster_mirror)
     except RunLocked as exc:
@@ -316,7 +324,7 @@ def run(
 def generate(customers: Customers = DEFAULT_DEMO_CUSTOMERS, seed: Seed = DEFAULT_DEMO_SEED) -> None:
     """Write demo vendor data and its ground truth."""
     ctx = _context("demo", demo_customers=customers, demo_seed=seed)
-    _step(ctx, "generate", lambda _o: steps.generate(ctx))
+    _step(ctx, "generate", lambda _o: _steps().generate(ctx))
 
 
 @app.command()
@@ -335,7 +343,7 @@ def ingest(
         raise _fail(f"nothing to ingest: {ctx.landing_dir} does not exist", hint)
     with _writing(ctx, "cdw ingest", wait):
         try:
-            outcome = _step(ctx, "ingest", lambda o: steps.ingest(ctx, progress=lambda m: o.progress("ingest", m)))
+            outcome = _step(ctx, "ingest", lambda o: _steps().ingest(ctx, progress=lambda m: o.progress("ingest", m)))
         except Exception as exc:  # a broken file or an unreachable API: say which, and what to do
             _record(ctx, "ingest", "failed")
             raise _fail(f"ingest failed: {exc}",
@@ -363,7 +371,7 @@ def build(
     """
     ctx = _context(None, as_of)
     with _writing(ctx, "cdw build", wait):
-        result = _step(ctx, "build", lambda o: steps.build(ctx, "all", on_node=o.dbt_node,
+        result = _step(ctx, "build", lambda o: _steps().build(ctx, "all", on_node=o.dbt_node,
                                                              full_refresh=full_refresh, unit_tests=unit_tests))
     console.print(f"   as of {ctx.as_of.label}")
     if not result.success:
@@ -379,8 +387,8 @@ def clv(as_of: AsOf = None, wait: Wait = False) -> None:
     """
     ctx = _context(None, as_of)
     with _writing(ctx, "cdw clv", wait):
-        outcome = _step(ctx, "clv", lambda _o: steps.clv(ctx))
-        result = _step(ctx, "build_after_clv", lambda o: steps.build(ctx, "after_clv", on_node=o.dbt_node))
+        outcome = _step(ctx, "clv", lambda _o: _steps().clv(ctx))
+        result = _step(ctx, "build_after_clv", lambda o: _steps().build(ctx, "after_clv", on_node=o.dbt_node))
         _record(ctx, "clv", "success" if result.success else "failed", clv=outcome.to_dict())
     if outcome.status == "skipped" or not result.success:
         raise typer.Exit(code=1)
@@ -402,7 +410,7 @@ def check(
         raise _fail(f"no build warehouse at {ctx.paths.build_db}", "run `cdw ingest` (or `cdw run`) first")
     with _writing(ctx, "cdw check", wait):
         try:
-            report = _step(ctx, "check", lambda _o: steps.check(ctx, suites=suite, data_docs=docs))
+            report = _step(ctx, "check", lambda _o: _steps().check(ctx, suites=suite, data_docs=docs))
         except ValueError as exc:
             raise _fail(str(exc), "pick suites from the list in `cdw check --help`") from None
     if report.blocking_failures:
@@ -419,9 +427,9 @@ def publish(
     """Check, then publish the build warehouse to the serving warehouse (analytics + restricted schemas)."""
     ctx = _context()
     with _writing(ctx, "cdw publish", wait):
-        report = _step(ctx, "check", lambda _o: steps.check(ctx))
+        report = _step(ctx, "check", lambda _o: _steps().check(ctx))
         try:
-            _step(ctx, "publish", lambda _o: steps.publish(ctx, report.blocking_failures, parquet=parquet))
+            _step(ctx, "publish", lambda _o: _steps().publish(ctx, report.blocking_failures, parquet=parquet))
         except PublishRefused as exc:
             raise _fail(str(exc), "fix the failing data or rule, then `cdw publish` again") from None
 

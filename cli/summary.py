@@ -18,7 +18,6 @@ from cdw.records import RunRecord, recent_runs
 from core.as_of import parse_as_of
 from core.config import warehouse_settings
 from core.settings import Paths
-from ingestion.file_drops.rejected import rejected_files
 
 REBUILD = {
     "build": "run `cdw run` (or `cdw ingest` then `cdw build`) to land and build it again; if a run is "
@@ -220,6 +219,8 @@ def _print_runs(console: Console, paths: Paths, runs: list[RunRecord]) -> None:
 
 
 def _print_warehouses(console: Console, paths: Paths, systems: list[str] | None) -> None:
+    from ingestion.file_drops.rejected import rejected_files  # the drop reader: import when status asks
+
     waiting = rejected_files(paths.landing)
     for name, problem in waiting.items():
         console.print(f"[red]rejected, waiting in landing/{name}:[/] {problem} (fix or re-export it, drop it again)")

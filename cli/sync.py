@@ -28,7 +28,6 @@ from activation.config import ConfigError, load_config
 from activation.erasure import queue_erasure
 from activation.runner import SyncRunResult
 from activation.state import ensure_schema, history
-from cdw import steps
 from cdw.context import make_context
 from cdw.lock import RunLocked, run_lock
 from cdw.records import latest_run
@@ -92,6 +91,8 @@ def _run(sync: str | None, dry_run: bool, syncs: Path | None, destinations: Path
     ctx = make_context(source=_last_source())
     try:
         with run_lock(ctx.paths, "cdw sync run", ctx.run_id):
+            from cdw import steps
+
             results = steps.sync(ctx, [sync] if sync else None, dry_run=dry_run, config=config)
     except RunLocked as exc:
         console.print(f"[bold red]error:[/] {exc}")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import os
 import subprocess
@@ -11,6 +12,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from rich.console import Console
 
 from cdw import query as analyst_query
 from cdw.publish import publish
@@ -126,18 +128,34 @@ def escapes(home: Paths) -> list[tuple[str, str]]:
     ]
 
 
+def _query_in_process(home: Paths, sql: str) -> tuple[int, str]:
+    """What `cdw query SQL` does, without starting a process per statement (exit code, all output)."""
+    buffer = io.StringIO()
+    console = Console(file=buffer, width=160, force_terminal=False)
+    code = analyst_query.main(home.serving_db, sql, out=buffer, console=console, errors=console)
+    return code, buffer.getvalue()
+
+
 def test_every_escape_is_refused_with_what_is_allowed(home: Paths, intact):
     failures = []
     for sql, expected in escapes(home):
-        result = _cdw(home.home, "query", sql)
-        output = result.stdout + result.stderr
+        code, output = _query_in_process(home, sql)
         flat = " ".join(output.split())
-        if result.returncode != 1 or expected not in flat or "next:" not in output or "Traceback" in output:
-            failures.append(f"{sql!r}: exit {result.returncode}\n{output}")
+        if code != 1 or expected not in flat or "next:" not in output or "Traceback" in output:
+            failures.append(f"{sql!r}: exit {code}\n{output}")
         if EMAIL in output:
             failures.append(f"{sql!r} showed restricted data:\n{output}")
     assert not failures, "\n\n".join(failures)
     assert not (home.home / "stolen.csv").exists() and not (home.home / "exported").exists()
+
+
+@pytest.mark.parametrize("index", [0, 5, 30])  # a file write, a file read, restricted data: through the real CLI
+def test_the_command_line_refuses_escapes_the_same_way(home: Paths, intact, index: int):
+    sql, expected = escapes(home)[index]
+    result = _cdw(home.home, "query", sql)
+    output = result.stdout + result.stderr
+    assert result.returncode == 1 and expected in " ".join(output.split()) and "next:" in output, output
+    assert EMAIL not in output
 
 
 def test_duckdb_itself_refuses_the_escapes_the_check_lets_through(home: Paths, intact):
