@@ -211,6 +211,9 @@ def _show_clv(outcome, seconds: float) -> None:
 
 
 def _show_suggest(result, seconds: float) -> None:
+    if result.not_scored:
+        console.print(f"[yellow]•[/] identity suggestions: none, {result.not_scored} ({seconds:.1f}s)")
+        return
     auto = f", {result.pairs_auto_merge} merged automatically" if result.pairs_auto_merge else ""
     console.print(f"[green]✓[/] identity suggestions: {result.pairs_suggested:,} pair(s) to review among "
                   f"{result.profiles:,} profiles{auto} ({seconds:.1f}s; marts.identity_match_suggestions)")

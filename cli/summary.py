@@ -60,6 +60,8 @@ def _step_result(name: str, info: dict[str, Any]) -> str:
     if name == "clv":
         return info.get("message", info.get("status", ""))
     if name == "suggest":
+        if info.get("not_scored"):
+            return f"no suggestions: {info['not_scored']}"
         return f"{info['pairs_suggested']:,} identity pair(s) to review"
     if name == "check":
         return f"{info['passed']}/{info['total']} rules passed" + (

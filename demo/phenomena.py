@@ -342,7 +342,7 @@ def many_accounts(rng: np.random.Generator, persons: Persons, frames: Frames, ta
                              _objects(orders.columns["customer__id"]).tolist(), strict=True))
     orders_of: dict[int, list[int]] = {}
     for order_id, account in order_account.items():
-        if account is not None:
+        if account is not None and order_id is not None:  # dirty rows may lack an id
             orders_of.setdefault(account, []).append(order_id)
     emails = dict(zip(_objects(customers.columns["id"]).tolist(), _objects(customers.columns["email"]).tolist(),
                       strict=True))

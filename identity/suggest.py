@@ -35,6 +35,7 @@ import yaml
 
 from core.settings import REPO_ROOT
 
+logger = logging.getLogger(__name__)
 CONFIG_PATH = REPO_ROOT / "config" / "identity_matching.yml"
 INPUTS = "intermediate.int_identity_match_inputs"
 SCHEMA = "identity_suggestions"
@@ -84,7 +85,13 @@ class SuggestResult:
     pairs_auto_merge: int
     seconds: float
     table: str = TABLE
+    not_scored: str | None = None
+    """Why nothing was scored (too few profiles to learn from, or a model that could not be trained);
+    the table is then left empty: no suggestion is better than a wrong one."""
 
+
+MIN_PROFILES = 50
+"""Fewer profiles than this give EM nothing to learn from (a first day with a handful of orders)."""
 
 def _comparisons(columns: list[str]) -> list[Any]:
     import splink.comparison_library as cl
@@ -190,11 +197,20 @@ def suggest(database: Path | str, config_path: Path | None = None,
         frame = connection.sql(f"select * from {INPUTS}").df() if exists else pd.DataFrame()
         if not frame.empty:
             frame = frame.rename(columns={"profile_record_id": "unique_id"})
-        work = duckdb.connect()
-        try:
-            pairs = score_pairs(frame, config, threshold_match_weight, work) if not frame.empty else pd.DataFrame()
-        finally:
-            work.close()
+        not_scored = None
+        pairs = pd.DataFrame()
+        if len(frame) < MIN_PROFILES:
+            not_scored = f"{len(frame)} profile(s): too few to train a match model (at least {MIN_PROFILES})"
+        else:
+            work = duckdb.connect()
+            try:
+                pairs = score_pairs(frame, config, threshold_match_weight, work)
+            except (ValueError, ZeroDivisionError, ArithmeticError) as error:
+                # EM on data without enough agreement (say every pair differs): no model, no suggestion
+                logger.warning("identity suggestions not scored: %s", error)
+                not_scored = f"the match model could not be trained on these profiles ({error})"
+            finally:
+                work.close()
         out = _pairs_table(pairs, config)
         connection.execute(f"delete from {TABLE}")
         if len(out):
@@ -203,7 +219,7 @@ def suggest(database: Path | str, config_path: Path | None = None,
             connection.unregister("scored_pairs")
         return SuggestResult(profiles=len(frame), pairs_scored=len(pairs), pairs_suggested=len(out),
                              pairs_auto_merge=int(out["is_auto_merge"].sum()) if len(out) else 0,
-                             seconds=round(time.perf_counter() - started, 2))
+                             seconds=round(time.perf_counter() - started, 2), not_scored=not_scored)
     finally:
         connection.close()
 
