@@ -138,6 +138,11 @@ def _run_steps(ctx: RunContext, record: RunRecord, values: dict[str, Any], seen:
                               lambda outcome: outcome.to_dict())
     failures: list[str] = []
     for phase, name in (("before_clv", "build"), ("after_clv", "build_after_clv")):
+        if phase == "after_clv" and failures:
+            # what the Python steps and the second phase read did not all build: they would only fail
+            # again on missing tables; the first phase's failures are the ones to read and fix
+            record.steps["build_after_clv"] = {"seconds": 0.0, "skipped": "the first build phase failed"}
+            break
         if phase == "after_clv":
             values["clv"] = _timed(record, ctx, seen, "clv", lambda: steps.clv(ctx), lambda c: c.to_dict())
             values["suggest"] = _timed(record, ctx, seen, "suggest", lambda: steps.suggest(ctx),

@@ -56,6 +56,8 @@ def _step_result(name: str, info: dict[str, Any]) -> str:
         return (f"{info['rows_landed']:,} landed, {info['rows_quarantined']:,} quarantined"
                 + (f", [red]{rejected} file(s) rejected[/]" if rejected else ""))
     if name in ("build", "build_after_clv"):
+        if info.get("skipped"):
+            return f"[yellow]skipped: {info['skipped']}[/]"
         return ", ".join(f"{n} {s}" for s, n in sorted(info["counts"].items())) or "nothing to build"
     if name == "clv":
         return info.get("message", info.get("status", ""))

@@ -37,6 +37,12 @@ amazon_order_items as (
 
 ),
 
+amazon_marketplaces as (
+
+    select * from {{ ref('amazon_marketplaces') }}
+
+),
+
 amazon_shipments as (
 
     select * from {{ ref('stg_amazon__fba_shipments') }}
@@ -258,7 +264,8 @@ amazon as (
         'order' as actor_entity,
         orders.amazon_order_id as actor_key,
         orders.email,
-        orders.currency,
+        -- a pending order has no amount yet: its marketplace's currency
+        coalesce(orders.currency, by_channel.currency, by_id.currency) as currency,
         cast(null as {{ dbt.type_string() }}) as utm_source,
         cast(null as {{ dbt.type_string() }}) as utm_medium,
         cast(null as {{ dbt.type_string() }}) as utm_campaign,
@@ -310,6 +317,10 @@ amazon as (
         on orders.amazon_order_id = shipment_times.amazon_order_id
     left join amazon_return_times as return_times
         on orders.amazon_order_id = return_times.amazon_order_id
+    left join amazon_marketplaces as by_channel
+        on lower(orders.sales_channel) = lower(by_channel.sales_channel)
+    left join amazon_marketplaces as by_id
+        on orders.marketplace_id = by_id.marketplace_id
 
 ),
 
