@@ -11,7 +11,10 @@ Generated files (never edit them by hand; edit ``governance/data_dictionary.yml`
 * ``seeds/governed_values.csv``: the allowed values and format patterns, one row each, read by the
   dbt generic tests ``dictionary_values`` and ``dictionary_format``
   (``dbt_project/macros/governance/``);
-* ``models/docs/governed_values.yml``: the seed's properties (column types, descriptions).
+* ``models/docs/governed_values.yml``: the seed's properties (column types, descriptions);
+* the ``config.meta.owner`` of every model and seed in ``models/**.yml`` and ``seeds/*.yml``: the
+  steward's owner (:mod:`governance.dbt_owners`), so dbt docs, Dagster and the Great Expectations
+  pages name the same owner.
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from core.dictionary import DICTIONARY_PATH, Dictionary, parse_dictionary
+from governance.dbt_owners import properties_files, with_owners
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 DOCS_FILE = Path("models/docs/governed_fields.md")
@@ -77,8 +81,8 @@ def seed_csv(dictionary: Dictionary) -> str:
     return buffer.getvalue()
 
 
-def seed_properties() -> str:
-    return f"""# {BANNER}
+def seed_properties(dictionary: Dictionary) -> str:
+    return with_owners(f"""# {BANNER}
 version: 2
 
 seeds:
@@ -99,28 +103,33 @@ seeds:
         description: "`allowed_value` (one row per allowed value) or `format` (a regular expression)."
       - name: value
         description: The allowed value, or the format's regular expression.
-"""
+""", dictionary)
 
 
-def generated_files(dictionary: Dictionary) -> list[Generated]:
-    return [
+def generated_files(dictionary: Dictionary, root: Path = REPO_ROOT) -> list[Generated]:
+    files = [
         Generated(DOCS_FILE, docs_markdown(dictionary)),
         Generated(SEED_FILE, seed_csv(dictionary)),
-        Generated(SEED_PROPERTIES_FILE, seed_properties()),
+        Generated(SEED_PROPERTIES_FILE, seed_properties(dictionary)),
     ]
+    generated = {g.path for g in files}
+    for path in properties_files(root):
+        if path not in generated:
+            files.append(Generated(path, with_owners((root / path).read_text(), dictionary)))
+    return files
 
 
 def stale_files(root: Path = REPO_ROOT, dictionary_path: Path = DICTIONARY_PATH) -> list[Path]:
     """Generated files that are missing or differ from what the dictionary gives."""
     dictionary = parse_dictionary(dictionary_path)
-    return [g.path for g in generated_files(dictionary)
+    return [g.path for g in generated_files(dictionary, root)
             if not (root / g.path).exists() or (root / g.path).read_text() != g.text]
 
 
 def write_files(root: Path = REPO_ROOT, dictionary_path: Path = DICTIONARY_PATH) -> list[Path]:
     """Write every generated file that changed; returns the paths written."""
     written = []
-    for item in generated_files(parse_dictionary(dictionary_path)):
+    for item in generated_files(parse_dictionary(dictionary_path), root):
         target = root / item.path
         if target.exists() and target.read_text() == item.text:
             continue

@@ -41,6 +41,29 @@ def pytest_xdist_make_scheduler(config: pytest.Config, log):
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Order the units: one that needs the session's shared demo (its worker builds it), then the other
+    heavy units (the other worker goes on meanwhile), then the rest of the shared demo's users (built by
+    then), then the cheap ones. The sort is stable: tests keep their order inside a unit."""
     heavy = {f"{TESTS.name}/{package}" for package in PACKAGE_GROUPS}
     heavy |= {work_unit(i.nodeid) for i in items if i.get_closest_marker("e2e") or i.get_closest_marker("slow")}
-    items.sort(key=lambda i: work_unit(i.nodeid) not in heavy)  # stable: heavy units first, order kept
+    shared = [work_unit(i.nodeid) for i in items if "shared_demo" in getattr(i, "fixturenames", ())]
+    first = shared[0] if shared else None
+
+    def rank(item: pytest.Item) -> int:
+        unit = work_unit(item.nodeid)
+        if unit == first:
+            return 0
+        if unit in shared:
+            return 2
+        return 1 if unit in heavy else 3
+
+    items.sort(key=rank)
+
+
+@pytest.fixture(scope="session")
+def shared_demo(tmp_path_factory: pytest.TempPathFactory, worker_id: str):
+    """The session's demo warehouse (:mod:`tests.shared_demo`); copy its home before changing anything."""
+    from tests.shared_demo import build_shared_demo
+
+    base = tmp_path_factory.getbasetemp()
+    return build_shared_demo(base.parent if worker_id != "master" else base)

@@ -11,7 +11,7 @@ from cdw.steps.check import check, governance_rules
 from cdw.steps.clv import clv
 from cdw.steps.generate import generate
 from cdw.steps.ingest import IngestOutcome, ensure_raw_tables, ingest
-from cdw.steps.publish import publish
+from cdw.steps.publish import publish, recorded_blocking_failures
 from cdw.steps.suggest import suggest
 from cdw.steps.sync import sync
 
@@ -26,6 +26,7 @@ __all__ = [
     "governance_rules",
     "ingest",
     "publish",
+    "recorded_blocking_failures",
     "suggest",
     "sync",
 ]

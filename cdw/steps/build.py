@@ -41,12 +41,14 @@ def build_args(ctx: RunContext, phase: Phase = "all", *, full_refresh: bool = Fa
     if phase == "after_clv":
         select = [f"{term},{after}" for term in select for after in AFTER_STEPS] or list(AFTER_STEPS)
     if select:
-        args += ["--select", *select]
+        args += ["--select", " ".join(select)]
     exclude = [ctx.exclusion] if ctx.exclusion else []
     if phase == "before_clv":
         exclude += AFTER_STEPS
     if exclude:
-        args += ["--exclude", *" ".join(exclude).split()]
+        # one argument (dbt splits it on spaces): dagster-dbt, when Dagster runs a subset of the
+        # models in one step, replaces `--exclude X` and would leave a second value dangling
+        args += ["--exclude", " ".join(" ".join(exclude).split())]
     args += ["--full-refresh"] if full_refresh else []
     args += [] if unit_tests else ["--exclude-resource-type", "unit_test"]
     return args

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import duckdb
+
 from cdw.context import RunContext
 from cdw.publish import PublishResult
 from cdw.publish import publish as publish_serving
@@ -14,3 +16,21 @@ def publish(ctx: RunContext, blocking_failures: list[str], parquet: bool | None 
     serving copy stays untouched.
     """
     return publish_serving(ctx.paths, blocking_failures, ctx.run_id, parquet=parquet)
+
+
+def recorded_blocking_failures(ctx: RunContext) -> list[str]:
+    """The failed ``error`` rules the checks of this run (``ctx.run_id``) recorded in audit.validation_results.
+
+    For a front end whose check steps ran apart from the publish (Dagster runs each mart's governance
+    check as its own step); the command line hands the check step's report over directly.
+    """
+    with duckdb.connect(str(ctx.paths.build_db), read_only=True) as con:
+        if not con.execute("select count(*) from information_schema.tables where table_schema = 'audit' "
+                           "and table_name = 'validation_results'").fetchone()[0]:
+            return []
+        rows = con.execute(
+            "select relation, suite, expectation, coalesce(unexpected_count, 0), coalesce(error, '') "
+            "from audit.validation_results where run_id = ? and severity = 'error' and not coalesce(success, false) "
+            "order by relation, suite, expectation", [ctx.run_id]).fetchall()
+    return [f"{relation} {suite}.{rule}: {count} unexpected{'; ' + error if error else ''}"
+            for relation, suite, rule, count, error in rows]

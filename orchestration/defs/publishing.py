@@ -1,9 +1,11 @@
 """Publish: the validated build warehouse becomes the serving warehouse analysts and BI read.
 
 The publish step (:func:`cdw.steps.publish`). Upstream blocking checks (landing contracts, dbt
-tests, governance rules) stop this asset in the same run, so it only ever publishes a build
-whose checks passed; it comes after the models that read the CLV scores, so the serving copy
-carries the night's predictions.
+tests, governance rules on the marts) stop this asset in the same run; the governance rules of
+models that feed other models are not blocking in Dagster's sense (see orchestration/defs/governance.py),
+so the publish also refuses when this run recorded a failed ``error`` rule. It only ever publishes
+a build whose checks passed, and it comes after the models that read the CLV scores, so the serving
+copy carries the night's predictions.
 """
 
 import dagster as dg
@@ -25,7 +27,7 @@ SERVING_SPEC = govern(dg.AssetSpec(
 def serving_warehouse(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
     ctx = warehouse.run_context(context.run.run_id)
     with writer(ctx, context):
-        result = steps.publish(ctx, blocking_failures=[])
+        result = steps.publish(ctx, blocking_failures=steps.recorded_blocking_failures(ctx))
     largest = sorted(result.tables.items(), key=lambda item: -item[1])[:15]
     table = "\n".join(["| table | rows |", "|---|---|", *(f"| {name} | {rows:,} |" for name, rows in largest)])
     return dg.MaterializeResult(metadata={

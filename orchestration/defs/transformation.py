@@ -24,7 +24,7 @@ from dagster_dbt import DbtCliInvocation, DbtCliResource, DbtProject, dbt_assets
 
 from cdw import steps
 from cdw.artifacts import dbt_run_target, prune_dbt_runs
-from cdw.steps.build import AFTER_CLV, Phase
+from cdw.steps.build import AFTER_STEPS, Phase
 from core.dbt import dbt_invocation_env
 from core.settings import DBT_PROJECT_DIR
 from orchestration.dbt_manifest import ensure_manifest
@@ -111,15 +111,20 @@ def _build(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: Wa
         raise invocation.get_error() or dg.Failure("dbt build failed")
 
 
+# The second part: every node that reads what a Python step writes (the CLV scores, the identity
+# suggestions), the same split as the command line's two build phases.
+AFTER_PYTHON_STEPS = " ".join(AFTER_STEPS)
+
+
 @dbt_assets(manifest=dbt_project.manifest_path, dagster_dbt_translator=TRANSLATOR, project=dbt_project,
-            pool=WRITER_POOL, name="dbt_models", exclude=AFTER_CLV)
+            pool=WRITER_POOL, name="dbt_models", exclude=AFTER_PYTHON_STEPS)
 def dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource,
                config: DbtBuildConfig):
     yield from _build(context, dbt, warehouse, config, "before_clv")
 
 
 @dbt_assets(manifest=dbt_project.manifest_path, dagster_dbt_translator=TRANSLATOR, project=dbt_project,
-            pool=WRITER_POOL, name="dbt_clv_consumers", select=AFTER_CLV)
+            pool=WRITER_POOL, name="dbt_clv_consumers", select=AFTER_PYTHON_STEPS)
 def dbt_clv_consumers(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource,
                       config: DbtBuildConfig):
     yield from _build(context, dbt, warehouse, config, "after_clv")

@@ -1,7 +1,7 @@
 """One small published demo for every analysts' test (dashboard, metrics, docs, serving comments).
 
-Built once per session with the README's command (`cdw run`) in a temporary home; the whole
-package is one unit of work for the test scheduler (tests/conftest.py), so it is built once.
+A copy of the session's shared demo (tests/shared_demo.py: the README's command, `cdw run`, in an
+empty home); the whole package is one unit of work for the test scheduler (tests/conftest.py).
 ``CDW_TEST_ANALYST_HOME`` points the package at a home already published instead (development).
 """
 
@@ -15,9 +15,9 @@ from pathlib import Path
 import pytest
 
 from core.settings import Paths
+from tests.shared_demo import SharedDemo, copy_home
 
 CDW = str(Path(sys.executable).with_name("cdw"))
-CUSTOMERS = "600"
 
 
 def run_cdw(home: Path, *args: str, timeout: float = 900) -> subprocess.CompletedProcess:
@@ -26,14 +26,12 @@ def run_cdw(home: Path, *args: str, timeout: float = 900) -> subprocess.Complete
 
 
 @pytest.fixture(scope="session")
-def analyst_home(tmp_path_factory) -> Path:
+def analyst_home(tmp_path_factory, shared_demo: SharedDemo) -> Path:
     given = os.environ.get("CDW_TEST_ANALYST_HOME")
     if given:
         return Path(given)
-    home = tmp_path_factory.mktemp("analyst_home")
-    result = run_cdw(home, "run", "--customers", CUSTOMERS)
-    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
-    (home / "run_summary.txt").write_text(result.stdout)
+    home = copy_home(shared_demo, tmp_path_factory.mktemp("analysts") / "home")
+    (home / "run_summary.txt").write_text(shared_demo.stdout)
     return home
 
 

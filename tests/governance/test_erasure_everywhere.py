@@ -1,11 +1,12 @@
 """Erase means erased: after `cdw privacy erase`, no byte under CDW_HOME holds the person, and neither
 `cdw ingest --force` nor `cdw run` brings them back.
 
-A small demo is run, then given the history a real home has: dropped vendor exports (one loaded, one
-rejected with its reason), an access request by another identifier, a dbt log line as the old in-process
-erase wrote it, GX results, a run record, a binary cache, Dagster's SQLite storage, a crashed publish's
-temp file and WAL. Every file is then searched (bytes, and every table of every DuckDB and Parquet file)
-for the person's e-mail, phone and name (:mod:`tests.governance.leaks`).
+A small demo is run (a copy of the session's shared demo, tests/shared_demo.py), then given the history a
+real home has: dropped vendor exports (one loaded, one rejected with its reason), an access request by
+another identifier, a dbt log line as the old in-process erase wrote it, GX results, a run record, a
+binary cache, Dagster's SQLite storage, a crashed publish's temp file and WAL. Every file is then
+searched (bytes, and every table of every DuckDB and Parquet file) for the person's e-mail, phone and
+name (:mod:`tests.governance.leaks`).
 """
 
 from __future__ import annotations
@@ -26,11 +27,11 @@ import pytest
 
 from core.settings import Paths
 from tests.governance.leaks import Person, find_person
+from tests.shared_demo import SharedDemo, copy_home
 
 pytestmark = pytest.mark.e2e
 CDW = str(Path(sys.executable).with_name("cdw"))
 FIXTURES = Path(__file__).parents[1] / "file_drops" / "fixtures"
-CUSTOMERS = 200
 
 
 def _cdw(home: Path, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess:
@@ -126,9 +127,8 @@ def _give_history(paths: Paths, person: Person, email: str) -> None:
 
 
 @pytest.fixture(scope="module")
-def home(tmp_path_factory) -> tuple[Paths, Person, str]:
-    paths = Paths(tmp_path_factory.mktemp("erasure_home")).ensure()
-    _ok(_cdw(paths.home, "run", "--customers", str(CUSTOMERS)))
+def home(tmp_path_factory, shared_demo: SharedDemo) -> tuple[Paths, Person, str]:
+    paths = Paths(copy_home(shared_demo, tmp_path_factory.mktemp("erasure") / "home")).ensure()
     person, email = _choose_person(paths.build_db)
     _give_history(paths, person, email)
     drops = _cdw(paths.home, "ingest", "--source", "drops")  # the exports land (exit 1: a file is rejected)

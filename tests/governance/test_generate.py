@@ -195,3 +195,90 @@ def test_a_restated_governed_list_is_recognised():
     assert _restated("fct_orders", "marts", "source_system", ["shopify", "amazon"], dictionary) is None
     assert _restated("stg_shopify__pixel_events", "staging", "event_name", ["page_viewed", "cart_viewed"],
                      dictionary) is None
+
+
+def _properties() -> dict[str, dict]:
+    """Model and seed name -> its entry in the dbt properties files."""
+    import yaml
+
+    from governance.dbt_owners import properties_files
+
+    entries: dict[str, dict] = {}
+    for path in properties_files(REPO_ROOT):
+        document = yaml.safe_load((REPO_ROOT / path).read_text()) or {}
+        for section in ("models", "seeds"):
+            for entry in document.get(section) or []:
+                entries[entry["name"]] = entry
+    return entries
+
+
+def test_every_model_and_seed_names_its_stewards_owner_in_dbt_docs():
+    dictionary = load_dictionary()
+    entries = _properties()
+    names = [p.stem for p in (REPO_ROOT / "models").rglob("*.sql")] + [
+        p.stem for p in (REPO_ROOT / "seeds").glob("*.csv")]
+    assert len(names) > 90
+    wrong = {}
+    for name in names:
+        owner = ((entries.get(name) or {}).get("config") or {}).get("meta", {}).get("owner")
+        steward = dictionary.steward_for(name)
+        if steward is None or owner != steward.owner:
+            wrong[name] = (owner, steward and steward.owner)
+    assert not wrong, f"(dbt docs owner, dictionary owner): {wrong}"
+
+
+def test_owners_are_written_without_touching_anything_else():
+    from governance.dbt_owners import with_owners
+
+    dictionary = load_dictionary()
+    text = """# a comment that stays
+models:
+  - name: fct_orders
+    description: >
+      Folded text stays.
+    columns:
+      - name: order_key
+        config:
+          meta:
+            owner: a column's meta is not the model's
+  - name: customer_value
+    config:
+      materialized: view
+      meta:
+        owner: marketing  # hand-written
+  - name: dim_customers
+    config:
+      tags: ["x"]
+
+unit_tests:
+  - name: test_x
+    model: fct_orders
+    given:
+      - input: ref('stg_shopify__orders')
+        rows:
+          - {order_id: 1}
+"""
+    once = with_owners(text, dictionary)
+    assert with_owners(once, dictionary) == once
+    orders = dictionary.steward_for("fct_orders").owner
+    identity = dictionary.steward_for("dim_customers").owner
+    assert f"""  - name: fct_orders
+    description: >
+      Folded text stays.
+    config:
+      meta:
+        owner: "{orders}"
+    columns:
+      - name: order_key
+        config:
+          meta:
+            owner: a column's meta is not the model's
+""" in once
+    assert f'        owner: "{dictionary.steward_for("customer_value").owner}"  # hand-written\n' in once
+    assert f"""    config:
+      meta:
+        owner: "{identity}"
+      tags: ["x"]
+
+unit_tests:""" in once
+    assert once.startswith("# a comment that stays\n") and once.endswith("          - {order_id: 1}\n")

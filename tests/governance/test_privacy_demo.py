@@ -16,6 +16,8 @@ from cdw import privacy, steps
 from cdw.context import make_context
 from cdw.publish import PublishRefused
 from core.settings import Paths
+from tests.shared_demo import CUSTOMERS as SHARED_CUSTOMERS
+from tests.shared_demo import SharedDemo, copy_home
 
 pytestmark = pytest.mark.e2e
 CDW = str(Path(sys.executable).with_name("cdw"))
@@ -40,14 +42,9 @@ def _build_models(paths: Paths) -> None:
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory) -> tuple[Paths, dict]:
-    """An 800-customer demo, built and published, with one person "sent" to two destinations."""
-    paths = Paths(tmp_path_factory.mktemp("privacy_demo")).ensure()
-    ctx = make_context(home=paths.home, demo_customers=800, run_id="before")
-    steps.generate(ctx)
-    steps.ingest(ctx)
-    _build_models(paths)
-    steps.publish(ctx, [])
+def demo(tmp_path_factory, shared_demo: SharedDemo) -> tuple[Paths, dict]:
+    """The session's demo (built and published), with one person "sent" to two destinations."""
+    paths = Paths(copy_home(shared_demo, tmp_path_factory.mktemp("privacy_demo") / "home")).ensure()
     con = duckdb.connect(str(paths.build_db))
     try:
         email, phone, shopify_id = con.execute(
@@ -132,7 +129,7 @@ def test_a_person_brought_back_by_a_new_export_blocks_publishing_until_erased_ag
     report = steps.check(make_context(home=paths.home, run_id="reingested"), suites=["privacy"], data_docs=False)
     assert report.outcomes and report.blocking_failures == []
     # the vendors still hold the person: a new export (the generator, same seed) brings them back
-    generated = _cdw(paths.home, "generate", "--customers", "800")
+    generated = _cdw(paths.home, "generate", "--customers", str(SHARED_CUSTOMERS))
     assert generated.returncode == 0, generated.stdout[-2000:]
     assert _cdw(paths.home, "ingest", "--force").returncode == 0
     _build_models(paths)  # as `cdw run` does before its checks: the identity graph knows the new records

@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import os
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import dagster as dg
@@ -18,15 +15,17 @@ from orchestration.defs.freshness import FRESHNESS_CHECKS
 from orchestration.defs.ingestion import SYSTEM_ASSETS
 from orchestration.keys import DEMO_FILES, SERVING
 from orchestration.resources import WarehouseResource
+from tests.shared_demo import CUSTOMERS as SHARED_CUSTOMERS
+from tests.shared_demo import SharedDemo
 
 pytestmark = pytest.mark.e2e
-CUSTOMERS = 600
+CUSTOMERS = SHARED_CUSTOMERS
 INSTANCE = dg.DagsterInstance.ephemeral()  # long-lived: see tests/orchestration/test_schedules.py
 
 
 # When and how long a run took, not what it built: run ids, the run's own timestamps, durations.
 VOLATILE = re.compile(r"(^|_)(run_id|loaded_at|fitted_at|published_at|validated_at|requested_at|started_at|"
-                      r"assigned_at|customer_id_created_at|measured_at|evaluated_at|seconds)$")
+                      r"assigned_at|customer_id_created_at|measured_at|evaluated_at|scored_at|seconds)$")
 
 
 def mart_fingerprints(build_db: Path) -> dict[str, tuple[int, int]]:
@@ -46,8 +45,8 @@ def mart_fingerprints(build_db: Path) -> dict[str, tuple[int, int]]:
     return fingerprints
 
 
-def test_whole_graph_materializes_in_process_with_every_check_passing(tmp_path: Path):
-    dagster_home, cli_home = tmp_path / "dagster_run", tmp_path / "cli_run"
+def test_whole_graph_materializes_in_process_with_every_check_passing(tmp_path: Path, shared_demo: SharedDemo):
+    dagster_home = tmp_path / "dagster_run"
     checkout_targets = set((DBT_PROJECT_DIR / "target").glob("dbt_*"))
     result = defs.resolve_job_def("main_job").execute_in_process(
         resources={"warehouse": WarehouseResource(home=str(dagster_home), demo_customers=CUSTOMERS)},
@@ -55,7 +54,8 @@ def test_whole_graph_materializes_in_process_with_every_check_passing(tmp_path: 
     )
     assert result.success, [e.message for e in result.all_events if e.is_failure]
     evaluations = result.get_asset_check_evaluations()
-    assert evaluations and all(e.passed for e in evaluations), [
+    # warn-severity rules may flag rows (counted, allowed: refunds beyond item revenue); nothing else fails
+    assert evaluations and all(e.passed or e.severity == dg.AssetCheckSeverity.WARN for e in evaluations), [
         (e.asset_key.to_user_string(), e.check_name) for e in evaluations if not e.passed]
     materialized = {e.materialization.asset_key: e.materialization for e in result.get_asset_materialization_events()}
     assert SERVING in materialized
@@ -71,12 +71,11 @@ def test_whole_graph_materializes_in_process_with_every_check_passing(tmp_path: 
     preview = staged.metadata["preview"].value
     assert "| email* |" in preview and "@" in preview and "***@" in preview, "emails are masked in previews"
 
-    # The command line runs the same steps: the same input gives the same warehouse, mart by mart.
-    cli = subprocess.run([str(Path(sys.executable).with_name("cdw")), "run", "--customers", str(CUSTOMERS)],
-                         env={**os.environ, "CDW_HOME": str(cli_home)}, capture_output=True, text=True, timeout=900)
-    assert cli.returncode == 0, cli.stdout[-3000:] + cli.stderr[-3000:]
+    # The command line runs the same steps: the same input gives the same warehouse, mart by mart
+    # (the session's shared demo is `cdw run --customers 600` from an empty home).
+    shared_demo.require_success()
     by_dagster = mart_fingerprints(dagster_home / "warehouse" / "build.duckdb")
-    by_cli = mart_fingerprints(cli_home / "warehouse" / "build.duckdb")
+    by_cli = mart_fingerprints(shared_demo.home / "warehouse" / "build.duckdb")
     assert by_dagster and by_cli == by_dagster, {t: (by_cli.get(t), f) for t, f in by_dagster.items()
                                                  if by_cli.get(t) != f}
 

@@ -260,15 +260,18 @@ ranked_systems as (
 
 ),
 
+-- people seen before the first order (a newsletter sign-up, a support ticket) count from the
+-- first day, so the running totals reach the identity_match_rate mart's at as_of
 daily_identity as (
 
     select
-        first_seen_date as kpi_date,
-        sum(case when system_rank = 1 then 1 else 0 end) as people_known,
-        sum(case when system_rank = 2 then 1 else 0 end) as people_matched
+        greatest(ranked_systems.first_seen_date, bounds.first_day) as kpi_date,
+        sum(case when ranked_systems.system_rank = 1 then 1 else 0 end) as people_known,
+        sum(case when ranked_systems.system_rank = 2 then 1 else 0 end) as people_matched
 
     from ranked_systems
-    group by first_seen_date
+    cross join bounds
+    group by greatest(ranked_systems.first_seen_date, bounds.first_day)
 
 ),
 
