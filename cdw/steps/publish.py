@@ -24,6 +24,8 @@ def recorded_blocking_failures(ctx: RunContext) -> list[str]:
     For a front end whose check steps ran apart from the publish (Dagster runs each mart's governance
     check as its own step); the command line hands the check step's report over directly.
     """
+    if not ctx.paths.build_db.exists():
+        return []
     with duckdb.connect(str(ctx.paths.build_db), read_only=True) as con:
         if not con.execute("select count(*) from information_schema.tables where table_schema = 'audit' "
                            "and table_name = 'validation_results'").fetchone()[0]:

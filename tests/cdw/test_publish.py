@@ -173,3 +173,26 @@ def test_serving_copy_uses_a_storage_version_older_duckdb_can_read(tmp_path: Pat
     # bytes 8..12 "DUCK", then the storage version number (64 = DuckDB 1.1 and later can read it)
     assert header[8:12] == b"DUCK"
     assert int.from_bytes(header[12:20].ljust(8, b"\0"), "little") == 64
+
+
+def test_the_publish_of_a_run_refuses_on_the_error_rules_that_run_recorded(tmp_path: Path):
+    """What the Dagster publish reads when the checks ran as other steps: this run's failed error rules only."""
+    from cdw.context import make_context
+    from cdw.steps import publish as publish_step
+    from cdw.steps import recorded_blocking_failures
+
+    ctx = make_context(home=tmp_path, source="drops", run_id="r2")
+    assert recorded_blocking_failures(ctx) == []  # no warehouse results yet
+    with duckdb.connect(str(ctx.paths.build_db)) as con:
+        con.execute("create schema audit; create schema marts; create table marts.fct_orders as select 1 as x")
+        con.execute("create table audit.validation_results (run_id varchar, relation varchar, suite varchar, "
+                    "expectation varchar, severity varchar, success boolean, unexpected_count bigint, error varchar)")
+        con.execute("""insert into audit.validation_results values
+            ('r1', 'marts.dim_customers', 'identity', 'one_row_per_customer', 'error', false, 3, null),
+            ('r2', 'marts.dim_customers', 'identity', 'one_row_per_customer', 'error', true, 0, null),
+            ('r2', 'marts.fct_orders', 'value', 'money_refund_exceeds_item_revenue', 'warn', false, 21, null),
+            ('r2', 'marts.fct_orders', 'value', 'ltv_never_negative', 'error', false, 2, null)""")
+    assert recorded_blocking_failures(ctx) == ["marts.fct_orders value.ltv_never_negative: 2 unexpected"]
+    with pytest.raises(PublishRefused, match="ltv_never_negative"):
+        publish_step(ctx, recorded_blocking_failures(ctx))
+    assert not ctx.paths.serving_db.exists()

@@ -148,13 +148,23 @@ def test_models_not_built_yet_appear_as_pending_with_an_owner():
             assert spec.key not in DBT_MODEL_KEYS and spec.owners and spec.group_name == "marts"
 
 
-def test_governance_suites_are_blocking_checks_on_the_marts():
+def test_governance_suites_block_what_leaves_the_warehouse_without_cutting_a_dbt_build():
+    """Blocking on the marts no other model of the same dbt part reads; not blocking on those read by one
+    (a blocking check there would cut the dbt build in several invocations), whose failures the publish
+    reads from the run's recorded results instead (tests/orchestration/test_materialize.py)."""
     checks = [c for c in _checks() if c.name == "governance_rules"]
     specs = _specs()
     assert checks, "no governance checks"
-    assert all(c.blocking and specs[c.asset_key].group_name == "marts" for c in checks)
+    assert all(specs[c.asset_key].group_name == "marts" for c in checks)
+    graph = defs.resolve_asset_graph()
+    for check in checks:
+        part = graph.get(check.asset_key).assets_def
+        read_by_its_part = any(check.asset_key in part.asset_deps.get(other, ()) for other in part.keys)
+        assert check.blocking != read_by_its_part, check.asset_key.to_user_string()
+    assert sum(c.blocking for c in checks) > len(checks) / 2
     audiences = {model_key(s.audience) for s in load_activation_config().syncs.values()} & DBT_MODEL_KEYS
-    assert audiences <= {c.asset_key for c in checks}, "every built audience is governed before it is synced"
+    blocking = {c.asset_key for c in checks if c.blocking}
+    assert audiences <= blocking, "every built audience is governed, blocking its syncs"
 
 
 def test_every_step_that_writes_the_warehouse_is_in_the_writer_pool():
