@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 import duckdb
@@ -102,11 +103,14 @@ def _struct(pairs: list[tuple[str, str]]) -> str:
     return "to_json(struct_pack(" + ", ".join(f"{q(k)} := {v}" for k, v in pairs) + "))"
 
 
-def source_sql(sync: SyncConfig, destination: Destination, columns: list[str], only_keys: str | None = None) -> str:
+def source_sql(sync: SyncConfig, destination: Destination, columns: list[str], only_keys: str | None = None,
+               as_of: datetime | None = None) -> str:
     """SELECT producing the per-record source rows (key, identifiers, hashes, eligibility).
 
     ``only_keys`` (a one-column subquery) restricts the rows *before* anything is computed, so the
-    wide columns can be produced for the planned keys alone.
+    wide columns can be produced for the planned keys alone. ``as_of`` (naive UTC) is the moment a
+    trigger sync's window ends: the run's as-of, the same one the trigger models were built for
+    (default: the clock).
     """
     consent = consent_column(sync.consent)
     rule, required = destination.identity_requirement(sync)
@@ -123,7 +127,8 @@ def source_sql(sync: SyncConfig, destination: Destination, columns: list[str], o
                if sync.is_trigger else "cast(null as varchar) as trigger_id, cast(null as varchar) as triggered_at")
     window = ""
     if sync.is_trigger and sync.trigger_window_hours:
-        window = (f" and \"triggered_at\" >= now() - to_microseconds(cast({float(sync.trigger_window_hours)} "
+        end = f"cast('{as_of.isoformat(sep=' ')}' as timestamp)" if as_of is not None else "now()"
+        window = (f" and \"triggered_at\" >= {end} - to_microseconds(cast({float(sync.trigger_window_hours)} "
                   "* 3600000000 as bigint))")
     erased = f"select customer_id from {SCHEMA}.deletion_queue"
     return f"""
@@ -159,7 +164,8 @@ def _dedupe(con: duckdb.DuckDBPyConnection) -> int:
     return int(duplicates)
 
 
-def build_plan(con: duckdb.DuckDBPyConnection, sync: SyncConfig, destination: Destination) -> Plan:
+def build_plan(con: duckdb.DuckDBPyConnection, sync: SyncConfig, destination: Destination,
+               as_of: datetime | None = None) -> Plan:
     """Compute the plan into the temp table ``_act_plan`` and return its counts and seq ranges.
 
     The comparison runs on narrow rows (key and two hashes); the wide columns (identifiers, fields
@@ -168,7 +174,7 @@ def build_plan(con: duckdb.DuckDBPyConnection, sync: SyncConfig, destination: De
     columns = audience_columns(con, sync.audience)
     check_contract(columns, sync, destination)
     con.execute(f"create or replace temp table {SOURCE} as select record_key, customer_id, identity_hash, "
-                f"fields_hash, eligible from ({source_sql(sync, destination, columns)})")
+                f"fields_hash, eligible from ({source_sql(sync, destination, columns, as_of=as_of)})")
     _dedupe(con)
     name = lit(sync.name)
     keep_removes = "true" if sync.mode == "mirror" else ("x.record_key is not null" if sync.remove_on_consent_loss
@@ -210,7 +216,8 @@ def build_plan(con: duckdb.DuckDBPyConnection, sync: SyncConfig, destination: De
         {keys}
     """)
     # 2) wide columns for the planned keys only; dead records left out
-    wide = source_sql(sync, destination, columns, only_keys=f"select record_key from {KEYS} where op <> 'remove'")
+    wide = source_sql(sync, destination, columns, only_keys=f"select record_key from {KEYS} where op <> 'remove'",
+                      as_of=as_of)
     removal = "k.op = 'remove'"
     con.execute(f"""
         create or replace temp table {PLAN} as

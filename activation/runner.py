@@ -254,7 +254,7 @@ def _finish(con: duckdb.DuckDBPyConnection, result: SyncRunResult, started: floa
 
 
 def run_sync(con: duckdb.DuckDBPyConnection, sync: SyncConfig, destination: Destination, *, dry_run: bool = False,
-             hooks: RunHooks | None = None) -> SyncRunResult:
+             hooks: RunHooks | None = None, as_of: datetime | None = None) -> SyncRunResult:
     """Run (or, with ``dry_run``, only plan) one sync against one destination client.
 
     ``con`` is a read-write connection to the build warehouse. Returns the run's
@@ -292,7 +292,7 @@ def run_sync(con: duckdb.DuckDBPyConnection, sync: SyncConfig, destination: Dest
             result.status, result.error = "refused", f"governance check failed: {governance.reason}"
             log.error("sync %s refused: %s", sync.name, governance.reason)
             return _finish(con, result, started, destination, requests_before, retries_before)
-        plan = diff.build_plan(con, sync, destination)
+        plan = diff.build_plan(con, sync, destination, as_of=as_of)
         result.planned.update(plan.summary)
         result.requests_estimate = sum(destination.estimate_requests(DESTINATION_OP[op], n)
                                        for op, n in plan.counts.items())
@@ -318,7 +318,8 @@ def run_sync(con: duckdb.DuckDBPyConnection, sync: SyncConfig, destination: Dest
 
 def run_all(con: duckdb.DuckDBPyConnection, config: ActivationConfig, *, only: str | None = None,
             dry_run: bool = False, clients: Mapping[str, Destination] | None = None,
-            hooks: RunHooks | None = None, sleep: Callable[[float], None] | None = None) -> list[SyncRunResult]:
+            hooks: RunHooks | None = None, sleep: Callable[[float], None] | None = None,
+            as_of: datetime | None = None) -> list[SyncRunResult]:
     """Run every configured sync (or only ``only``), in file order, one destination client per destination.
 
     ``clients`` may supply ready-made clients by destination name (tests, or a Dagster resource);
@@ -333,7 +334,7 @@ def run_all(con: duckdb.DuckDBPyConnection, config: ActivationConfig, *, only: s
             client = provided.get(sync.destination) or built.get(sync.destination)
             if client is None:
                 client = built[sync.destination] = build_destination(config.destination_for(sync), sleep=sleep)
-            results.append(run_sync(con, sync, client, dry_run=dry_run, hooks=hooks))
+            results.append(run_sync(con, sync, client, dry_run=dry_run, hooks=hooks, as_of=as_of))
     finally:
         for client in built.values():
             client.close()

@@ -1,4 +1,4 @@
-"""Time the main job (generate -> ingest -> build -> check -> publish) at a given scale.
+"""Time the main job (generate -> ingest -> build -> clv, suggest -> build -> check -> publish) at a given scale.
 
     python benchmarks/pipeline.py --customers 20000
 
@@ -48,6 +48,7 @@ def main() -> None:
     step("ingest", lambda: steps.ingest(ctx), lambda r: r.load.rows_read)
     built = step("build", lambda: steps.build(ctx, "before_clv"))
     step("clv", lambda: steps.clv(ctx))
+    step("suggest", lambda: steps.suggest(ctx), lambda r: r.pairs_suggested)
     after = step("build_after_clv", lambda: steps.build(ctx, "after_clv"))
     report = step("check", lambda: steps.check(ctx))
     step("publish", lambda: steps.publish(ctx, report.blocking_failures + built.failures + after.failures),

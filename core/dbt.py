@@ -112,6 +112,23 @@ def _environment(values: dict[str, str]) -> Iterator[None]:
                 os.environ[key] = old
 
 
+def _release_warehouse() -> None:
+    """Close the DuckDB database dbt-duckdb keeps open in this process after a command.
+
+    dbt-duckdb holds one environment per process (a class attribute) until the next command; while
+    it is open, the same process cannot open the warehouse read-only ("different configuration than
+    existing connections"), and no other process can open it at all.
+    """
+    try:
+        from dbt.adapters.duckdb.connections import DuckDBConnectionManager
+    except ImportError:
+        return
+    with DuckDBConnectionManager._LOCK:
+        environment, DuckDBConnectionManager._ENV = DuckDBConnectionManager._ENV, None
+    if environment is not None:
+        environment.close()
+
+
 def run_dbt(paths: Paths, command: list[str], as_of: AsOfLike = None,
             on_node: Callable[[str, str], None] | None = None, target_path: Path | None = None) -> DbtBuildResult:
     """Run one dbt command (e.g. ``["build"]``) and summarise node results.
@@ -132,7 +149,10 @@ def run_dbt(paths: Paths, command: list[str], as_of: AsOfLike = None,
     paths.ensure()
     with _environment(dbt_invocation_env(paths)), _argv(["dbt", *command]):
         runner = dbtRunner(callbacks=[callback])
-        result = runner.invoke([*command, *dbt_flags(paths, as_of, target_path), "--quiet"])
+        try:
+            result = runner.invoke([*command, *dbt_flags(paths, as_of, target_path), "--quiet"])
+        finally:
+            _release_warehouse()
     seconds = time.perf_counter() - started
     if result.exception is not None:
         raise DbtError(f"dbt {' '.join(command)} could not run: {result.exception}")

@@ -99,6 +99,11 @@ class Tags:
 # ---------------------------------------------------------------- small helpers
 
 
+
+def _letters(name: str) -> str:
+    """``name`` in lower case with everything but ASCII letters removed (an e-mail local part)."""
+    return "".join(c for c in name.lower() if "a" <= c <= "z") or "x"
+
 def _objects(values: pa.Array) -> np.ndarray:
     """Python values (None for nulls) in an object array."""
     out = np.empty(len(values), dtype=object)
@@ -499,8 +504,9 @@ def ticket_order_refs(rng: np.random.Generator, persons: Persons, frames: Frames
     people = np.array([p for _, p, _ in picks], dtype=np.int64)
     first = _objects(persons.first_name)[people - 1]
     last = _objects(persons.last_name)[people - 1]
-    email = [f"{f.lower()}{int(rng.integers(100, 999))}.{la.lower()[:3]}@proton.me" for f, la in zip(first, last,
-                                                                                                      strict=True)]
+    # only letters in the local part: "St. Pierre" or "O'Brien" must not make an invalid address
+    email = [f"{_letters(f)}{int(rng.integers(100, 999))}.{_letters(la)[:3]}@proton.me"
+             for f, la in zip(first, last, strict=True)]
     formats = ("Where is my order {}?", "Re: order {} arrived damaged", "Question about {}", "Return for order {}")
     subjects = [formats[int(rng.integers(0, len(formats)))].format(key) for key, _, _ in picks]
     none = pa.nulls(len(picks), pa.string())

@@ -42,7 +42,8 @@ def sync(ctx: RunContext, names: Iterable[str] | None = None, dry_run: bool | No
                 continue
             destination = build_destination(config.destination_for(sync_config))
             try:
-                results.append(run_sync(con, sync_config, destination, dry_run=is_dry_run(ctx, dry_run)))
+                results.append(run_sync(con, sync_config, destination, dry_run=is_dry_run(ctx, dry_run),
+                                        as_of=ctx.as_of.moment))
             finally:
                 destination.close()
     return results

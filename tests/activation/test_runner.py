@@ -149,6 +149,24 @@ def test_trigger_events_are_appended_once_each(serve, warehouse):
     assert run_sync(con, sync, h.client()).status == "noop"
 
 
+def test_a_trigger_window_ends_at_the_runs_as_of_not_the_clock(serve, warehouse):
+    """A lane run as of a past moment (the demo, a back-test, a late run) sends that moment's triggers;
+    the window used to end at the clock, so every trigger of the demo was too old and nothing was sent."""
+    from datetime import datetime
+
+    h = make_harness("webhook", serve)
+    _, con = warehouse
+    _trigger_audience(con, [("c1", "a@x.example", True, 10.0, "fresh"), ("c2", "b@x.example", True, 20.0, "stale")])
+    con.execute("update marts.trg_cart set triggered_at = timestamptz '2026-10-31 22:00:00+00' "
+                "where trigger_id = 'fresh'")
+    con.execute("update marts.trg_cart set triggered_at = timestamptz '2026-10-20 22:00:00+00' "
+                "where trigger_id = 'stale'")
+    sync = h.sync("append", audience="marts.trg_cart", fields={"email": "email"}, trigger_window_hours=72)
+    assert run_sync(con, sync, h.client(), dry_run=True).planned["adds"] == 0  # by the clock: both too old
+    result = run_sync(con, sync, h.client(), as_of=datetime(2026, 11, 1, 7, 0))
+    assert result.status == "success" and sorted(h.fake.events) == ["fresh"]
+
+
 # ------------------------------------------------------------------------------------------ identity and nulls
 def test_a_changed_email_archives_the_old_member_and_adds_the_new(serve, warehouse):
     h = make_harness("mailchimp", serve)
