@@ -74,8 +74,8 @@ def test_the_send_time_guard_stops_what_a_broken_sql_filter_lets_through(serve, 
     write_audience(con, crowd)
     original = diff.source_sql
 
-    def everyone_eligible(sync, destination, columns, only_keys=None):  # a bug in the SQL filter
-        return f"select * replace (true as eligible) from ({original(sync, destination, columns, only_keys)})"
+    def everyone_eligible(sync, destination, columns, only_keys=None, as_of=None):  # a bug in the SQL filter
+        return f"select * replace (true as eligible) from ({original(sync, destination, columns, only_keys, as_of)})"
 
     monkeypatch.setattr(diff, "source_sql", everyone_eligible)
     with caplog.at_level(logging.WARNING):
