@@ -9,20 +9,16 @@ from __future__ import annotations
 
 import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from core.settings import Paths
-from tests.shared_demo import SharedDemo, copy_home
-
-CDW = str(Path(sys.executable).with_name("cdw"))
+from tests.shared_demo import SharedDemo, cdw, copy_home
 
 
 def run_cdw(home: Path, *args: str, timeout: float = 900) -> subprocess.CompletedProcess:
-    env = {**os.environ, "CDW_HOME": str(home), "COLUMNS": "200"}
-    return subprocess.run([CDW, *args], env=env, capture_output=True, text=True, timeout=timeout)
+    return cdw(home, *args, timeout=timeout)
 
 
 @pytest.fixture(scope="session")
