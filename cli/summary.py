@@ -13,7 +13,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from cdw.coverage import Coverage, read_coverage, why_empty
-from cdw.inventory import human_size, table_counts
+from cdw.inventory import Inventory, human_size, inventory
 from cdw.records import RunRecord, recent_runs
 from core.as_of import parse_as_of
 from core.config import warehouse_settings
@@ -109,18 +109,21 @@ def _marts_table(counts: dict[str, int], cover: Coverage) -> Table:
     return table
 
 
-def _layers(counts: dict[str, int]) -> Table:
+def _layers(found: Inventory) -> Table:
     grouped: dict[str, list[int]] = defaultdict(lambda: [0, 0])
-    for name, rows in counts.items():
+    for name, rows in found.tables.items():
         schema = name.split(".")[0]
         grouped[schema][0] += 1
         grouped[schema][1] += rows
+    for schema in found.views:
+        grouped[schema]  # a schema of views only still gets its row
     table = Table(title="warehouse layers")
     table.add_column("schema")
     table.add_column("tables", justify="right")
-    table.add_column("rows", justify="right")
+    table.add_column("rows (tables)", justify="right")
+    table.add_column("views", justify="right")
     for schema, (n, rows) in sorted(grouped.items()):
-        table.add_row(schema, str(n), f"{rows:,}")
+        table.add_row(schema, str(n), f"{rows:,}", str(found.views.get(schema, 0)))
     return table
 
 
@@ -147,11 +150,11 @@ def freshness_lines(record: RunRecord, cover: Coverage) -> list[str]:
 
 def print_run_summary(console: Console, paths: Paths, record: RunRecord, values: dict[str, Any] | None = None
                       ) -> None:
-    counts = table_counts(paths.build_db)
+    found = inventory(paths.build_db)
     cover = read_coverage(paths, record.systems)
     console.print(_data_table(cover))
-    console.print(_marts_table(counts, cover))
-    console.print(_layers(counts))
+    console.print(_marts_table(found.tables, cover))
+    console.print(_layers(found))
     console.print(_steps_table(record))
     for line in freshness_lines(record, cover):
         console.print(line)
@@ -239,11 +242,11 @@ def _print_warehouses(console: Console, paths: Paths, systems: list[str] | None)
             console.print(f"{name} warehouse: {path} [yellow]missing[/] — {REBUILD[name]}")
             continue
         try:
-            counts = table_counts(path)
+            found = inventory(path)
         except duckdb.Error as exc:  # a damaged, foreign or busy file must not hide the rest of the status
             console.print(f"{name} warehouse: {path} ({human_size(path)}) [red]unreadable[/]: "
                           f"{escape(str(exc).splitlines()[0])}\n  [yellow]next:[/] {REBUILD[name]}")
             continue
         console.print(f"{name} warehouse: {path} ({human_size(path)})")
-        if counts:
-            console.print(_layers(counts))
+        if found.tables or found.views:
+            console.print(_layers(found))

@@ -161,10 +161,30 @@ class _Reporter:
         self.ctx, self.record, self.instance = ctx, record, instance
         self.count = 0
         self.tags = {RUN_TAG: record.run_id, "cdw/as_of": ctx.as_of.day.isoformat()}
+        self._targets: dict[dg.AssetKey, AssetCheckEvaluationTargetMaterializationData | None] = {}
 
     def _emit(self, event: Any) -> None:
         self.instance.report_runless_asset_event(event)
         self.count += 1
+        if isinstance(event, dg.AssetMaterialization):
+            self._targets.pop(event.asset_key, None)
+
+    def _load_targets(self, keys: set[dg.AssetKey]) -> None:
+        """The latest materialization of each of ``keys``, read in one query (a check links to it)."""
+        wanted = [key for key in keys if key not in self._targets]
+        if not wanted:
+            return
+        for key in wanted:
+            self._targets[key] = None
+        for found in self.instance.get_asset_records(wanted):
+            record = found.asset_entry.last_materialization_record
+            if record is not None:
+                self._targets[found.asset_entry.asset_key] = AssetCheckEvaluationTargetMaterializationData(
+                    storage_id=record.storage_id, run_id=record.run_id, timestamp=record.timestamp)
+
+    def _target(self, key: dg.AssetKey) -> AssetCheckEvaluationTargetMaterializationData | None:
+        self._load_targets({key})
+        return self._targets[key]
 
     def materialize(self, key: dg.AssetKey, metadata: dict[str, Any], relation: str | None = None) -> None:
         extra = read_metadata(self.ctx.paths.build_db, {key: relation}, shared=True).get(key, {}) if relation else {}
@@ -178,12 +198,9 @@ class _Reporter:
         if result is not None:
             passed, metadata, description, severity = (result.passed, dict(result.metadata or {}),
                                                        result.description, result.severity)
-        found = self.instance.fetch_materializations(key, limit=1).records
-        target = (AssetCheckEvaluationTargetMaterializationData(
-            storage_id=found[0].storage_id, run_id=found[0].run_id, timestamp=found[0].timestamp) if found else None)
         self._emit(dg.AssetCheckEvaluation(asset_key=key, check_name=name, passed=bool(passed),
                                            metadata={**(metadata or {}), "cdw/run_id": self.record.run_id},
-                                           target_materialization_data=target, severity=severity,
+                                           target_materialization_data=self._target(key), severity=severity,
                                            description=description))
 
     # -- raw ---------------------------------------------------------------------------------
@@ -199,6 +216,7 @@ class _Reporter:
             self._emit(dg.AssetMaterialization(asset_key=key, tags=self.tags, metadata={
                 "rows_landed": load.landed.get(relation, 0), "rows_quarantined": sum(reasons.values()),
                 "source": self.ctx.source, "cdw/run_id": self.record.run_id, **metadata.get(key, {})}))
+        self._load_targets(set(relations))
         self._freshness(metadata, relations)
 
     def _freshness(self, metadata: dict[dg.AssetKey, dict], relations: dict[dg.AssetKey, str]) -> None:
@@ -233,12 +251,11 @@ class _Reporter:
         for key in relations:
             self._emit(dg.AssetMaterialization(asset_key=key, tags=self.tags, metadata={
                 "cdw/run_id": self.record.run_id, **metadata.get(key, {})}))
-        for result in built.nodes:
-            if result.resource_type != "test" or result.unique_id not in nodes:
-                continue
-            check_key = get_asset_check_key_for_test(manifest, TRANSLATOR, result.unique_id, None)
-            if check_key is None:
-                continue
+        tests = [(result, get_asset_check_key_for_test(manifest, TRANSLATOR, result.unique_id, None))
+                 for result in built.nodes if result.resource_type == "test" and result.unique_id in nodes]
+        tests = [(result, check_key) for result, check_key in tests if check_key is not None]
+        self._load_targets({check_key.asset_key for _, check_key in tests})
+        for result, check_key in tests:
             self.check(check_key.asset_key, check_key.name, passed=result.status == "pass",
                        severity=dg.AssetCheckSeverity.WARN if result.status == "warn" else dg.AssetCheckSeverity.ERROR,
                        description=result.message if result.status != "pass" else None,
@@ -247,6 +264,9 @@ class _Reporter:
     # -- Great Expectations ------------------------------------------------------------------
 
     def checks(self, report: CheckReport, manifest: dict[str, Any] | None) -> None:
+        governed = governed_models(manifest) if manifest else {}
+        self._load_targets({raw_asset_key(c.schema, t.name) for c in load_contracts().values() for t in c.tables}
+                           | set(governed))
         by_relation: dict[str, list] = defaultdict(list)
         for outcome in report.outcomes:
             by_relation[outcome.rule.relation.lower()].append(outcome)
@@ -255,7 +275,7 @@ class _Reporter:
                 part = CheckReport(run_id=report.run_id, outcomes=by_relation.get(table.qualified_name.lower(), []))
                 key = raw_asset_key(contract.schema, table.name)
                 self.check(key, LANDING_CHECK, check_result(part, key, LANDING_CHECK))
-        for key, relation in (governed_models(manifest) if manifest else {}).items():
+        for key, relation in governed.items():
             outcomes = [o for o in by_relation.get(relation.lower(), []) if o.rule.suite != "landing"]
             result = check_result(CheckReport(run_id=report.run_id, outcomes=outcomes), key, GOVERNANCE_CHECK)
             self.check(key, GOVERNANCE_CHECK, result)

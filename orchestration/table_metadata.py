@@ -11,6 +11,7 @@ from pathlib import Path
 import dagster as dg
 import duckdb
 
+from cdw.inventory import COUNTED_VIEW_SCHEMAS
 from core.duckdb_files import connect_for_reading
 from core.sql import quote_identifier
 from orchestration.ownership import pii_columns
@@ -67,13 +68,27 @@ def relation_exists(con: duckdb.DuckDBPyConnection, relation: str) -> bool:
     return bool(found[0][0])
 
 
+def _is_uncounted_view(con: duckdb.DuckDBPyConnection, schema: str, name: str) -> bool:
+    if schema in COUNTED_VIEW_SCHEMAS:
+        return False
+    found = con.execute("select table_type from information_schema.tables where table_schema = ? and table_name = ?",
+                        [schema, name]).fetchall()
+    return bool(found) and found[0][0] == "VIEW"
+
+
 def relation_metadata(con: duckdb.DuckDBPyConnection, relation: str, preview: bool = True) -> dict[str, object]:
-    """``dagster/row_count``, a masked preview and, for raw tables, when rows last landed."""
+    """``dagster/row_count``, a masked preview and, for raw tables, when rows last landed.
+
+    A staging or intermediate view gets neither count nor preview: either would run the view's
+    whole query (a dedup window over a raw table) for metadata nobody asked for.
+    """
     schema, _, name = relation.rpartition(".")
     schema = schema or "main"
     columns = relation_columns(con, schema, name)
     if not columns:
         return {}
+    if _is_uncounted_view(con, schema, name):
+        return {"dagster/column_count": dg.MetadataValue.int(len(columns))}
     quoted = f"{quote_identifier(schema)}.{quote_identifier(name)}"
     metadata: dict[str, object] = {}
     if LOADED_AT_COLUMN in columns:

@@ -70,6 +70,16 @@ def test_preview_masks_personal_data_and_counts_rows():
     assert preview_markdown(["a"], [], set()) == "| a |\n|---|"
 
 
+def test_a_staging_view_is_not_run_for_its_metadata():
+    con = duckdb.connect()
+    con.execute("create schema staging")
+    con.execute("create schema marts")
+    con.execute("create view staging.stg_people as select error('the view was run') as email")
+    con.execute("create view marts.people as select 1 as id")
+    assert relation_metadata(con, "staging.stg_people") == {"dagster/column_count": dg.MetadataValue.int(1)}
+    assert relation_metadata(con, "marts.people")["dagster/row_count"].value == 1  # an analysts' view is counted
+
+
 def test_govern_adds_the_steward_as_owner_and_says_so():
     spec = govern(dg.AssetSpec(dg.AssetKey(["raw_shopify", "orders"]), description="Store orders."))
     assert spec.owners == ["team:orders"]
