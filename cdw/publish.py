@@ -40,6 +40,8 @@ import duckdb
 
 from cdw.serving_docs import describe_serving
 from core.dictionary import Dictionary, load_dictionary
+from core.duckdb_files import connect_warehouse
+from core.resources import duckdb_resources
 from core.settings import Paths
 from core.sql import literal, quote_identifier
 
@@ -56,6 +58,8 @@ ANALYTICS, RESTRICTED, META = "analytics", "restricted", "meta"
 PARQUET_ENV = "CDW_PUBLISH_PARQUET"
 # ``.serving.duckdb.<pid>.tmp``, ``.build.duckdb.<pid>.compact``, their ``.wal``, ``.CURRENT.<pid>.tmp``
 STALE_FILE = re.compile(r"\..+\.(?P<pid>\d+)\.(tmp|compact)(\.wal)?")
+SPILL_FILE = re.compile(r"duckdb_temp_(?P<pid>\d+)_.*")
+"""What DuckDB spills to its temp directory (core/resources.py): blocks of whatever it was sorting."""
 
 
 class PublishRefused(RuntimeError):
@@ -171,9 +175,10 @@ def _pid_alive(pid: int) -> bool:
 def stale_publish_files(paths: Paths) -> list[Path]:
     """Work files a crashed publish or compaction left in the warehouse folder (their writer is gone).
 
-    ``.serving.duckdb.<pid>.tmp`` (and its ``.wal``), ``.<name>.<pid>.compact`` (and its ``.wal``) and
-    ``parquet/.CURRENT.<pid>.tmp``: copies of the warehouse, personal data included. A file whose
-    process still runs is someone's work in progress and is left alone.
+    ``.serving.duckdb.<pid>.tmp`` (and its ``.wal``), ``.<name>.<pid>.compact`` (and its ``.wal``),
+    ``parquet/.CURRENT.<pid>.tmp`` and DuckDB's spilled blocks (``duckdb_temp_<pid>_*`` in the spill
+    folder): copies of warehouse data, personal data included. A file whose process still runs is
+    someone's work in progress and is left alone.
     """
     folder = paths.warehouse_dir
     if not folder.is_dir():
@@ -184,6 +189,11 @@ def stale_publish_files(paths: Paths) -> list[Path]:
     for path in candidates:
         match = STALE_FILE.fullmatch(path.name)
         if match and not _pid_alive(int(match.group("pid"))):
+            stale.append(path)
+    spill = duckdb_resources(paths.build_db).temp_directory
+    for path in spill.glob("duckdb_temp_*") if spill.is_dir() else ():
+        match = SPILL_FILE.fullmatch(path.name)
+        if match and path.is_file() and not _pid_alive(int(match.group("pid"))):
             stale.append(path)
     return sorted(stale)
 
@@ -233,7 +243,7 @@ def publish(paths: Paths, blocking_failures: list[str], run_id: str, parquet: bo
     result = PublishResult(serving_db=paths.serving_db)
     # Not read-only: DuckDB shares one instance per file within a process (dbt may hold it open), and a
     # read-only connection could not attach the new serving file for writing. Nothing here writes the build.
-    con = duckdb.connect(str(paths.build_db))
+    con = connect_warehouse(paths.build_db)
     try:
         catalog = con.execute("select current_database()").fetchall()[0][0]
         con.execute(f"attach '{staging_file}' as serving (storage_version '{SERVING_STORAGE_VERSION}')")

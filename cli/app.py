@@ -55,7 +55,7 @@ from cli.docs import docs as docs_command
 from cli.metrics import metrics_app
 from cli.sync import sync_app
 from core.as_of import AsOfError
-from core.config import ConfigFileError
+from core.config import ConfigFileError, warehouse_settings
 from core.dbt import DbtError
 from core.settings import DEFAULT_DEMO_CUSTOMERS, DEFAULT_DEMO_SEED, REPO_ROOT, get_paths
 
@@ -310,7 +310,8 @@ def run(
         from cdw.main_job import run_main_job
 
         outcome = run_main_job(ctx, ConsoleObserver(), generate=not skip_generate,
-                               wait=WAIT_SECONDS if wait else 0.0, mirror=_dagster_mirror)
+                               wait=WAIT_SECONDS if wait else 0.0,
+                               mirror=_dagster_mirror if warehouse_settings().dagster.record_cli_runs else None)
     except RunLocked as exc:
         raise _fail(str(exc), "wait for it to finish (`cdw status` shows it), or add --wait") from None
     record = outcome.record

@@ -157,13 +157,26 @@ class Privacy(StrictModel):
     export_retention_days: int = Field(30, ge=0)
 
 
+class DuckDBSettings(StrictModel):
+    """How much of the machine DuckDB may use (see core/resources.py)."""
+
+    memory_limit: str | int = "50%"
+    temp_directory: str = ""
+
+
+class DagsterSettings(StrictModel):
+    record_cli_runs: bool = True
+
+
 class WarehouseSettings(StrictModel):
-    """``config/warehouse.yml``: systems on or off, degradation thresholds, retention."""
+    """``config/warehouse.yml``: systems on or off, degradation thresholds, retention, resources."""
 
     systems: dict[str, bool] = Field(default_factory=dict)
     degradation: Degradation = Degradation()
     artifacts: Artifacts = Artifacts()
     privacy: Privacy = Privacy()
+    duckdb: DuckDBSettings = DuckDBSettings()
+    dagster: DagsterSettings = DagsterSettings()
 
     def enabled_systems(self, known: list[str]) -> tuple[str, ...]:
         """Systems switched on (``$CDW_SYSTEMS`` overrides the file); unknown names are an error."""

@@ -17,6 +17,7 @@ from datetime import date, datetime
 from pathlib import Path
 
 from core.as_of import AsOf, resolve_as_of
+from core.resources import duckdb_resources
 from core.settings import DBT_PROJECT_DIR, Paths
 
 
@@ -54,8 +55,10 @@ class DbtBuildResult:
 
 
 def dbt_invocation_env(paths: Paths) -> dict[str, str]:
-    """Environment dbt needs: where the build warehouse is."""
-    return {"CDW_BUILD_DB": str(paths.build_db), "CDW_HOME": str(paths.home)}
+    """Environment dbt needs: where the build warehouse is, and DuckDB's share of the machine."""
+    resources = duckdb_resources(paths.build_db)
+    resources.temp_directory.mkdir(parents=True, exist_ok=True)
+    return {"CDW_BUILD_DB": str(paths.build_db), "CDW_HOME": str(paths.home), **resources.environment()}
 
 
 def dbt_vars(as_of: AsOfLike) -> dict[str, str]:

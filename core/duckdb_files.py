@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from contextlib import suppress
 from pathlib import Path
 
 import duckdb
+
+from core.resources import duckdb_resources
 
 
 def connect_for_reading(db: Path) -> duckdb.DuckDBPyConnection:
@@ -17,3 +20,36 @@ def connect_for_reading(db: Path) -> duckdb.DuckDBPyConnection:
         return duckdb.connect(str(db), read_only=True)
     except duckdb.ConnectionException:
         return duckdb.connect(str(db))
+
+
+def apply_resources(con: duckdb.DuckDBPyConnection, database: Path) -> duckdb.DuckDBPyConnection:
+    """Give the connection's DuckDB instance the configured memory limit and spill folder.
+
+    The settings belong to the instance (every connection to the same file in this process shares
+    them), so dbt's in-process connection and the steps' agree. An instance that has already spilled
+    keeps its folder (DuckDB cannot switch it then).
+    """
+    resources = duckdb_resources(database)
+    resources.temp_directory.mkdir(parents=True, exist_ok=True)
+    con.execute(f"set memory_limit = '{resources.memory_limit}'")
+    current = con.execute("select current_setting('temp_directory')").fetchall()[0][0]
+    if current != str(resources.temp_directory):
+        # "cannot switch temporary directory after the current one has been used": keep it
+        with suppress(duckdb.NotImplementedException):
+            con.execute(f"set temp_directory = '{_escaped(str(resources.temp_directory))}'")
+    return con
+
+
+def connect_warehouse(database: Path, read_only: bool = False) -> duckdb.DuckDBPyConnection:
+    """A connection to the warehouse file ``database`` with the configured memory limit and spill folder."""
+    return apply_resources(duckdb.connect(str(database), read_only=read_only), database)
+
+
+def connect_work(beside: Path) -> duckdb.DuckDBPyConnection:
+    """An in-memory DuckDB for a step's own work (Splink's scoring), with the configured resources
+    and the spill folder of the warehouse file ``beside``."""
+    return apply_resources(duckdb.connect(), beside)
+
+
+def _escaped(text: str) -> str:
+    return text.replace("'", "''")

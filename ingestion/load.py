@@ -29,9 +29,11 @@ import dlt
 import duckdb
 from dlt.common.pipeline import LoadInfo
 from dlt.common.schema.exceptions import DataValidationError
+from dlt.destinations.impl.duckdb.configuration import DuckDbCredentials
 from dlt.pipeline.exceptions import PipelineStepFailed
 
 from core.contracts import SystemContract, load_contracts
+from core.resources import duckdb_resources
 from core.sql import quote_relation
 from ingestion.errors import LandingFileError
 from ingestion.landing_source import QUARANTINE_TABLE, SourceReport, landing_source, table_files
@@ -168,7 +170,8 @@ def make_pipeline(system: str, dataset: str, warehouse: Path, pipelines_dir: Pat
     """The ``cdw_<system>`` pipeline: DuckDB at ``warehouse``, dataset ``raw_<system>``."""
     return dlt.pipeline(
         pipeline_name=f"cdw_{system}",
-        destination=dlt.destinations.duckdb(credentials=str(warehouse)),
+        destination=dlt.destinations.duckdb(credentials=DuckDbCredentials(
+            str(warehouse), global_config=duckdb_resources(warehouse).settings())),
         dataset_name=dataset,
         pipelines_dir=str(pipelines_dir),
     )

@@ -17,6 +17,7 @@ from activation import load_config as load_activation_config
 from activation.consent import consent_column
 from activation.destinations import REGISTRY
 from cdw.context import RunContext
+from core.duckdb_files import connect_warehouse
 from expectations.audience import AudienceSync
 from expectations.rules import Rule
 from expectations.runner import CheckReport, store_report, validate_rules
@@ -62,7 +63,7 @@ def check(ctx: RunContext, suites: Iterable[str] | None = None, relations: Itera
     Results go to ``audit.validation_results``; the GX Data Docs site under ``<home>/data_docs`` is
     rebuilt (a failure to render it is logged, never fatal: the results are already stored).
     """
-    con = duckdb.connect(str(ctx.paths.build_db))
+    con = connect_warehouse(ctx.paths.build_db)
     try:
         report = validate_rules(con, governance_rules(con, suites, relations), ctx.run_id)
         store_report(con, report)

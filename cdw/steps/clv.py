@@ -9,16 +9,15 @@ says why (:class:`clv.ClvOutcome`: ``fitted``, ``kept_previous`` or ``skipped``)
 
 from __future__ import annotations
 
-import duckdb
-
 from cdw.context import RunContext
 from clv import ClvOutcome, run_clv
 from clv import load_config as load_clv_config
+from core.duckdb_files import connect_warehouse
 
 
 def clv(ctx: RunContext) -> ClvOutcome:
     """Fit and score as of ``ctx.as_of.day`` (every purchase on or before that day counts)."""
-    con = duckdb.connect(str(ctx.paths.build_db))
+    con = connect_warehouse(ctx.paths.build_db)
     try:
         return run_clv(con, ctx.as_of.day, load_clv_config())
     finally:

@@ -243,10 +243,13 @@ def test_crashed_publish_files_are_cleaned_at_the_next_publish(tmp_path: Path):
     paths = Paths(tmp_path).ensure()
     dead, alive = _dead_pid(), os.getpid()
     folder = paths.warehouse_dir
+    spill = folder / "spill"  # DuckDB's spilled blocks of a killed build (core/resources.py)
+    spill.mkdir()
     stale = [folder / f".serving.duckdb.{dead}.tmp", folder / f".serving.duckdb.{dead}.tmp.wal",
-             folder / f".build.duckdb.{dead}.compact"]
-    mine = paths.warehouse_dir / f".serving.duckdb.{alive}.tmp.wal"
-    for path in [*stale, mine]:
+             folder / f".build.duckdb.{dead}.compact", spill / f"duckdb_temp_{dead}_0_storage_DEFAULT-0.tmp"]
+    # work files of live processes (the spill file: another process's, this one's DuckDB removes its own)
+    mine = [paths.warehouse_dir / f".serving.duckdb.{alive}.tmp.wal", spill / f"duckdb_temp_{os.getppid()}_0_owner"]
+    for path in [*stale, *mine]:
         path.write_bytes(f"personal data of {ANN}".encode())
     assert publishing.stale_publish_files(paths) == sorted(stale)
     con = duckdb.connect(str(paths.build_db))
@@ -254,6 +257,7 @@ def test_crashed_publish_files_are_cleaned_at_the_next_publish(tmp_path: Path):
     con.close()
     publishing.publish(paths, [], "after-crash")
     assert not any(p.exists() for p in stale) and paths.serving_db.exists()
+    assert mine[1].exists()  # (``mine[0]`` is this process's own name: the publish reuses and removes it)
 
 
 def test_a_refusal_for_a_returning_erased_person_says_to_erase_again(tmp_path: Path):

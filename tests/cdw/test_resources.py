@@ -1,0 +1,73 @@
+"""DuckDB's share of the machine comes from config/warehouse.yml, and a build larger than it spills."""
+
+from __future__ import annotations
+
+import duckdb
+import pytest
+
+from core.config import ConfigFileError
+from core.dbt import _environment, _release_warehouse, dbt_flags, dbt_invocation_env
+from core.duckdb_files import connect_warehouse
+from core.resources import MEMORY_ENV, TEMP_ENV, duckdb_resources, machine_memory_bytes, parse_memory
+from core.settings import Paths
+
+BIG_SORT = "select count(*), count(distinct v) from (select * from t order by v)"
+
+
+def test_memory_is_a_share_of_the_machine_or_a_size():
+    assert parse_memory("50%", "x", machine=8 * 1024**3) == 4 * 1024**3
+    assert parse_memory("8GB", "x") == 8 * 1000**3
+    assert parse_memory("6GiB", "x") == 6 * 1024**3
+    assert parse_memory("512 mb", "x") == 512 * 1000**2
+    assert parse_memory(1_000_000, "x") == 1_000_000
+    assert machine_memory_bytes() > 0
+    for bad in ("lots", "0%", "150%", "8XB", "-1GB", 0):
+        with pytest.raises(ConfigFileError, match="x"):
+            parse_memory(bad, "x")
+
+
+def test_the_default_spills_beside_the_warehouse_and_the_environment_overrides(tmp_path, monkeypatch):
+    monkeypatch.delenv(MEMORY_ENV, raising=False)
+    monkeypatch.delenv(TEMP_ENV, raising=False)
+    database = tmp_path / "warehouse" / "build.duckdb"
+    resources = duckdb_resources(database)
+    assert resources.temp_directory == database.parent / "spill"
+    assert resources.memory_limit_bytes == pytest.approx(machine_memory_bytes() / 2, rel=0.01)  # the shipped 50%
+    monkeypatch.setenv(MEMORY_ENV, "300MiB")
+    monkeypatch.setenv(TEMP_ENV, str(tmp_path / "elsewhere"))
+    assert duckdb_resources(database).settings() == {"memory_limit": "300MiB",
+                                                     "temp_directory": str(tmp_path / "elsewhere")}
+    monkeypatch.setenv(MEMORY_ENV, "a lot")
+    with pytest.raises(ConfigFileError, match=MEMORY_ENV):
+        duckdb_resources(database)
+
+
+def test_a_sort_larger_than_the_limit_completes_by_spilling(tmp_path, monkeypatch):
+    monkeypatch.setenv(MEMORY_ENV, "64MiB")
+    database = tmp_path / "warehouse" / "build.duckdb"
+    database.parent.mkdir()
+    with connect_warehouse(database) as con:
+        assert con.execute("select current_setting('memory_limit')").fetchone()[0] == "64.0 MiB"
+        assert con.execute("select current_setting('temp_directory')").fetchone()[0] == str(database.parent / "spill")
+        con.execute("create table t as select repeat('x', 40) || range::varchar as v from range(3000000)")
+        assert con.execute(BIG_SORT).fetchone() == (3_000_000, 3_000_000)
+    # the same sort in an instance that may not spill runs out of memory: the spill is what saved it
+    unspilled = duckdb.connect(str(database), config={"memory_limit": "64MiB", "temp_directory": ""})
+    with unspilled as con, pytest.raises(duckdb.OutOfMemoryException):
+        con.execute(BIG_SORT).fetchone()
+
+
+def test_dbt_builds_with_the_same_limit_and_spill_folder(tmp_path, monkeypatch):
+    from dbt.cli.main import dbtRunner
+
+    monkeypatch.setenv(MEMORY_ENV, "700MiB")
+    paths = Paths(tmp_path).ensure()
+    probe = "select current_setting('memory_limit') as memory, current_setting('temp_directory') as spill"
+    with _environment(dbt_invocation_env(paths)):
+        try:
+            result = dbtRunner().invoke(["show", "--inline", probe, *dbt_flags(paths), "--quiet"])
+        finally:
+            _release_warehouse()
+    assert result.success, result.exception
+    row = result.result.results[0].agate_table.rows[0]
+    assert (row["memory"], row["spill"]) == ("700.0 MiB", str(paths.warehouse_dir / "spill"))
