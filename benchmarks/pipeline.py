@@ -1,9 +1,14 @@
 """Time the main job (generate -> ingest -> build -> clv, suggest -> build -> check -> publish) at a given scale.
 
-    python benchmarks/pipeline.py --customers 20000
+    python benchmarks/pipeline.py --customers 20000            # S
+    python benchmarks/pipeline.py --scale M                    # 200,000 customers
+    python benchmarks/pipeline.py --scale L --memory-limit 4GB # 1,000,000, DuckDB spilling past 4 GB
 
-Runs in a fresh temporary CDW_HOME, prints a table and a JSON line with seconds, rows and rows/s
-per step, the total, peak memory of this process and the warehouse size.
+Runs in a fresh temporary CDW_HOME and prints, per step: wall time, peak resident memory of the
+step (this process and the processes it started, sampled from /proc), rows in and rows out; then
+the ten slowest dbt nodes, the warehouse sizes, and one JSON line with every figure. The total
+leaves out ``generate`` (the demo stands in for a seller's exports). ``--memory-limit`` sets
+DuckDB's limit for the run (``$CDW_DUCKDB_MEMORY_LIMIT``), to show a big run spilling.
 """
 
 from __future__ import annotations
@@ -11,62 +16,116 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import resource
+import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from benchmarks.memory import PeakMemory  # noqa: E402 - after the repository is on the path
+
+SCALES = {"S": 20_000, "M": 200_000, "L": 1_000_000}
+TOP_NODES = 10
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--customers", type=int, default=20_000)
+    parser.add_argument("--customers", type=int, default=None)
+    parser.add_argument("--scale", choices=sorted(SCALES), default=None, help="S, M or L (20k, 200k, 1M customers)")
     parser.add_argument("--seed", type=int, default=42)
+    parser.add_argument("--memory-limit", default=None, help="DuckDB memory limit for this run, e.g. 4GB or 30%%")
     parser.add_argument("--home", type=Path, default=None, help="keep the run here instead of a temp dir")
     args = parser.parse_args()
+    customers = args.customers or SCALES[args.scale or "S"]
     home = args.home or Path(tempfile.mkdtemp(prefix="cdw-bench-"))
     os.environ["CDW_HOME"] = str(home)
+    if args.memory_limit:
+        os.environ["CDW_DUCKDB_MEMORY_LIMIT"] = args.memory_limit
+    figures, slowest, result = run(customers, args.seed)
+    report(customers, figures, slowest, result)
 
+
+def run(customers: int, seed: int) -> tuple[dict[str, dict], list[tuple[str, float]], dict[str, Any]]:
     from cdw import steps
     from cdw.context import make_context
-    from cdw.inventory import human_size
+    from cdw.inventory import table_counts
+    from core.resources import duckdb_resources
 
-    ctx = make_context(source="demo", demo_customers=args.customers, demo_seed=args.seed, run_id="bench")
+    ctx = make_context(source="demo", demo_customers=customers, demo_seed=seed, run_id="bench")
     paths = ctx.paths
     figures: dict[str, dict] = {}
+    dbt_seconds: dict[str, float] = {}
 
-    def step(name: str, fn, rows_of=lambda r: None):
-        started = time.perf_counter()
-        value = fn()
-        seconds = time.perf_counter() - started
-        rows = rows_of(value)
-        figures[name] = {"seconds": round(seconds, 2), "rows": rows,
-                         "rows_per_s": round(rows / seconds) if rows else None}
+    def step(name: str, fn: Callable[[], Any], rows_in: Callable[[Any], int | None] = lambda r: None,
+             rows_out: Callable[[Any], int | None] = lambda r: None) -> Any:
+        with PeakMemory() as peak:
+            started = time.perf_counter()
+            value = fn()
+            seconds = time.perf_counter() - started
+        figures[name] = {"seconds": round(seconds, 2), "peak_mb": peak.megabytes,
+                         "rows_in": rows_in(value), "rows_out": rows_out(value)}
+        print(f"  {name}: {seconds:.1f} s, peak {peak.megabytes:,} MB", flush=True)
         return value
 
-    generated = step("generate", lambda: steps.generate(ctx), lambda r: r.total_rows)
+    def built(phase: str) -> Any:
+        result = steps.build(ctx, phase)
+        dbt_seconds.update(_node_seconds(paths.home / "dbt" / "target" / "run_results.json"))
+        return result
+
+    def raw_rows(_: Any = None) -> int:
+        return sum(n for name, n in table_counts(paths.build_db).items() if name.startswith("raw_"))
+
+    def mart_rows(_: Any = None) -> int:
+        return sum(n for name, n in table_counts(paths.build_db).items() if name.startswith("marts."))
+
+    generated = step("generate", lambda: steps.generate(ctx), rows_out=lambda r: r.total_rows)
     ctx = ctx.with_resolved_as_of()
-    step("ingest", lambda: steps.ingest(ctx), lambda r: r.load.rows_read)
-    built = step("build", lambda: steps.build(ctx, "before_clv"))
-    step("clv", lambda: steps.clv(ctx))
-    step("suggest", lambda: steps.suggest(ctx), lambda r: r.pairs_suggested)
-    after = step("build_after_clv", lambda: steps.build(ctx, "after_clv"))
-    report = step("check", lambda: steps.check(ctx))
-    step("publish", lambda: steps.publish(ctx, report.blocking_failures + built.failures + after.failures),
-         lambda r: sum(r.tables.values()))
-    total = sum(f["seconds"] for f in figures.values())
-    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(f"main job at {args.customers:,} customers ({generated.total_rows:,} generated rows)")
-    print(f"{'step':<10}{'seconds':>10}{'rows':>14}{'rows/s':>14}")
+    step("ingest", lambda: steps.ingest(ctx), rows_in=lambda r: r.load.rows_read,
+         rows_out=lambda r: r.load.rows_landed)
+    phase1 = step("build", lambda: built("before_clv"), rows_in=raw_rows, rows_out=mart_rows)
+    step("clv", lambda: steps.clv(ctx), rows_in=lambda r: r.n_customers)
+    step("suggest", lambda: steps.suggest(ctx), rows_in=lambda r: r.profiles, rows_out=lambda r: r.pairs_suggested)
+    phase2 = step("build_after_clv", lambda: built("after_clv"), rows_out=mart_rows)
+    report = step("check", lambda: steps.check(ctx), rows_out=lambda r: len(r.outcomes))
+    step("publish", lambda: steps.publish(ctx, report.blocking_failures + phase1.failures + phase2.failures),
+         rows_in=mart_rows, rows_out=lambda r: sum(r.tables.values()))
+    slowest = sorted(dbt_seconds.items(), key=lambda item: -item[1])[:TOP_NODES]
+    result = {"generated_rows": generated.total_rows, "build_db_bytes": paths.build_db.stat().st_size,
+              "serving_db_bytes": paths.serving_db.stat().st_size, "dbt": [phase1.counts, phase2.counts],
+              "memory_limit": duckdb_resources(paths.build_db).memory_limit}
+    return figures, slowest, result
+
+
+def _node_seconds(run_results: Path) -> dict[str, float]:
+    """dbt node -> seconds, from the run_results.json of the build that just ran."""
+    if not run_results.exists():
+        return {}
+    seconds = {}
+    for result in json.loads(run_results.read_text())["results"]:
+        kind, _, name = result["unique_id"].split(".")[:3]
+        seconds[name if kind == "model" else f"{kind} {name}"] = float(result["execution_time"] or 0)
+    return seconds
+
+
+def report(customers: int, figures: dict[str, dict], slowest: list[tuple[str, float]], result: dict) -> None:
+    total = sum(f["seconds"] for name, f in figures.items() if name != "generate")
+    peak = max(f["peak_mb"] for name, f in figures.items() if name != "generate")
+    print(f"\nmain job at {customers:,} customers ({result['generated_rows']:,} generated rows), "
+          f"DuckDB memory limit {result['memory_limit']}")
+    print(f"{'step':<16}{'seconds':>9}{'peak MB':>10}{'rows in':>14}{'rows out':>14}")
     for name, f in figures.items():
-        rows = f"{f['rows']:,}" if f["rows"] else "-"
-        rate = f"{f['rows_per_s']:,}" if f["rows_per_s"] else "-"
-        print(f"{name:<10}{f['seconds']:>10.2f}{rows:>14}{rate:>14}")
-    print(f"{'total':<10}{total:>10.2f}")
-    print(f"peak memory {peak_mb:,.0f} MB; build warehouse {human_size(paths.build_db)}; "
-          f"serving warehouse {human_size(paths.serving_db)}; dbt {built.counts} + {after.counts}")
-    print(json.dumps({"customers": args.customers, "steps": figures, "total_seconds": round(total, 2),
-                      "peak_memory_mb": round(peak_mb), "build_db_bytes": paths.build_db.stat().st_size,
-                      "serving_db_bytes": paths.serving_db.stat().st_size, "dbt": [built.counts, after.counts]}))
+        rows_in = f"{f['rows_in']:,}" if f["rows_in"] is not None else "-"
+        rows_out = f"{f['rows_out']:,}" if f["rows_out"] is not None else "-"
+        print(f"{name:<16}{f['seconds']:>9.1f}{f['peak_mb']:>10,}{rows_in:>14}{rows_out:>14}")
+    print(f"{'total (no generate)':<16}{total:>6.1f}{peak:>10,}")
+    print("\nslowest dbt nodes: " + ", ".join(f"{name} {seconds:.1f} s" for name, seconds in slowest))
+    print(f"build warehouse {result['build_db_bytes'] / 1024**2:,.0f} MB; "
+          f"serving warehouse {result['serving_db_bytes'] / 1024**2:,.0f} MB; dbt {result['dbt']}")
+    print(json.dumps({"customers": customers, "steps": figures, "total_seconds": round(total, 2),
+                      "peak_memory_mb": peak, "slowest_dbt_nodes": slowest, **result}))
 
 
 if __name__ == "__main__":
