@@ -23,12 +23,12 @@ import duckdb
 import pandas as pd
 
 from core.sql import quote_identifier
+from core.validation_results import RESULTS_TABLE
 from expectations.catalog import Catalog
 from expectations.rules import Rule
 
 CHUNK_ROWS = 250_000
 MAX_EXAMPLES = 5
-RESULTS_TABLE = "audit.validation_results"
 POSITION = "cdw_rule_position"  # meta tag that maps a GX result back to its rule
 
 

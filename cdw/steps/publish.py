@@ -7,6 +7,7 @@ import duckdb
 from cdw.context import RunContext
 from cdw.publish import PublishResult
 from cdw.publish import publish as publish_serving
+from core.validation_results import failed_error_rules
 
 
 def publish(ctx: RunContext, blocking_failures: list[str], parquet: bool | None = None) -> PublishResult:
@@ -27,12 +28,4 @@ def recorded_blocking_failures(ctx: RunContext) -> list[str]:
     if not ctx.paths.build_db.exists():
         return []
     with duckdb.connect(str(ctx.paths.build_db), read_only=True) as con:
-        if not con.execute("select count(*) from information_schema.tables where table_schema = 'audit' "
-                           "and table_name = 'validation_results'").fetchone()[0]:
-            return []
-        rows = con.execute(
-            "select relation, suite, expectation, coalesce(unexpected_count, 0), coalesce(error, '') "
-            "from audit.validation_results where run_id = ? and severity = 'error' and not coalesce(success, false) "
-            "order by relation, suite, expectation", [ctx.run_id]).fetchall()
-    return [f"{relation} {suite}.{rule}: {count} unexpected{'; ' + error if error else ''}"
-            for relation, suite, rule, count, error in rows]
+        return [failed.describe() for failed in failed_error_rules(con, ctx.run_id)]
