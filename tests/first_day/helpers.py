@@ -8,13 +8,16 @@ from __future__ import annotations
 
 import os
 import shutil
+import sqlite3
 import subprocess
 import sys
+from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
 
+from core.config import WAREHOUSE_CONFIG, WAREHOUSE_CONFIG_ENV
 from core.contracts import all_tables
 
 CDW = str(Path(sys.executable).with_name("cdw"))
@@ -48,21 +51,43 @@ class FirstRun:
             return {f"{s}.{t}" for s, t in con.execute(
                 "select table_schema, table_name from information_schema.tables").fetchall()}
 
+    def dagster_records(self) -> tuple[int, int]:
+        """Assets and check evaluations the run recorded in the home's Dagster instance."""
+        index = self.home / "dagster" / "history" / "runs" / "index.db"
+        if not index.exists():
+            return 0, 0
+        with closing(sqlite3.connect(index)) as con:
+            return (con.execute("select count(*) from asset_keys").fetchone()[0],
+                    con.execute("select count(*) from asset_check_executions").fetchone()[0])
+
     def build_rows(self, relation: str) -> int:
         with duckdb.connect(str(self.build_db), read_only=True) as con:
             return con.execute(f"select count(*) from {relation}").fetchall()[0][0]
 
 
-def first_run(home: Path, exports: list[str], *args: str, env: dict[str, str] | None = None) -> FirstRun:
-    """Drop ``exports`` into an empty home's landing folder and run ``cdw run --source drops`` (or ``args``)."""
+def first_run(home: Path, exports: list[str], *args: str, env: dict[str, str] | None = None,
+              record_in_dagster: bool = False) -> FirstRun:
+    """Drop ``exports`` into an empty home's landing folder and run ``cdw run --source drops`` (or ``args``).
+
+    The run's recording in the Dagster instance (``dagster.record_cli_runs``) is switched off, as a
+    seller who never opens the UI would, unless ``record_in_dagster``: it adds a thousand SQLite
+    writes beside every run, and one case of the matrix (all four exports) is enough to show the
+    recording holds on a first day; the demo's tests check what the UI then shows.
+    """
     assert not home.exists() or not any(home.iterdir()), "a first run starts from an empty CDW_HOME"
+    settings = {}
+    if not record_in_dagster:
+        config = home.parent / "warehouse.yml"
+        config.write_text(WAREHOUSE_CONFIG.read_text().replace("record_cli_runs: true", "record_cli_runs: false"))
+        assert "record_cli_runs: false" in config.read_text()
+        settings = {WAREHOUSE_CONFIG_ENV: str(config)}
     landing = home / "landing"
     landing.mkdir(parents=True, exist_ok=True)
     for name in exports:
         source = FIXTURES / EXPORTS[name]
         shutil.copy(source, landing / source.name)
     command = [CDW, "run", *(args or ("--source", "drops"))]
-    environment = {**os.environ, "CDW_HOME": str(home), "COLUMNS": "200", **(env or {})}
+    environment = {**os.environ, "CDW_HOME": str(home), "COLUMNS": "200", **settings, **(env or {})}
     result = subprocess.run(command, env=environment, capture_output=True, text=True, timeout=900)
     return FirstRun(home, result.returncode, result.stdout + result.stderr)
 

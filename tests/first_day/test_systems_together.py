@@ -22,8 +22,10 @@ def test_shopify_and_klaviyo_exports_publish_and_stitch_people(tmp_path):
 
 
 def test_all_four_systems_by_export_publish(tmp_path):
-    run = first_run(tmp_path / "home", sorted(EXPORTS))
+    run = first_run(tmp_path / "home", sorted(EXPORTS), record_in_dagster=True)
     assert_published_with_every_raw_table(run)
+    assets, checks = run.dagster_records()
+    assert assets > 100 and checks > 500, "the first run is recorded in the Dagster instance for `cdw ui`"
     for relation in ("raw_shopify.orders", "raw_amazon.orders", "raw_klaviyo.profiles", "raw_zendesk.tickets"):
         assert run.build_rows(relation) > 0, relation
     assert "rejected" not in run.output.lower() or "0 rejected" in run.output
