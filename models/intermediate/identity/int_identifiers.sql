@@ -168,13 +168,25 @@ shared_accounts as (
 
 ),
 
+order_buyers as (
+
+    select
+        gift_flags.*,
+        shared_accounts.customer_id is not null as is_shared_account
+
+    from gift_flags
+    left join shared_accounts
+        on gift_flags.customer_id = shared_accounts.customer_id
+
+),
+
 shopify_orders as {{ identity_cte_hint() }} (
 
     select
         'shopify' as source_system,
         'order' as source_entity,
         cast(order_id as {{ dbt.type_string() }}) as source_key,
-        cast(gift_flags.customer_id as {{ dbt.type_string() }}) as customer_key,
+        cast(customer_id as {{ dbt.type_string() }}) as customer_key,
         order_name,
         nullif(trim(replace(order_name, '#', '')), '') as order_number,
         -- The checkout that placed the order: the storefront device that completed it has it too.
@@ -189,15 +201,13 @@ shopify_orders as {{ identity_cte_hint() }} (
         -- through the account.
         case
             when not is_gift_order then shipping_person_name
-            when shared_accounts.customer_id is null then account_name
+            when not is_shared_account then account_name
         end as person_name,
         case when not is_gift_order then shipping_name end as shipping_name,
         case when not is_gift_order then shipping_name_key end as full_name,
         case when not is_gift_order then shipping_address_key end as address_key
 
-    from gift_flags
-    left join shared_accounts
-        on gift_flags.customer_id = shared_accounts.customer_id
+    from order_buyers
 
 ),
 
