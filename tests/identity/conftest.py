@@ -211,6 +211,15 @@ MESS_ROWS: dict[tuple[str, str], list[dict[str, Any]]] = {
         {"id": 991000401, "email": "ana.lima@fastmail.com", "first_name": "Ana", "last_name": "Lima",
          "default_address__phone": "(415) 555-0177", "default_address__country_code": "US",
          "created_at": "2024-01-10T10:00:00Z", "updated_at": "2024-01-10T10:00:00Z"},
+        # A household account: Maya's, and Ravi orders through it too (to their shared address).
+        {"id": 991001001, "email": "patel.home@fastmail.com", "first_name": "Maya", "last_name": "Patel",
+         "default_address__address1": "12 Elm Street", "default_address__zip": "94110",
+         "default_address__country_code": "US", "created_at": "2024-01-02T10:00:00Z",
+         "updated_at": "2024-01-02T10:00:00Z"},
+        # Nora's account; a newsletter sign-up with her e-mail only; a store-synced profile without
+        # a name that carries her account and her brother Owen's phone (where the two meet).
+        {"id": 991001101, "email": "nora.quinn@fastmail.com", "first_name": "Nora", "last_name": "Quinn",
+         "created_at": "2024-01-03T10:00:00Z", "updated_at": "2024-01-03T10:00:00Z"},
     ],
     ("raw_shopify", "orders"): [
         {"id": 991000011, "name": "#991011", "email": "grace.hopper@fastmail.com", "customer__id": 991000001,
@@ -247,11 +256,34 @@ MESS_ROWS: dict[tuple[str, str], list[dict[str, Any]]] = {
          "billing_address__phone": "555-555-5555", "shipping_address__name": "Lee Two", "currency": "USD",
          "subtotal_price": "5.00", "total_price": "5.00", "created_at": "2024-05-02T10:00:00Z",
          "updated_at": "2024-05-02T10:00:00Z"},
+        # The household account's orders: Maya's, Ravi's own (home, his name, his mobile), and a
+        # gift shipped to Lena in Portland whose checkout phone is Ravi's mobile.
+        {"id": 991001011, "name": "#992011", "email": "patel.home@fastmail.com", "customer__id": 991001001,
+         "shipping_address__name": "Maya Patel", "shipping_address__address1": "12 Elm St",
+         "shipping_address__zip": "94110", "shipping_address__country_code": "US", "currency": "USD",
+         "subtotal_price": "20.00", "total_price": "20.00", "created_at": "2024-02-02T10:00:00Z",
+         "updated_at": "2024-02-02T10:00:00Z"},
+        {"id": 991001012, "name": "#992012", "email": "patel.home@fastmail.com", "customer__id": 991001001,
+         "phone": "+1 415 555 0133", "shipping_address__name": "Ravi Patel",
+         "shipping_address__address1": "12 Elm Street", "shipping_address__zip": "94110",
+         "shipping_address__country_code": "US", "currency": "USD", "subtotal_price": "25.00",
+         "total_price": "25.00", "created_at": "2024-03-02T10:00:00Z", "updated_at": "2024-03-02T10:00:00Z"},
+        {"id": 991001013, "name": "#992013", "email": "patel.home@fastmail.com", "customer__id": 991001001,
+         "phone": "(415) 555-0133", "shipping_address__first_name": "Lena", "shipping_address__last_name": "Fox",
+         "shipping_address__name": "Lena Fox", "shipping_address__address1": "8 Pine Road",
+         "shipping_address__zip": "97201", "shipping_address__country_code": "US", "currency": "USD",
+         "subtotal_price": "40.00", "total_price": "40.00", "created_at": "2024-04-02T10:00:00Z",
+         "updated_at": "2024-04-02T10:00:00Z"},
     ],
     ("raw_klaviyo", "profiles"): [
         # SMS-only sign-up: a phone and nothing else.
         {"id": "TRAPSMSANA00000000000001", "attributes__phone_number": "+14155550177",
          "attributes__created": "2024-03-01T10:00:00+00:00", "attributes__updated": "2024-03-01T10:00:00+00:00"},
+        {"id": "TRAPNORA0000000000000001", "attributes__email": "nora.quinn@fastmail.com",
+         "attributes__created": "2024-02-01T10:00:00+00:00", "attributes__updated": "2024-02-01T10:00:00+00:00"},
+        {"id": "TRAPQUINN000000000000001", "attributes__external_id": "991001101",
+         "attributes__phone_number": "+12065550166",
+         "attributes__created": "2024-02-02T10:00:00+00:00", "attributes__updated": "2024-02-02T10:00:00+00:00"},
         # Nickname: Bob on the newsletter, Robert in the help desk, one inbox.
         {"id": "TRAPBOB00000000000000001", "attributes__email": "r.tables@fastmail.com",
          "attributes__first_name": "Bob", "attributes__last_name": "Tables",
@@ -265,6 +297,8 @@ MESS_ROWS: dict[tuple[str, str], list[dict[str, Any]]] = {
          "role": "end-user", "created_at": "2024-03-05T10:00:00Z", "updated_at": "2024-03-05T10:00:00Z"},
         {"id": 991000702, "name": "Jane Roe", "email": "home.inbox@fastmail.com", "phone": "+1 503 555 0142",
          "role": "end-user", "created_at": "2024-03-06T10:00:00Z", "updated_at": "2024-03-06T10:00:00Z"},
+        {"id": 991001201, "name": "Owen Quinn", "phone": "+1 206 555 0166", "role": "end-user",
+         "created_at": "2024-03-05T10:00:00Z", "updated_at": "2024-03-05T10:00:00Z"},
         # A help-desk user known by nothing else, whose ticket quotes Grace's gift order.
         {"id": 991000801, "name": "G. Hopper", "email": "gh.work@navy.example.io", "role": "end-user",
          "created_at": "2024-03-07T10:00:00Z", "updated_at": "2024-03-07T10:00:00Z"},

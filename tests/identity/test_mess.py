@@ -24,6 +24,37 @@ def test_gift_order_stays_with_its_buyer(identity_demo: IdentityDemo) -> None:
                       "'shopify:order:991000011' and identifier_value = '+13125550199'")[0][0] == 0
 
 
+def test_gift_from_a_household_account_is_not_the_holders(identity_demo: IdentityDemo) -> None:
+    """Maya and Ravi both order through Maya's account (Ravi's own order ships home under his
+    name). A gift from that account to Lena in Portland may be either's: it names no one, and its
+    checkout phone (Ravi's mobile) finds its buyer. A gift from a one-person account stays its
+    holder's (test_gift_order_stays_with_its_buyer)."""
+    demo = identity_demo
+    maya = demo.customer_of("shopify", "customer", "991001001")
+    ravi = demo.customer_of("shopify", "order", "991001012")
+    assert demo.customer_of("shopify", "order", "991001011") == maya
+    assert ravi != maya
+    assert demo.customer_of("shopify", "order", "991001013") == ravi
+    named = demo.query("select count(*) from intermediate.int_identifiers where record_id = "
+                       "'shopify:order:991001013' and identifier_type = 'person_name'")
+    assert named[0][0] == 0
+
+
+def test_limit_drops_the_links_where_two_people_meet_not_a_dead_end(identity_demo: IdentityDemo) -> None:
+    """A store-synced profile without a name carries Nora's account and her brother Owen's phone:
+    Nora and Owen meet there, and a profile may hold one person. The links dropped are that
+    profile's; Nora's newsletter sign-up (her e-mail only, the weakest link in the profile) can
+    join no one else to her and keeps its link."""
+    demo = identity_demo
+    nora = demo.customer_of("shopify", "customer", "991001101")
+    assert demo.customer_of("klaviyo", "profile", "TRAPNORA0000000000000001") == nora
+    assert demo.customer_of("zendesk", "user", "991001201") != nora
+    newsletter_links = demo.query(
+        "select is_active from marts.identity_links where 'klaviyo:profile:TRAPNORA0000000000000001' "
+        "in (record_id_a, record_id_b)")
+    assert newsletter_links and all(active for (active,) in newsletter_links)
+
+
 def test_name_typo_with_same_email_and_phone_is_one_person(identity_demo: IdentityDemo) -> None:
     demo = identity_demo
     assert demo.customer_of("shopify", "customer", "991000101") == demo.customer_of("shopify", "order", "991000111")

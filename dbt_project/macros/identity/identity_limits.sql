@@ -96,12 +96,166 @@
 {% endmacro %}
 
 {#-
+    Links that may join two different values of an exceeded type through a record that carries
+    none (a shared family computer's device, a checkout without a name): links between a record
+    carrying the type and one without it that is not a dead end. A record without the type is a
+    dead end when all its neighbours carry the type and every two of them share a value (names
+    compared with tolerance): an SMS sign-up known only by one person's phone, a browser logged
+    in to one person's account. No path between two different values passes through a dead end,
+    so its links are never the offending ones. `links`: subquery of active links with
+    (`component_id`, `record_node_id_a`, `record_node_id_b`, `identifier_type`, `link_priority`);
+    `exceeded`: subquery of (`component_id`, `exceeded_type`). Returns the links' columns and
+    `exceeded_type`.
+-#}
+{% macro identity_limit_bridging_links_sql(links, exceeded, limit_values) %}
+    with
+
+    exceeded_links as (
+
+        select
+            links.*,
+            exceeded.exceeded_type
+
+        from {{ links }} as links
+        inner join {{ exceeded }} as exceeded
+            on links.component_id = exceeded.component_id
+
+    ),
+
+    adjacency as (
+
+        select component_id, exceeded_type, record_node_id_a as node_id, record_node_id_b as neighbour_id
+        from exceeded_links
+        union
+        select component_id, exceeded_type, record_node_id_b as node_id, record_node_id_a as neighbour_id
+        from exceeded_links
+
+    ),
+
+    carried as (
+
+        select distinct
+            adjacency.component_id,
+            adjacency.exceeded_type,
+            adjacency.node_id
+
+        from adjacency
+        inner join {{ limit_values }} as node_values
+            on
+                adjacency.node_id = node_values.record_node_id
+                and adjacency.exceeded_type = node_values.identifier_type
+
+    ),
+
+    neighbour_values as (
+
+        select
+            adjacency.component_id,
+            adjacency.exceeded_type,
+            adjacency.node_id,
+            adjacency.neighbour_id,
+            neighbour.identifier_value,
+            neighbour.comparison
+
+        from adjacency
+        left join carried
+            on
+                adjacency.component_id = carried.component_id
+                and adjacency.exceeded_type = carried.exceeded_type
+                and adjacency.node_id = carried.node_id
+        left join {{ limit_values }} as neighbour
+            on
+                adjacency.neighbour_id = neighbour.record_node_id
+                and adjacency.exceeded_type = neighbour.identifier_type
+        where carried.node_id is null
+
+    ),
+
+    neighbour_pairs as (
+
+        select
+            values_a.component_id,
+            values_a.exceeded_type,
+            values_a.node_id,
+            values_a.neighbour_id as neighbour_a,
+            values_b.neighbour_id as neighbour_b,
+            max(case
+                when values_a.identifier_value = values_b.identifier_value then 1
+                when values_a.comparison = 'person_name'
+                    and {{ identity_person_names_match('values_a.identifier_value', 'values_b.identifier_value') }}
+                    then 1
+                else 0
+            end) as is_same
+
+        from neighbour_values as values_a
+        inner join neighbour_values as values_b
+            on
+                values_a.component_id = values_b.component_id
+                and values_a.exceeded_type = values_b.exceeded_type
+                and values_a.node_id = values_b.node_id
+                and values_a.neighbour_id < values_b.neighbour_id
+        where
+            values_a.identifier_value is not null
+            and values_b.identifier_value is not null
+        group by
+            values_a.component_id,
+            values_a.exceeded_type,
+            values_a.node_id,
+            values_a.neighbour_id,
+            values_b.neighbour_id
+
+    ),
+
+    -- Records without the type that may join two values: a neighbour without it either, or two
+    -- neighbours with nothing in common.
+    bridges as (
+
+        select distinct component_id, exceeded_type, node_id
+        from neighbour_values
+        where identifier_value is null
+        union
+        select distinct component_id, exceeded_type, node_id
+        from neighbour_pairs
+        where is_same = 0
+
+    )
+
+    select exceeded_links.*
+    from exceeded_links
+    inner join carried
+        on
+            exceeded_links.component_id = carried.component_id
+            and exceeded_links.exceeded_type = carried.exceeded_type
+            and exceeded_links.record_node_id_a = carried.node_id
+    inner join bridges
+        on
+            exceeded_links.component_id = bridges.component_id
+            and exceeded_links.exceeded_type = bridges.exceeded_type
+            and exceeded_links.record_node_id_b = bridges.node_id
+    union all
+    select exceeded_links.*
+    from exceeded_links
+    inner join carried
+        on
+            exceeded_links.component_id = carried.component_id
+            and exceeded_links.exceeded_type = carried.exceeded_type
+            and exceeded_links.record_node_id_b = carried.node_id
+    inner join bridges
+        on
+            exceeded_links.component_id = bridges.component_id
+            and exceeded_links.exceeded_type = bridges.exceeded_type
+            and exceeded_links.record_node_id_a = bridges.node_id
+{% endmacro %}
+
+{#-
     Profiles (with at least one active link) holding more values of a type than allowed, with
     the offending links to drop: active links inside the profile whose two records carry
     different values of the exceeded type (no value in common; names that do not match), the
     weakest priority first. When no single link joins two conflicting records (they meet through
-    records without that type), the weakest links touching a record that carries the type go;
-    only when there are none either, the weakest links of the profile. Never all of a record's
+    records without that type), the weakest links where they meet go (identity_limit_bridging_links_sql:
+    never the links of a dead end, such as an SMS sign-up known by one person's phone); then the
+    weakest links touching a record that carries the type; only when there are none either, the
+    weakest links of the profile. Never all of a record's
     links at once. Writes (`component_id`, `identifier_type`, `distinct_values`,
     `max_per_profile`, `dropped_identifier_type`, `dropped_link_priority`, `drop_scope`).
 -#}
@@ -239,13 +393,30 @@
 
     ),
 
+    bridging as (
+
+        select distinct
+            component_id,
+            exceeded_type,
+            identifier_type,
+            link_priority
+
+        from ({{ identity_limit_bridging_links_sql(
+            'active_links',
+            '(select component_id, identifier_type as exceeded_type from exceeded)',
+            limit_values) }}) as bridging_links
+
+    ),
+
     choices as (
 
         select component_id, exceeded_type, identifier_type, link_priority, 1 as drop_rank from conflicting
         union all
-        select component_id, exceeded_type, identifier_type, link_priority, 2 as drop_rank from touching
+        select component_id, exceeded_type, identifier_type, link_priority, 2 as drop_rank from bridging
         union all
-        select component_id, cast(null as {{ dbt.type_string() }}), identifier_type, link_priority, 3 as drop_rank
+        select component_id, exceeded_type, identifier_type, link_priority, 3 as drop_rank from touching
+        union all
+        select component_id, cast(null as {{ dbt.type_string() }}), identifier_type, link_priority, 4 as drop_rank
         from active_links
 
     ),
@@ -309,7 +480,8 @@
         weakest_type.link_priority as dropped_link_priority,
         case weakest_type.drop_rank
             when 1 then 'conflicting_links'
-            when 2 then 'links_of_limited_records'
+            when 2 then 'bridging_links'
+            when 3 then 'links_of_limited_records'
             else 'weakest_links'
         end as drop_scope
 
@@ -400,6 +572,25 @@
             where located.is_active
         ),
 
+        bridging as (
+            select distinct located.record_node_id_a, located.record_node_id_b, located.identifier_type,
+                located.identifier_value
+            from located
+            inner join (" ~ identity_limit_bridging_links_sql(
+                "(select * from located where is_active and link_priority > 0)",
+                "(select component_id, exceeded_type from dropping where drop_scope = 'bridging_links')",
+                limit_values) ~ ") as bridging_links
+                on located.record_node_id_a = bridging_links.record_node_id_a
+                and located.record_node_id_b = bridging_links.record_node_id_b
+                and located.identifier_type = bridging_links.identifier_type
+            inner join dropping
+                on located.component_id = dropping.component_id
+                and located.link_priority = dropping.dropped_link_priority
+                and dropping.drop_scope = 'bridging_links'
+                and bridging_links.exceeded_type = dropping.exceeded_type
+            where located.is_active
+        ),
+
         weakest as (
             select distinct located.record_node_id_a, located.record_node_id_b, located.identifier_type,
                 located.identifier_value
@@ -413,6 +604,8 @@
 
         dropped as (
             select * from conflicting
+            union
+            select * from bridging
             union
             select * from touching
             union

@@ -114,9 +114,25 @@
     )
 {%- endmacro %}
 
+{#- Two names one edit apart: a letter added, dropped or replaced (portable: Levenshtein), or
+    two neighbouring letters swapped (DuckDB: Damerau-Levenshtein). No length or letter rules:
+    callers decide when one edit is a typo (int_identity_nickname_pairs: rare spelling variants). -#}
+{% macro identity_one_edit(a, b) -%}
+    {{ return(adapter.dispatch('identity_one_edit', 'customer_warehouse')(a, b)) }}
+{%- endmacro %}
+
+{% macro default__identity_one_edit(a, b) -%}
+    (levenshtein({{ a }}, {{ b }}) = 1)
+{%- endmacro %}
+
+{% macro duckdb__identity_one_edit(a, b) -%}
+    (damerau_levenshtein({{ a }}, {{ b }}) = 1)
+{%- endmacro %}
+
 {#- Two first names of one person: equal, an initial of the other, a one-letter typo, or
     nicknames of one name (seed identity_nicknames, as int_identity_nickname_pairs: Bob/Robert,
-    Liz/Beth). The pairs are an uncorrelated `in (...)` list: one hash semi-join. -#}
+    Liz/Beth), or a rare spelling of a common name in the seller's data (the same table:
+    Ruoh/Ruth). The pairs are an uncorrelated `in (...)` list: one hash semi-join. -#}
 {% macro identity_first_names_match(a, b) -%}
     (
         {{ a }} = {{ b }}

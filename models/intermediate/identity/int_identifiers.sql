@@ -151,6 +151,35 @@ gift_flags as (
 
 ),
 
+-- Store accounts several people order through: an order ships to another name at the account's
+-- own address (a household member's own order). A gift from such an account may be any of
+-- theirs: it names no one (below), where a gift from a one-person account names its holder.
+shared_accounts as (
+
+    select customer_id
+
+    from gift_flags
+    where
+        not is_gift_order
+        and account_name is not null
+        and shipping_person_name is not null
+        and not {{ identity_person_names_match('shipping_person_name', 'account_name') }}
+    group by customer_id
+
+),
+
+order_buyers as (
+
+    select
+        gift_flags.*,
+        shared_accounts.customer_id is not null as is_shared_account
+
+    from gift_flags
+    left join shared_accounts
+        on gift_flags.customer_id = shared_accounts.customer_id
+
+),
+
 shopify_orders as {{ identity_cte_hint() }} (
 
     select
@@ -168,13 +197,17 @@ shopify_orders as {{ identity_cte_hint() }} (
         case when not is_gift_order then shipping_phone end as recipient_phone,
         case when not is_gift_order then shipping_address_line_1 end as address_line_1,
         -- Who the order ships to: in a household sharing one store account, each member's own
-        -- name; for a gift, the buyer (the account holder).
-        case when is_gift_order then account_name else shipping_person_name end as person_name,
+        -- name; for a gift, the buyer: the account holder, unknown when several people order
+        -- through the account.
+        case
+            when not is_gift_order then shipping_person_name
+            when not is_shared_account then account_name
+        end as person_name,
         case when not is_gift_order then shipping_name end as shipping_name,
         case when not is_gift_order then shipping_name_key end as full_name,
         case when not is_gift_order then shipping_address_key end as address_key
 
-    from gift_flags
+    from order_buyers
 
 ),
 
