@@ -46,6 +46,12 @@ class Frame:
                      person_id=self.person_id[index], delivered_at=self.delivered_at[index],
                      kind=self.kind[index], defect=self.defect[index])
 
+    def slice(self, start: int, stop: int) -> Frame:
+        """Rows ``start`` to ``stop`` without copying (views of the same buffers)."""
+        return Frame(columns={k: v.slice(start, stop - start) for k, v in self.columns.items()},
+                     person_id=self.person_id[start:stop], delivered_at=self.delivered_at[start:stop],
+                     kind=self.kind[start:stop], defect=self.defect[start:stop])
+
     def with_columns(self, **updates: pa.Array) -> Frame:
         return replace(self, columns={**self.columns, **updates})
 
