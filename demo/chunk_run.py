@@ -143,14 +143,19 @@ def run_chunk(run: Run, carried: Carried, chunk: Chunk) -> None:
 
 def assemble(table: TableOut, contract: Table, rng: np.random.Generator, config: GeneratorConfig, end_ts: int
              ) -> Frame:
-    """Latest versions + earlier versions + re-deliveries + junk rows, in delivery order."""
+    """Latest versions + earlier versions + re-deliveries + junk rows, in delivery order.
+
+    Consumes ``table``: its frames are let go once combined, so a large table is not held three times.
+    """
     parts = [table.rows,
              select_superseded(table, rng, config.late_update_rate),
              duplicates(table.rows, rng, config.duplicate_rate, end_ts),
              dirty_rows(table, contract, rng, config.defect_rate, end_ts)]
+    table.release()
     combined = Frame.concat([p for p in parts if p is not None])
-    order = np.lexsort((np.arange(len(combined)), combined.delivered_at))
-    return combined.take(order)
+    del parts
+    combined.reorder(np.lexsort((np.arange(len(combined)), combined.delivered_at)))
+    return combined
 
 
 def _check_coverage(tables: dict[Key, Table], produced: set[Key]) -> None:
