@@ -308,3 +308,16 @@ def test_id_counter_starts_the_next_chunk_after_the_largest_id() -> None:
     assert chunk.first_id("zendesk.users") == 361_234_567_100
     assert chunk.first_id("zendesk.organizations") == 360_009_876_000  # none given out yet
     assert chunk.first_id("shopify.customers") == 7_012_345_000_000
+
+
+def test_the_run_step_knows_a_demo_in_other_chunks_is_other_people() -> None:
+    """``cdw run`` starts the warehouse afresh for a demo of other people: another chunk size is one
+    (when it cuts the persons differently), a manifest from before chunks is a one-chunk run."""
+    from cdw.steps.generate import _identity
+
+    before_chunks = {"seed": 42, "customers": 20_000, "end_date": "2026-10-31", "years": 3, "config": {}}
+    one_chunk = {**before_chunks, "chunks": 1, "config": {"chunk_persons": 50_000}}
+    also_one = {**before_chunks, "chunks": 1, "config": {"chunk_persons": 20_000}}
+    in_chunks = {**before_chunks, "chunks": 2, "config": {"chunk_persons": 10_000}}
+    assert _identity(before_chunks) == _identity(one_chunk) == _identity(also_one)
+    assert _identity(in_chunks) != _identity(one_chunk)
