@@ -20,17 +20,21 @@ from pandas.util import hash_array
 class Taken:
     """Inboxes and business domains of the chunks made so far."""
 
-    inbox_hashes: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.uint64))  # sorted, distinct
+    inbox_hashes: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.uint64))  # sorted
     business_domains: set[str] = field(default_factory=set)
 
     def has_inbox(self, inboxes: np.ndarray) -> np.ndarray:
         """Per inbox text (``local@domain`` as compared): whether an earlier chunk used it."""
         if len(self.inbox_hashes) == 0:
             return np.zeros(len(inboxes), dtype=bool)
-        return np.isin(_hashes(inboxes), self.inbox_hashes, assume_unique=False)
+        hashes = _hashes(inboxes)
+        position = np.minimum(np.searchsorted(self.inbox_hashes, hashes), len(self.inbox_hashes) - 1)
+        return self.inbox_hashes[position] == hashes
 
     def add_inboxes(self, inboxes: np.ndarray) -> None:
-        self.inbox_hashes = np.union1d(self.inbox_hashes, _hashes(inboxes))
+        merged = np.concatenate([self.inbox_hashes, _hashes(inboxes)])
+        merged.sort(kind="stable")  # two sorted runs (after the first chunk): a merge, not a full sort
+        self.inbox_hashes = merged
 
     def add_business_domains(self, domains: list[str]) -> None:
         self.business_domains.update(domains)
