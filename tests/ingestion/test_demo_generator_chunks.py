@@ -20,6 +20,7 @@ import pyarrow.parquet as pq
 import pytest
 from dlt.common.normalizers.naming.snake_case import NamingConvention
 
+from benchmarks.generator_truth import check
 from core.contracts import load_contracts
 from demo.chunks import Chunk, IdCounter, plan_chunks
 from demo.generate import DEFAULT_END_DATE, GenerationResult, GeneratorConfig, generate
@@ -321,3 +322,19 @@ def test_the_run_step_knows_a_demo_in_other_chunks_is_other_people() -> None:
     in_chunks = {**before_chunks, "chunks": 2, "config": {"chunk_persons": 10_000}}
     assert _identity(before_chunks) == _identity(one_chunk) == _identity(also_one)
     assert _identity(in_chunks) != _identity(one_chunk)
+
+
+def test_the_truth_checker_of_big_runs_finds_nothing_here_and_a_swapped_truth(chunked: GenerationResult,
+                                                                               tmp_path: Path) -> None:
+    """``benchmarks/generator_truth.py`` (the check used on the million-customer run) on this run,
+    and on its files beside another seed's truth."""
+    figures = check(chunked.out_dir.parent)
+    assert figures.pop("truth_rows") == chunked.total_rows
+    assert set(figures.values()) == {0}
+    other = generate(tmp_path / "other" / "landing", tmp_path / "other" / "truth", customers=CUSTOMERS, seed=SEED + 1,
+                     config=GeneratorConfig(chunk_persons=CHUNK))
+    mixed = tmp_path / "mixed"
+    mixed.mkdir()
+    (mixed / "landing").symlink_to(chunked.out_dir)
+    (mixed / "truth").symlink_to(other.truth_dir)
+    assert check(mixed)["rows_unmatched"] > 0
