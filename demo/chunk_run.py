@@ -24,7 +24,7 @@ from demo.config import GeneratorConfig
 from demo.dirty import dirty_rows, duplicates, select_superseded
 from demo.frame import Frame, TableOut
 from demo.outputs import Key, Outputs
-from demo.people import make_persons
+from demo.people import Persons, make_persons
 from demo.taken import Taken
 from demo.timeline import Timeline
 from demo.truth import PersonFacts, order_counts, persons_table
@@ -132,13 +132,18 @@ def run_chunk(run: Run, carried: Carried, chunk: Chunk) -> None:
         elif key in produced:
             write(key, assembled(produced.pop(key)))
     carried.outputs.end_chunk()
+    carried.outputs.write_persons(_persons_truth(persons, facts, shop, market, timeline))
 
+
+def _persons_truth(persons: Persons, facts: PersonFacts, shop: shopify.ShopifyData, market: amazon.AmazonData,
+                   timeline: Timeline) -> pa.Table:
+    """The chunk's rows of ``persons.parquet``: who each person is, where they appear, their ids and orders."""
     ids = facts.ids()
     ids["amazon_buyer_email"] = market.buyer_email
     ids["pixel_client_ids"] = pa.ListArray.from_arrays(pa.array(persons.device_start.astype(np.int32)),
                                                        persons.device_client_id)
-    counts = order_counts(chunk.size, shop.orders, market.orders)
-    carried.outputs.write_persons(persons_table(persons, timeline, facts.presence, ids, counts))
+    counts = order_counts(len(persons), shop.orders, market.orders)
+    return persons_table(persons, timeline, facts.presence, ids, counts)
 
 
 def assemble(table: TableOut, contract: Table, rng: np.random.Generator, config: GeneratorConfig, end_ts: int
