@@ -16,6 +16,7 @@ import numpy as np
 import pyarrow as pa
 
 from demo.catalog import BRAND, Catalog
+from demo.chunks import WHOLE, Chunk
 from demo.frame import SpareKeys, TableOut, bools, frame, ints, nulls
 from demo.identity import full_name, render_address1, render_phone, take
 from demo.people import COUNTRIES, Persons
@@ -37,7 +38,6 @@ from demo.vector import (
     null_where,
     pick,
     random_text,
-    unique_ints,
     where,
 )
 
@@ -101,12 +101,13 @@ class AmazonData:
     tables: list[TableOut]
 
 
-def generate(rng: np.random.Generator, persons: Persons, catalog: Catalog, timeline: Timeline) -> AmazonData:
-    """All Amazon tables."""
+def generate(rng: np.random.Generator, persons: Persons, catalog: Catalog, timeline: Timeline,
+             chunk: Chunk = WHOLE) -> AmazonData:
+    """All Amazon tables (their random ids drawn from the chunk's own share, unique across chunks)."""
     buyer_email = join(random_text(rng, len(persons), 16, LOWER_ALNUM), "@marketplace.amazon.com")
-    orders = make_orders(rng, persons, catalog, timeline)
-    shipments, shipped_items = fba_shipments_table(rng, persons, catalog, orders, buyer_email, timeline)
-    returns, returned_orders = returns_table(rng, catalog, orders, shipped_items, timeline)
+    orders = make_orders(rng, persons, catalog, timeline, chunk)
+    shipments, shipped_items = fba_shipments_table(rng, persons, catalog, orders, buyer_email, timeline, chunk)
+    returns, returned_orders = returns_table(rng, catalog, orders, shipped_items, timeline, chunk)
     tables = [
         orders_table(rng, persons, orders, buyer_email),
         order_items_table(catalog, orders),
@@ -124,7 +125,8 @@ def _listed_variants(catalog: Catalog, chosen: np.ndarray) -> np.ndarray:
     return np.where(catalog.variant_on_amazon[chosen], chosen, listed[chosen % len(listed)])
 
 
-def make_orders(rng: np.random.Generator, persons: Persons, catalog: Catalog, timeline: Timeline) -> AmazonOrders:
+def make_orders(rng: np.random.Generator, persons: Persons, catalog: Catalog, timeline: Timeline,
+                chunk: Chunk = WHOLE) -> AmazonOrders:
     buyers = np.flatnonzero(persons.amazon_orders > 0)
     parent, rank = expand(persons.amazon_orders[buyers])
     person = buyers[parent]
@@ -164,19 +166,20 @@ def make_orders(rng: np.random.Generator, persons: Persons, catalog: Catalog, ti
     prime = rng.random(n) < 0.65
     first_line = np.r_[True, line_order[1:] != line_order[:-1]]
     return AmazonOrders(
-        id=_order_ids(rng, market), person=person, ts=ts, status=status, updated_ts=updated, shipped_ts=shipped_ts,
+        id=_order_ids(rng, market, chunk), person=person, ts=ts, status=status, updated_ts=updated,
+        shipped_ts=shipped_ts,
         market=market, afn=afn, business=business, prime=prime, line_order=line_order, line_variant=variant,
         line_qty=qty, line_price=price, line_tax=np.round(price * tax_rate[line_order]).astype(np.int64),
         line_promo=np.round(price * promo_share[line_order]).astype(np.int64),
         line_shipping=np.where(first_line & ~prime[line_order], 599, 0),
-        line_id=digits(unique_ints(rng, len(line_order), 10**13, 10**14)),
+        line_id=digits(chunk.unique_ints(rng, len(line_order), 10**13, 10**14)),
     )
 
 
-def _order_ids(rng: np.random.Generator, market: np.ndarray) -> pa.Array:
+def _order_ids(rng: np.random.Generator, market: np.ndarray, chunk: Chunk) -> pa.Array:
     """``111-1234567-1234567`` with a marketplace-typical prefix; unique."""
     n = len(market)
-    body = unique_ints(rng, n, 10**13, 10**14)
+    body = chunk.unique_ints(rng, n, 10**13, 10**14)
     prefixes = [p for m in MARKETPLACES for p in m[4]]
     starts = np.cumsum([0] + [len(m[4]) for m in MARKETPLACES])
     sizes = np.array([len(m[4]) for m in MARKETPLACES])
@@ -263,7 +266,8 @@ def order_items_table(catalog: Catalog, orders: AmazonOrders) -> TableOut:
 
 
 def fba_shipments_table(rng: np.random.Generator, persons: Persons, catalog: Catalog, orders: AmazonOrders,
-                        buyer_email: pa.Array, timeline: Timeline) -> tuple[TableOut, np.ndarray]:
+                        buyer_email: pa.Array, timeline: Timeline, chunk: Chunk = WHOLE
+                        ) -> tuple[TableOut, np.ndarray]:
     """Amazon Fulfilled Shipments report: one row per shipped item of FBA orders."""
     o_all = orders.line_order
     items = np.flatnonzero((orders.status[o_all] == SHIPPED) & orders.afn[o_all])
@@ -282,9 +286,9 @@ def fba_shipments_table(rng: np.random.Generator, persons: Persons, catalog: Cat
                       join("9400", random_text(rng, n, 18, DIGITS)), random_text(rng, n, 16, DIGITS),
                       join(random_text(rng, n, 2, "ABCDEFGHJKLMNPRSTUVWXYZ"), random_text(rng, n, 9, DIGITS), "GB"),
                       random_text(rng, n, 10, DIGITS))
-    shipment_number = unique_ints(rng, len(orders), 0, 62**8)
+    shipment_number = chunk.unique_ints(rng, len(orders), 0, 62**8)
     columns = {
-        "shipment_item_id": join("D", encode(unique_ints(rng, n, 0, 62**8), 8, BASE62)),
+        "shipment_item_id": join("D", encode(chunk.unique_ints(rng, n, 0, 62**8), 8, BASE62)),
         "shipment_id": join("D", encode(shipment_number[o], 8, BASE62)),
         "amazon_order_id": orders.id.take(pa.array(o)),
         "amazon_order_item_id": orders.line_id.take(pa.array(items)),
@@ -312,7 +316,7 @@ def fba_shipments_table(rng: np.random.Generator, persons: Persons, catalog: Cat
 
 
 def returns_table(rng: np.random.Generator, catalog: Catalog, orders: AmazonOrders, shipped_items: np.ndarray,
-                  timeline: Timeline) -> tuple[TableOut, np.ndarray]:
+                  timeline: Timeline, chunk: Chunk = WHOLE) -> tuple[TableOut, np.ndarray]:
     """FBA customer returns: one row per returned unit, with Amazon's reason code and disposition."""
     o_all = orders.line_order[shipped_items]
     return_ts = orders.shipped_ts[o_all] + rng.integers(5 * DAY, 40 * DAY, len(shipped_items))
@@ -336,7 +340,7 @@ def returns_table(rng: np.random.Generator, catalog: Catalog, orders: AmazonOrde
     centre = np.where(orders.market[o] == 0, rng.integers(0, 5, n),
                       np.where(orders.market[o] == 1, rng.integers(5, 7, n), rng.integers(7, 10, n)))
     columns = {
-        "license_plate_number": join("LPN", encode(unique_ints(rng, n, 0, 36**10), 10, UPPER_ALNUM)),
+        "license_plate_number": join("LPN", encode(chunk.unique_ints(rng, n, 0, 36**10), 10, UPPER_ALNUM)),
         "return_date": iso_z(ts),
         "order_id": orders.id.take(pa.array(o)),
         "sku": catalog.variant_sku.take(pa.array(v)),

@@ -46,6 +46,24 @@ class Frame:
                      person_id=self.person_id[index], delivered_at=self.delivered_at[index],
                      kind=self.kind[index], defect=self.defect[index])
 
+    def reorder(self, index: np.ndarray) -> None:
+        """Put the rows in ``index`` order in place, one column at a time (never holding the frame twice).
+
+        Only for a frame nothing else refers to (a fresh concatenation): its columns are replaced.
+        """
+        index = np.asarray(index, dtype=np.int64)
+        arrow_index = pa.array(index)
+        for name in list(self.columns):
+            self.columns[name] = self.columns[name].take(arrow_index)
+        self.person_id, self.delivered_at = self.person_id[index], self.delivered_at[index]
+        self.kind, self.defect = self.kind[index], self.defect[index]
+
+    def slice(self, start: int, stop: int) -> Frame:
+        """Rows ``start`` to ``stop`` without copying (views of the same buffers)."""
+        return Frame(columns={k: v.slice(start, stop - start) for k, v in self.columns.items()},
+                     person_id=self.person_id[start:stop], delivered_at=self.delivered_at[start:stop],
+                     kind=self.kind[start:stop], defect=self.defect[start:stop])
+
     def with_columns(self, **updates: pa.Array) -> Frame:
         return replace(self, columns={**self.columns, **updates})
 
@@ -93,6 +111,10 @@ class TableOut:
     older: Frame | None = None
     older_weight: np.ndarray | None = None  # how likely each older version is to be re-delivered (changes that matter)
     spare_keys: SpareKeys | None = None
+
+    def release(self) -> None:
+        """Let go of the frames once the table is assembled (a large table is then not held twice)."""
+        self.rows = self.older = self.spare_keys = None
 
 
 # ---------------------------------------------------------------- typed column helpers

@@ -77,19 +77,25 @@ class KlaviyoData:
     tables: list[TableOut]
 
 
-def generate(rng: np.random.Generator, persons: Persons, shop: ShopifyData, timeline: Timeline) -> KlaviyoData:
-    """Profiles, lists, list members and metrics (events are added by ``klaviyo_events``)."""
+def generate(rng: np.random.Generator, persons: Persons, shop: ShopifyData, timeline: Timeline,
+             list_ids: pa.Array | None = None, metric_ids: pa.Array | None = None) -> KlaviyoData:
+    """Profiles, lists, list members and metrics (events are added by ``klaviyo_events``).
+
+    The account has one set of lists and metrics: a later chunk of persons passes the first
+    chunk's ``list_ids`` and ``metric_ids`` and makes only profiles and list members.
+    """
     profiles = make_profiles(rng, persons, shop, timeline)
-    lists = make_lists(rng, persons, shop, profiles, timeline)
-    metric_id = random_text(rng, len(METRICS), 6, BASE62)
+    lists = make_lists(rng, persons, shop, profiles, timeline, list_ids)
+    first = metric_ids is None
+    metric_id = random_text(rng, len(METRICS), 6, BASE62) if first else metric_ids
     tables = [
         profiles_table(rng, persons, shop, profiles, timeline),
-        lists_table(rng, lists, timeline),
+        *([lists_table(rng, lists, timeline)] if first else []),
         members_table(rng, lists, profiles),
-        TableOut("klaviyo", "metrics", frame({
+        *([TableOut("klaviyo", "metrics", frame({
             "id": metric_id, "attributes__name": pa.array(METRICS, pa.string()),
             "attributes__integration__name": const(len(METRICS), "Klaviyo"),
-        }, np.full(len(METRICS), timeline.start_ts))),
+        }, np.full(len(METRICS), timeline.start_ts)))] if first else []),
     ]
     return KlaviyoData(profiles=profiles, lists=lists, metric_id=metric_id, tables=tables)
 
@@ -186,7 +192,7 @@ def profiles_table(rng: np.random.Generator, persons: Persons, shop: ShopifyData
         "attributes__created": iso_utc_offset(profiles.created_ts),
         **version(updated),
     }
-    latest = frame(columns, updated, person_id=persons.person_id[p])
+    latest = frame(columns, updated, person_id=p + 1)
     withdrawn = np.maximum(profiles.email_unsub, profiles.sms_unsub)
     before = np.maximum(withdrawn - rng.integers(1, 20, n) * DAY, profiles.created_ts)
     at = np.where(withdrawn != NO_TIME, before, profiles.created_ts + 60)
@@ -217,7 +223,7 @@ LIST_OPT_IN = ("double_opt_in", "single_opt_in", "single_opt_in", "single_opt_in
 
 
 def make_lists(rng: np.random.Generator, persons: Persons, shop: ShopifyData, profiles: Profiles,
-               timeline: Timeline) -> Lists:
+               timeline: Timeline, list_ids: pa.Array | None = None) -> Lists:
     """Lists and who joined them when: subscribers, SMS subscribers, VIPs, sale early access, waitlist, winback."""
     end = timeline.end_ts
     n = len(profiles)
@@ -245,16 +251,15 @@ def make_lists(rng: np.random.Generator, persons: Persons, shop: ShopifyData, pr
     member_profile = np.concatenate([idx for _, idx, _ in members])
     member_ts = np.maximum(np.concatenate([ts for _, _, ts in members]), profiles.created_ts[member_profile] + 1)
     joined = member_ts <= end  # nobody joins after the last day
-    return Lists(id=random_text(rng, len(LIST_NAMES), 6, BASE62), member_list=member_list[joined],
+    ids = random_text(rng, len(LIST_NAMES), 6, BASE62) if list_ids is None else list_ids
+    return Lists(id=ids, member_list=member_list[joined],
                  member_profile=member_profile[joined], member_ts=member_ts[joined])
 
 
 def lists_table(rng: np.random.Generator, lists: Lists, timeline: Timeline) -> TableOut:
     count = len(LIST_NAMES)
     created = timeline.start_ts - rng.integers(30, 400, count) * DAY - rng.integers(0, DAY, count)
-    last_join = np.full(count, NO_TIME, dtype=np.int64)
-    np.maximum.at(last_join, lists.member_list, lists.member_ts)
-    updated = np.maximum(created + DAY, last_join)
+    updated = np.maximum(created + DAY, last_joins(lists))
     columns = {
         "id": lists.id,
         "attributes__name": pa.array(LIST_NAMES, pa.string()),
@@ -263,6 +268,24 @@ def lists_table(rng: np.random.Generator, lists: Lists, timeline: Timeline) -> T
         "attributes__updated": iso_utc_offset(updated),
     }
     return TableOut("klaviyo", "lists", frame(columns, updated))
+
+
+def last_joins(lists: Lists) -> np.ndarray:
+    """Per list: when its latest member joined (NO_TIME if nobody did)."""
+    last_join = np.full(len(LIST_NAMES), NO_TIME, dtype=np.int64)
+    np.maximum.at(last_join, lists.member_list, lists.member_ts)
+    return last_join
+
+
+def with_later_joins(lists: TableOut, last_join: np.ndarray) -> TableOut:
+    """The lists table made with the first chunk of persons, updated when any chunk's member joined later."""
+    rows = lists.rows
+    updated = np.maximum(rows.delivered_at, last_join)
+    if (updated == rows.delivered_at).all():
+        return lists
+    rows = rows.with_columns(attributes__updated=iso_utc_offset(updated))
+    rows.delivered_at = updated
+    return TableOut(lists.system, lists.name, rows)
 
 
 def members_table(rng: np.random.Generator, lists: Lists, profiles: Profiles) -> TableOut:

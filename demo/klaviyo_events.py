@@ -16,6 +16,7 @@ import numpy as np
 import pyarrow as pa
 
 from demo.catalog import Catalog
+from demo.chunks import WHOLE, Chunk
 from demo.frame import TableOut, frame
 from demo.klaviyo import (
     BOUNCED,
@@ -41,7 +42,6 @@ from demo.vector import (
     expand,
     iso_utc_offset,
     null_where,
-    unique_ints,
     uuid4,
 )
 
@@ -106,11 +106,14 @@ def _campaign_text(day, sale_day: int) -> tuple[str, str]:
     return f"New Arrivals - {MONTHS[day.month - 1]} {year}", "Just landed: new colours and fits"
 
 
-def generate(rng: np.random.Generator, klaviyo: KlaviyoData, catalog: Catalog, timeline: Timeline
-             ) -> tuple[TableOut, Clicks]:
-    """The events table and the clicks that lead to store visits."""
+def generate(rng: np.random.Generator, klaviyo: KlaviyoData, catalog: Catalog, timeline: Timeline,
+             campaigns: Campaigns | None = None, chunk: Chunk = WHOLE) -> tuple[TableOut, Clicks]:
+    """The events table and the clicks that lead to store visits.
+
+    ``campaigns``: the calendar every chunk of persons receives (drawn here, first, when not given).
+    """
     profiles = klaviyo.profiles
-    campaigns = campaign_schedule(rng, timeline)
+    campaigns = campaign_schedule(rng, timeline) if campaigns is None else campaigns
     end = timeline.end_ts
     n = len(profiles)
     has_email = ~np.asarray(profiles.email.is_null().to_numpy(zero_copy_only=False))
@@ -158,7 +161,7 @@ def generate(rng: np.random.Generator, klaviyo: KlaviyoData, catalog: Catalog, t
     channel = np.where(list_index == SMS_LIST, 1, 0)
     events = len(ts)
     columns = {
-        "id": encode(unique_ints(rng, events, 0, 2**62), 11, BASE62),
+        "id": encode(chunk.unique_ints(rng, events, 0, 2**62), 11, BASE62),
         "attributes__datetime": iso_utc_offset(ts),
         "attributes__uuid": uuid4(rng, events),
         "relationships__profile__data__id": categorical(profiles.id, profile),

@@ -1,7 +1,10 @@
 """The true people behind the demo data: who they are, where they live, where and when they buy.
 
-Persons are made first; every vendor module then renders its own (messy) view of them. Person
-``i`` (0-based index) has ``person_id = i + 1``. Arrays are indexed by person index throughout.
+Persons are made first; every vendor module then renders its own (messy) view of them. Arrays
+are indexed by person index throughout. A run makes its persons chunk by chunk
+(:mod:`demo.chunks`): index ``i`` of a chunk is ``person_id = first_person + i + 1`` in the truth,
+while the vendor modules number the rows they make ``i + 1`` within the chunk (the writer adds
+the chunk's first person).
 """
 
 from __future__ import annotations
@@ -13,8 +16,10 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from demo import refdata
+from demo.chunks import WHOLE, Chunk
+from demo.taken import Taken
 from demo.timeline import DAY, Timeline
-from demo.vector import NO_TIME, digits, join, pick, random_text, unique_ints, uuid4, where
+from demo.vector import NO_TIME, digits, join, pick, random_text, uuid4, where
 
 COUNTRIES = ("US", "CA", "GB")
 COUNTRY_SHARES = (0.86, 0.08, 0.06)
@@ -27,10 +32,10 @@ DEVICE_SHARES = (0.35, 0.55, 0.10)
 
 @dataclass
 class Persons:
-    """Column arrays, one entry per true person (index = person_id - 1)."""
+    """Column arrays, one entry per true person of a chunk (index = person_id - first person - 1)."""
 
-    person_id: np.ndarray
-    household_id: np.ndarray
+    person_id: np.ndarray  # the run's person number (the truth's person_id)
+    household_id: np.ndarray  # the run's household number
     household_head: np.ndarray  # person index of the household's first member
     shares_email: np.ndarray  # uses the household head's e-mail address (the shared-inbox trap)
     is_business: np.ndarray
@@ -90,8 +95,13 @@ class Persons:
         return np.diff(self.device_start)
 
 
-def make_persons(rng: np.random.Generator, n: int, timeline: Timeline) -> Persons:
-    """All true persons: identity, household, address, role and their commerce/consent timeline."""
+def make_persons(rng: np.random.Generator, n: int, timeline: Timeline, chunk: Chunk = WHOLE,
+                 taken: Taken | None = None) -> Persons:
+    """The true persons of a chunk: identity, household, address, role and their commerce/consent timeline.
+
+    ``taken`` holds the inboxes of earlier chunks, which these persons' addresses avoid (and are
+    added to); phone numbers are drawn from the chunk's own share of numbers.
+    """
     household_id, head = _households(rng, n)
     is_head = head == np.arange(n)
     country = rng.choice(3, size=n, p=COUNTRY_SHARES)
@@ -104,13 +114,14 @@ def make_persons(rng: np.random.Generator, n: int, timeline: Timeline) -> Person
     company, company_domain = _companies(rng, n, is_business)
     shares_email = _shared_email_households(rng, household_id, head)
     local, domain = _email_addresses(rng, first_name, last_name, country, is_business, company_domain,
-                                     shares_email, head)
+                                     shares_email, head, taken)
     city, region, postal, area_codes = _places(rng, country)
     city, region, postal = city.take(pa.array(head)), region.take(pa.array(head)), postal.take(pa.array(head))
-    phone_cc, phone_national = _phones(rng, country, area_codes, head, shares_email)
+    phone_cc, phone_national = _phones(rng, country, area_codes, head, shares_email, chunk)
     role = _roles(rng, is_business)
     persons = Persons(
-        person_id=np.arange(1, n + 1, dtype=np.int64), household_id=household_id + 1, household_head=head,
+        person_id=chunk.first_person + np.arange(1, n + 1, dtype=np.int64),
+        household_id=chunk.first_person + household_id + 1, household_head=head,
         shares_email=shares_email, is_business=is_business, company=company, first_name=first_name,
         last_name=last_name, email_local=local, email_domain=domain, country=country, city=city, region=region,
         postal_code=postal, street_no=_street_numbers(rng, n)[head],
@@ -167,8 +178,9 @@ def _letters(names: pa.Array) -> pa.Array:
 
 def _email_addresses(rng: np.random.Generator, first: pa.Array, last: pa.Array, country: np.ndarray,
                      is_business: np.ndarray, company_domain: pa.Array, shares_email: np.ndarray,
-                     head: np.ndarray) -> tuple[pa.Array, pa.Array]:
-    """Lower-case canonical e-mail local part and domain; unique except within shared-email households."""
+                     head: np.ndarray, taken: Taken | None) -> tuple[pa.Array, pa.Array]:
+    """Lower-case canonical e-mail local part and domain; unique except within shared-email households
+    (and unused by the earlier chunks' persons)."""
     n = len(country)
     fn, ln = _letters(first), _letters(last)
     initial_f = pc.utf8_slice_codeunits(fn, 0, 1)
@@ -189,21 +201,31 @@ def _email_addresses(rng: np.random.Generator, first: pa.Array, last: pa.Array, 
         domain[mask] = np.array([d for d, _ in options], dtype=object)[
             rng.choice(len(options), size=int(mask.sum()), p=weights / weights.sum())]
     domain = where(is_business, company_domain, pa.array(domain, pa.string()))
-    local = _make_unique(rng, local, domain, n)
+    local = _make_unique(rng, local, domain, n, taken)
+    if taken is not None:
+        taken.add_inboxes(_inboxes(local, domain))
     take_head = pa.array(np.where(shares_email, head, np.arange(n)))
     return local.take(take_head), domain.take(take_head)
 
 
-def _make_unique(rng: np.random.Generator, local: pa.Array, domain: pa.Array, n: int) -> pa.Array:
-    """Append a distinguishing number to any local part already taken at the same domain (same inbox)."""
+def _inboxes(local: pa.Array, domain: pa.Array) -> np.ndarray:
+    """The inbox each address reaches, as text: Gmail ignores dots, so "janedoe" and "jane.doe" are one."""
+    inbox = where(pc.equal(domain, "gmail.com").to_numpy(zero_copy_only=False),
+                  pc.replace_substring(local, ".", ""), local)
+    return np.asarray(join(inbox, "@", domain).to_numpy(zero_copy_only=False), dtype=object)
+
+
+def _make_unique(rng: np.random.Generator, local: pa.Array, domain: pa.Array, n: int,
+                 earlier: Taken | None = None) -> pa.Array:
+    """Append a distinguishing number to any local part already taken at the same domain (same inbox),
+    by another person of the chunk or by a person of an earlier chunk."""
     for _ in range(8):
-        # Gmail ignores dots, so "janedoe" and "jane.doe" would be one inbox: compare without them.
-        inbox = where(pc.equal(domain, "gmail.com").to_numpy(zero_copy_only=False),
-                      pc.replace_substring(local, ".", ""), local)
-        email = np.asarray(join(inbox, "@", domain).to_numpy(zero_copy_only=False), dtype=object)
+        email = _inboxes(local, domain)
         _, first = np.unique(email, return_index=True)
         taken = np.ones(n, dtype=bool)
         taken[first] = False
+        if earlier is not None:
+            taken |= earlier.has_inbox(email)
         if not taken.any():
             break
         extra = digits(rng.integers(100, 10_000, n))
@@ -251,10 +273,10 @@ def _postal(rng: np.random.Generator, country: int, prefix: pa.Array) -> pa.Arra
 
 
 def _phones(rng: np.random.Generator, country: np.ndarray, area_codes: list, head: np.ndarray,
-            shares_email: np.ndarray) -> tuple[np.ndarray, pa.Array]:
+            shares_email: np.ndarray, chunk: Chunk) -> tuple[np.ndarray, pa.Array]:
     """Country calling code and unique national number; some shared-inbox households share a landline."""
     n = len(country)
-    subscriber = unique_ints(rng, n, 2_000_000, 10_000_000)  # NXX-XXXX: exchange never starts with 0/1
+    subscriber = chunk.unique_ints(rng, n, 2_000_000, 10_000_000)  # NXX-XXXX: exchange never starts with 0/1
     uk = country == 2
     subscriber[uk] = 100_000 + subscriber[uk] % 900_000
     national = join(pa.array(area_codes, pa.string()),

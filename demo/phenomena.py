@@ -33,8 +33,9 @@ Phenomena (share of candidates):
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
+from functools import partial
 
 import numpy as np
 import pyarrow as pa
@@ -385,9 +386,13 @@ def many_accounts(rng: np.random.Generator, persons: Persons, frames: Frames, ta
     tags.add("many_accounts", "shopify", "orders", [o for a in chosen for o in orders_of[a]])
 
 
-def shared_office(rng: np.random.Generator, persons: Persons, frames: Frames, tags: Tags) -> None:
+def shared_office(rng: np.random.Generator, persons: Persons, frames: Frames, tags: Tags,
+                  earlier_domains: Collection[str] = ()) -> None:
     """A business buyer's account used by colleagues: a purchasing inbox, the office phone, and
-    orders shipped to each colleague by name (the business is the customer)."""
+    orders shipped to each colleague by name (the business is the customer).
+
+    ``earlier_domains``: business domains of earlier chunks of persons, never used here (the
+    purchasing inbox of a domain belongs to one company of the whole run)."""
     customers, orders = frames[("shopify", "customers")], frames[("shopify", "orders")]
     business = {p + 1 for p in np.flatnonzero(persons.is_business).tolist()}
     account_person = _key_person(customers, "id")
@@ -399,7 +404,8 @@ def shared_office(rng: np.random.Generator, persons: Persons, frames: Frames, ta
     for index in np.flatnonzero(persons.is_business).tolist():
         owners.setdefault(domain_of[index], set()).add(index + 1)
     accounts = sorted(a for a, p in account_person.items() if p in business
-                      and len(owners.get(domain_of[p - 1], ())) == 1 and isinstance(emails.get(a), str))
+                      and len(owners.get(domain_of[p - 1], ())) == 1 and domain_of[p - 1] not in earlier_domains
+                      and isinstance(emails.get(a), str))
     chosen = _sample(rng, np.array(accounts, dtype=np.int64), SHARES["shared_office"]).tolist()
     if not chosen:
         return
@@ -456,7 +462,7 @@ def sms_only(rng: np.random.Generator, persons: Persons, frames: Frames, tags: T
     # Klaviyo: each of them signs up for texts with the phone alone.
     template = int(np.flatnonzero(profiles.kind == VALID)[0])
     extra = profiles.take(np.full(len(chosen), template, dtype=np.int64))
-    ids = [f"SMS{int(p):09d}{'X' * 14}"[:26] for p in chosen.tolist()]
+    ids = [f"SMS{int(p):09d}{'X' * 14}"[:26] for p in persons.person_id[chosen - 1].tolist()]
     none = pa.nulls(len(chosen), pa.string())
     extra = extra.with_columns(
         id=pa.array(ids, pa.string()), attributes__email=none, attributes__external_id=none,
@@ -547,16 +553,26 @@ def tag_generated(persons: Persons, frames: Frames, tags: Tags) -> None:
              sorted({k for k in _objects(amazon.columns["amazon_order_id"])[relay].tolist() if k is not None}))
 
 
+def business_domains(persons: Persons) -> list[str]:
+    """The e-mail domains of the business buyers (kept out of later chunks' shared offices)."""
+    return sorted(set(_objects(persons.email_domain)[persons.is_business].tolist()))
+
+
 PHENOMENA: tuple[Callable[[np.random.Generator, Persons, Frames, Tags], None], ...] = (
     gift_orders, moved, many_accounts, shared_office, sms_only, ticket_order_refs,
 )
 
 
-def apply(rng: np.random.Generator, persons: Persons, frames: Frames) -> pa.Table:
-    """Add every phenomenon to ``frames`` (in place) and return the tags."""
+def apply(rng: np.random.Generator, persons: Persons, frames: Frames, earlier_domains: Collection[str] = ()
+          ) -> pa.Table:
+    """Add every phenomenon to ``frames`` (in place) and return the tags.
+
+    ``earlier_domains``: business e-mail domains of earlier chunks of persons (see ``shared_office``).
+    """
     tags = Tags()
     tag_generated(persons, frames, tags)
     for phenomenon in PHENOMENA:
-        phenomenon(rng, persons, frames, tags)
+        step = partial(shared_office, earlier_domains=earlier_domains) if phenomenon is shared_office else phenomenon
+        step(rng, persons, frames, tags)
     name_phenomena(rng, frames, tags)
     return tags.table()

@@ -15,6 +15,7 @@ import pyarrow as pa
 
 from demo import refdata
 from demo.catalog import BRAND, SHOP_DOMAIN, Catalog
+from demo.chunks import WHOLE, Chunk
 from demo.frame import TableOut, const, frame, ints
 from demo.identity import render_address1, render_name, render_phone, take, vary_case
 from demo.people import COUNTRIES, Persons
@@ -45,21 +46,22 @@ class ShopifyData:
     tables: list[TableOut]
 
 
-def generate(rng: np.random.Generator, persons: Persons, catalog: Catalog, timeline: Timeline) -> ShopifyData:
-    """All Shopify tables except pixel events."""
+def generate(rng: np.random.Generator, persons: Persons, catalog: Catalog, timeline: Timeline, chunk: Chunk = WHOLE
+             ) -> ShopifyData:
+    """All Shopify tables except pixel events (the catalog's products and variants in the first chunk only)."""
     # The orders' checkout tokens and shipping names come from a child stream: drawing them from
     # ``rng`` would shift every later draw of the store (and the figures measured on it).
     order_detail_rng = rng.spawn(1)[0]
     main_key, second_key = account_keys(rng, persons)
-    orders = make_orders(rng, persons, catalog, timeline, main_key, second_key)
-    refunds = make_refunds(rng, orders)
-    checkouts = make_checkouts(rng, persons, catalog, timeline, orders, main_key)
+    orders = make_orders(rng, persons, catalog, timeline, main_key, second_key, chunk)
+    refunds = make_refunds(rng, orders, chunk)
+    checkouts = make_checkouts(rng, persons, catalog, timeline, orders, main_key, chunk)
     orders.checkout_token = checkout_tokens(order_detail_rng, orders, checkouts.order, checkouts.token)
     accounts = make_accounts(
         rng, persons, timeline,
         activity_key=np.r_[orders.account_key, checkouts.account_key], activity_ts=np.r_[orders.ts, checkouts.ts],
         activity_person=np.r_[orders.person, checkouts.person],
-        activity_is_order=np.r_[np.ones(len(orders), bool), np.zeros(len(checkouts), bool)])
+        activity_is_order=np.r_[np.ones(len(orders), bool), np.zeros(len(checkouts), bool)], chunk=chunk)
     tables = [
         customers_table(rng, persons, accounts, timeline),
         orders_table(rng, persons, catalog, orders, accounts, order_detail_rng),
@@ -68,8 +70,7 @@ def generate(rng: np.random.Generator, persons: Persons, catalog: Catalog, timel
         refund_lines_table(orders, refunds),
         checkouts_table(rng, persons, checkouts, accounts, timeline),
         checkout_lines_table(catalog, checkouts),
-        products_table(catalog),
-        variants_table(catalog),
+        *([products_table(catalog), variants_table(catalog)] if chunk.first else []),
     ]
     return ShopifyData(orders=orders, refunds=refunds, checkouts=checkouts, accounts=accounts, tables=tables)
 
@@ -139,7 +140,7 @@ def orders_table(rng: np.random.Generator, persons: Persons, catalog: Catalog, o
         **_address_phones(phone_rng, persons, p),
         **_order_state(orders, updated),
     }
-    latest = frame(columns, updated, person_id=persons.person_id[p])
+    latest = frame(columns, updated, person_id=p + 1)
     # Earlier version: before the refund (paid, fulfilled) or before fulfilment/cancellation.
     at = np.where(orders.refund_ts != NO_TIME, orders.fulfilled_ts,
                   np.where((orders.fulfilled_ts != NO_TIME) | (orders.cancelled_ts != NO_TIME), orders.ts + 60,

@@ -13,6 +13,7 @@ import numpy as np
 import pyarrow as pa
 
 from demo.catalog import Catalog
+from demo.chunks import WHOLE, Chunk
 from demo.people import Persons
 from demo.shopify_orders import StoreOrders
 from demo.timeline import HOUR, Timeline
@@ -52,7 +53,7 @@ class Checkouts:
 
 
 def make_checkouts(rng: np.random.Generator, persons: Persons, catalog: Catalog, timeline: Timeline,
-                   orders: StoreOrders, account_key_of: np.ndarray) -> Checkouts:
+                   orders: StoreOrders, account_key_of: np.ndarray, chunk: Chunk = WHOLE) -> Checkouts:
     """Recovered checkouts (a share of web orders) plus abandoned carts of store customers."""
     lead = rng.integers(HOUR // 2, 48 * HOUR, len(orders))
     recovered = np.flatnonzero(orders.web & (rng.random(len(orders)) < RECOVERED_SHARE)
@@ -100,7 +101,7 @@ def make_checkouts(rng: np.random.Generator, persons: Persons, catalog: Catalog,
     line_sort = np.lexsort((np.arange(len(line_checkout)), rank_of[line_checkout]))
     n = len(order)
     return Checkouts(
-        id=rising_ids(rng, n, 30_112_345_000_000, 400_000), token=random_text(rng, n, 32, HEX),
+        id=rising_ids(rng, n, chunk.first_id("shopify.checkouts"), 400_000), token=random_text(rng, n, 32, HEX),
         person=all_person[order], account_key=account_key[order], ts=all_ts[order], completed_ts=completed[order],
         updated_ts=updated[order], device=device[order], landing=landing.take(pa.array(order)),
         line_checkout=rank_of[line_checkout][line_sort], line_variant=line_variant[line_sort],

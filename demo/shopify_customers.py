@@ -15,6 +15,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from demo.chunks import WHOLE, Chunk
 from demo.frame import Frame, TableOut, bools, const, frame, ints
 from demo.identity import EmailStyle, e164, render_address1, render_email, render_name, render_phone, take
 from demo.people import COUNTRIES, SUBSCRIBED, Persons, consent_at, consent_changed_at
@@ -58,7 +59,8 @@ class Accounts:
 
 
 def make_accounts(rng: np.random.Generator, persons: Persons, timeline: Timeline, activity_key: np.ndarray,
-                  activity_ts: np.ndarray, activity_person: np.ndarray, activity_is_order: np.ndarray) -> Accounts:
+                  activity_ts: np.ndarray, activity_person: np.ndarray, activity_is_order: np.ndarray,
+                  chunk: Chunk = WHOLE) -> Accounts:
     """Accounts of every key that placed an order or started a checkout, opened just before the first."""
     n_keys = 2 * len(persons)
     first = group_first(activity_key, activity_ts, n_keys)
@@ -74,7 +76,8 @@ def make_accounts(rng: np.random.Generator, persons: Persons, timeline: Timeline
     index_of_key = np.full(n_keys, -1, dtype=np.int64)
     index_of_key[keys] = np.arange(len(keys))
     return Accounts(
-        id=rising_ids(rng, len(keys), 7_012_345_000_000, 300_000), key=keys, person=person, second=second,
+        id=rising_ids(rng, len(keys), chunk.first_id("shopify.customers"), 300_000), key=keys, person=person,
+        second=second,
         created_ts=created, last_ts=last[keys], orders=order_count[keys],
         email=_account_emails(rng, persons, person, second), index_of_key=index_of_key,
     )
@@ -155,7 +158,7 @@ def customers_table(rng: np.random.Generator, persons: Persons, accounts: Accoun
         "default_address__phone": _address_phones(rng.spawn(1)[0], persons, p, has_phone),
         **version(updated, tags),
     }
-    latest = frame(columns, updated, person_id=persons.person_id[p])
+    latest = frame(columns, updated, person_id=p + 1)
     older, withdrawn = _older(rng, accounts, latest, columns, version, email_unsub, updated)
     return TableOut("shopify", "customers", latest, older=older, older_weight=np.where(withdrawn, 8.0, 1.0))
 

@@ -13,6 +13,7 @@ import numpy as np
 import pyarrow as pa
 
 from demo.catalog import Catalog
+from demo.chunks import WHOLE, Chunk
 from demo.people import Persons
 from demo.timeline import DAY, HOUR, Timeline, black_friday
 from demo.traffic import campaign_slugs, landing_pages, order_sources
@@ -91,8 +92,11 @@ def order_times(rng: np.random.Generator, persons: Persons, timeline: Timeline) 
 
 
 def make_orders(rng: np.random.Generator, persons: Persons, catalog: Catalog, timeline: Timeline,
-                account_key_of: np.ndarray, second_key_of: np.ndarray) -> StoreOrders:
-    """All store orders with line items, prices, campaign landing data, fulfilment and refunds."""
+                account_key_of: np.ndarray, second_key_of: np.ndarray, chunk: Chunk = WHOLE) -> StoreOrders:
+    """All store orders with line items, prices, campaign landing data, fulfilment and refunds.
+
+    Ids and ``#1001`` names continue after the earlier chunks' orders.
+    """
     person, rank, ts = order_times(rng, persons, timeline)
     n = len(person)
     second = (second_key_of[person] >= 0) & (rank > 0) & (rng.random(n) < 0.5)
@@ -118,12 +122,14 @@ def make_orders(rng: np.random.Generator, persons: Persons, catalog: Catalog, ti
     device = persons.device_start[person] + (rng.random(n) * persons.device_count()[person]).astype(np.int64)
     cancelled_ts, fulfilled_ts, refund_ts, refund_kind = _lifecycle(rng, ts, timeline.end_ts)
     return StoreOrders(
-        id=rising_ids(rng, n, 5_301_234_000_000, 400_000),
-        name=join("#", digits(1001 + np.arange(n))), person=person, account_key=account_key, ts=ts, web=web,
+        id=rising_ids(rng, n, chunk.first_id("shopify.orders"), 400_000),
+        name=join("#", digits(chunk.first_id("shopify.order_names") + 1 + np.arange(n))),
+        person=person, account_key=account_key, ts=ts, web=web,
         device=device, source=source, landing=landing, referrer=referrer, subtotal=subtotal, discounts=discounts,
         tax=np.round(subtotal * tax_rate).astype(np.int64), shipping=shipping, cancelled_ts=cancelled_ts,
         fulfilled_ts=fulfilled_ts, refund_ts=refund_ts, refund_kind=refund_kind,
-        line_id=rising_ids(rng, len(line_order), 13_812_345_000_000, 300_000), line_order=line_order,
+        line_id=rising_ids(rng, len(line_order), chunk.first_id("shopify.line_items"), 300_000),
+        line_order=line_order,
         line_variant=line_variant, line_qty=line_qty, line_price=line_price, line_discount=line_discount,
     )
 
@@ -167,7 +173,7 @@ class Refunds:
     line_restock: np.ndarray  # 0 return, 1 no_restock
 
 
-def make_refunds(rng: np.random.Generator, orders: StoreOrders) -> Refunds:
+def make_refunds(rng: np.random.Generator, orders: StoreOrders, chunk: Chunk = WHOLE) -> Refunds:
     """Full refunds return every line; partial refunds one line, some units; amounts follow the lines."""
     refunded = np.flatnonzero(orders.refund_kind > 0)
     refunded = refunded[np.argsort(orders.refund_ts[refunded], kind="stable")]
@@ -184,7 +190,9 @@ def make_refunds(rng: np.random.Generator, orders: StoreOrders) -> Refunds:
     net = orders.line_price[line] * qty - orders.line_discount[line]
     subtotal = np.round(net * refund_qty / qty).astype(np.int64)
     return Refunds(
-        id=rising_ids(rng, len(refunded), 912_345_000_000, 90_000), order=refunded, ts=orders.refund_ts[refunded],
-        line_id=rising_ids(rng, len(line), 412_345_000_000, 90_000), line_refund=refund_index, line_item=line,
+        id=rising_ids(rng, len(refunded), chunk.first_id("shopify.refunds"), 90_000), order=refunded,
+        ts=orders.refund_ts[refunded],
+        line_id=rising_ids(rng, len(line), chunk.first_id("shopify.refund_lines"), 90_000), line_refund=refund_index,
+        line_item=line,
         line_qty=refund_qty, line_subtotal=subtotal, line_restock=(rng.random(len(line)) < 0.3).astype(np.int64),
     )

@@ -1,19 +1,24 @@
 """Ground truth about the true persons, for scoring identity resolution and segments later.
 
 One row per person: who they really are (canonical e-mail, E.164 phone, address), their
-household, where they appear, and the ids each system gave them.
+household, where they appear, and the ids each system gave them. Made one chunk of persons at a
+time, from that chunk's written tables.
 """
 
 from __future__ import annotations
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from demo import refdata
+from demo.amazon import AmazonOrders
+from demo.frame import VALID, Frame
 from demo.identity import canonical_address, e164
 from demo.people import CONSENT_NAMES, COUNTRIES, ROLES, Persons, consent_at, consent_changed_at
+from demo.shopify_orders import StoreOrders
 from demo.timeline import Timeline
-from demo.vector import NO_TIME, iso_z, null_where, pick
+from demo.vector import NO_TIME, group_first, iso_z, null_where, pick
 
 SYSTEMS = ("shopify", "amazon", "klaviyo", "zendesk")
 
@@ -33,7 +38,7 @@ def persons_table(persons: Persons, timeline: Timeline, presence: dict[str, np.n
     """The ``persons.parquet`` truth table."""
     n = len(persons)
     end = timeline.end_ts
-    household_size = np.bincount(persons.household_id)[persons.household_id]
+    household_size = np.bincount(persons.household_head, minlength=n)[persons.household_head]  # within the chunk
     systems = [pa.array(np.where(presence[s], s, None), pa.string()) for s in SYSTEMS]
     system_lists = lists_by_person(np.concatenate([np.where(presence[s], np.arange(n), -1) for s in SYSTEMS]),
                                    pa.concat_arrays(systems), n)
@@ -79,3 +84,47 @@ def persons_table(persons: Persons, timeline: Timeline, presence: dict[str, np.n
         **ids,
     }
     return pa.table(columns)
+
+
+ID_TABLES = {
+    "shopify_customer_ids": ("shopify", "customers"),
+    "klaviyo_profile_ids": ("klaviyo", "profiles"),
+    "zendesk_user_ids": ("zendesk", "users"),
+}
+
+
+class PersonFacts:
+    """What the written tables of one chunk say about its persons: the systems each appears in
+    and the ids each system gave them (from the valid rows)."""
+
+    def __init__(self, n: int) -> None:
+        self.n = n
+        self.presence = {s: np.zeros(n, dtype=bool) for s in SYSTEMS}
+        self._ids: dict[tuple[str, str], tuple[np.ndarray, pa.Array]] = {}
+
+    def observe(self, system: str, table: str, frame: Frame) -> None:
+        """Note the persons behind a table's final rows (``frame.person_id`` counts within the chunk)."""
+        about = frame.person_id > 0
+        if (system, table) == ("shopify", "pixel_events"):  # anonymous browsing identifies nobody
+            about &= pc.is_valid(frame.columns["customer_id"]).to_numpy(zero_copy_only=False)
+        self.presence[system][frame.person_id[about] - 1] = True
+        if (system, table) in ID_TABLES.values():
+            valid = frame.kind == VALID
+            self._ids[(system, table)] = (frame.person_id[valid] - 1, frame.columns["id"].filter(pa.array(valid)))
+
+    def ids(self) -> dict[str, pa.Array]:
+        """Per id table, a list column of each person's ids."""
+        return {label: lists_by_person(*self._ids[key], self.n) for label, key in ID_TABLES.items()}
+
+
+def order_counts(n: int, orders: StoreOrders, amazon_orders: AmazonOrders) -> dict[str, np.ndarray]:
+    """Per person: orders on each channel, store revenue, and the traffic source of the first store order."""
+    not_cancelled = orders.cancelled_ts < 0
+    first = group_first(orders.person, orders.ts, n)
+    return {
+        "first_store_order_source": np.where(first >= 0, orders.source[np.maximum(first, 0)], -1),
+        "shopify_orders": np.bincount(orders.person, minlength=n).astype(np.int64),
+        "amazon_orders": np.bincount(amazon_orders.person, minlength=n).astype(np.int64),
+        "shopify_revenue_cents": np.bincount(orders.person[not_cancelled], weights=orders.total[not_cancelled],
+                                             minlength=n),
+    }

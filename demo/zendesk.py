@@ -16,6 +16,7 @@ import pyarrow.compute as pc
 
 from demo.amazon import SHIPPED, AmazonData
 from demo.catalog import SHOP_DOMAIN
+from demo.chunks import WHOLE, Chunk
 from demo.frame import TableOut, bools, frame, ints
 from demo.identity import EmailStyle, full_name, render_email, render_phone, take
 from demo.people import Persons
@@ -52,9 +53,22 @@ class Tickets:
     external_id: pa.Array
 
 
+@dataclass
+class ZendeskData:
+    """The help desk's tables, and its agents' user ids (one team answers every chunk's tickets)."""
+
+    tables: list[TableOut]
+    agent_id: np.ndarray
+
+
 def generate(rng: np.random.Generator, persons: Persons, shop: ShopifyData, amazon: AmazonData,
-             timeline: Timeline) -> list[TableOut]:
-    """Users, tickets and satisfaction ratings."""
+             timeline: Timeline, chunk: Chunk = WHOLE, agent_id: np.ndarray | None = None) -> ZendeskData:
+    """Users, tickets and satisfaction ratings.
+
+    The agents are drawn, and listed among the users, by the first chunk of persons; a later
+    chunk passes their ``agent_id`` and lists only its own end-users. Ids continue after the
+    earlier chunks' ids.
+    """
     tickets = _ticket_requests(rng, persons, shop, amazon, timeline)
     n_persons = len(persons)
     inbox = np.where(persons.shares_email, persons.household_head, np.arange(n_persons))
@@ -66,24 +80,26 @@ def generate(rng: np.random.Generator, persons: Persons, shop: ShopifyData, amaz
                               timeline.start_ts)
     sort = np.argsort(user_created, kind="stable")
     user_keys, user_person, user_created = user_keys[sort], user_person[sort], user_created[sort]
-    user_id = rising_ids(rng, len(user_keys), 361_234_567_000, 40_000)
+    user_id = rising_ids(rng, len(user_keys), chunk.first_id("zendesk.users"), 40_000)
     user_of_key = np.full(n_persons, -1, dtype=np.int64)
     user_of_key[user_keys] = np.arange(len(user_keys))
     requester = user_of_key[key]
-    agent_id = rising_ids(rng, len(AGENTS), 360_012_345_000, 5_000)
-    org_id = _organisation_ids(rng, persons)
+    with_agents = agent_id is None
+    if with_agents:
+        agent_id = rising_ids(rng, len(AGENTS), 360_012_345_000, 5_000)
+    org_id = _organisation_ids(rng, persons, chunk)
     tickets_out, ratings_out, last_update = _ticket_tables(rng, tickets, requester, user_id, persons, agent_id,
-                                                           user_person, org_id, timeline)
-    users_out = _users_table(rng, persons, shop, user_id, user_person, user_created, last_update, agent_id, org_id,
-                             timeline)
-    return [users_out, tickets_out, ratings_out]
+                                                           user_person, org_id, timeline, chunk)
+    users_out = _users_table(rng, persons, shop, user_id, user_person, user_created, last_update,
+                             agent_id if with_agents else agent_id[:0], org_id, timeline)
+    return ZendeskData(tables=[users_out, tickets_out, ratings_out], agent_id=agent_id)
 
 
-def _organisation_ids(rng: np.random.Generator, persons: Persons) -> np.ndarray:
+def _organisation_ids(rng: np.random.Generator, persons: Persons, chunk: Chunk) -> np.ndarray:
     """A Zendesk organisation id per business buyer (-1 for others), in no relation to the person number."""
     business = rng.permutation(np.flatnonzero(persons.is_business))
     org = np.full(len(persons), -1, dtype=np.int64)
-    org[business] = rising_ids(rng, len(business), 360_009_876_000, 3_000)
+    org[business] = rising_ids(rng, len(business), chunk.first_id("zendesk.organizations"), 3_000)
     return org
 
 
@@ -137,9 +153,10 @@ def _fill(template: pa.Array, value: pa.Array) -> pa.Array:
 
 def _ticket_tables(rng: np.random.Generator, tickets: Tickets, requester: np.ndarray, user_id: np.ndarray,
                    persons: Persons, agent_id: np.ndarray, user_person: np.ndarray, org_id: np.ndarray,
-                   timeline: Timeline) -> tuple[TableOut, TableOut, np.ndarray]:
+                   timeline: Timeline, chunk: Chunk) -> tuple[TableOut, TableOut, np.ndarray]:
     end = timeline.end_ts
     n = len(tickets.ts)
+    ticket_id = chunk.first_id("zendesk.tickets") + 1 + np.arange(n)
     ts = tickets.ts
     solved_ts = ts + rng.integers(2 * HOUR, 5 * DAY, n)
     closed_ts = solved_ts + 4 * DAY
@@ -155,7 +172,7 @@ def _ticket_tables(rng: np.random.Generator, tickets: Tickets, requester: np.nda
     org = org_id[user_person[requester]]  # the user's organisation is their company (business buyers only)
     via = rng.choice(5, size=n, p=[0.5, 0.2, 0.15, 0.08, 0.07])
     columns = {
-        "id": ints(1001 + np.arange(n)),
+        "id": ints(ticket_id),
         "subject": tickets.subject,
         "priority": pick([None, "low", "normal", "high", "urgent"], rng.choice(5, size=n, p=[0.2, 0.15, 0.45, 0.15,
                                                                                             0.05])),
@@ -179,14 +196,16 @@ def _ticket_tables(rng: np.random.Generator, tickets: Tickets, requester: np.nda
     candidates = np.flatnonzero((status >= SOLVED) & (at < updated))
     older = frame({**columns, **version(np.full(n, OPEN), at)}, at, person_id=person_id).take(candidates)
     tickets_out = TableOut("zendesk", "tickets", latest, older=older)
-    ratings_out = _ratings_table(rng, status, solved_ts, requester, user_id, assignee, person_id, end)
+    ratings_out = _ratings_table(rng, status, solved_ts, requester, user_id, assignee, person_id, end, ticket_id,
+                                 chunk.first_id("zendesk.ratings"))
     last_update = np.full(len(user_id), NO_TIME, dtype=np.int64)
     np.maximum.at(last_update, requester, updated)
     return tickets_out, ratings_out, last_update
 
 
 def _ratings_table(rng: np.random.Generator, status: np.ndarray, solved_ts: np.ndarray, requester: np.ndarray,
-                   user_id: np.ndarray, assignee: np.ndarray, person_id: np.ndarray, end: int) -> TableOut:
+                   user_id: np.ndarray, assignee: np.ndarray, person_id: np.ndarray, end: int, ticket_id: np.ndarray,
+                   first_rating_id: int) -> TableOut:
     """CSAT: offered on a share of solved tickets; answered good or bad, or left at ``offered``."""
     offered_ts = solved_ts + rng.integers(HOUR, DAY, len(status))
     rated = np.flatnonzero((status >= SOLVED) & (rng.random(len(status)) < 0.35) & (offered_ts <= end))
@@ -198,8 +217,8 @@ def _ratings_table(rng: np.random.Generator, status: np.ndarray, solved_ts: np.n
     comment = np.select([(score == 0) & (rng.random(n) < 0.4), (score == 1) & (rng.random(n) < 0.6)], [0, 1],
                         default=2)
     columns = {
-        "id": ints(rising_ids(rng, n, 360_001_234_000, 20_000)),
-        "ticket_id": ints(1001 + rated),
+        "id": ints(rising_ids(rng, n, first_rating_id, 20_000)),
+        "ticket_id": ints(ticket_id[rated]),
         "requester_id": ints(user_id[requester[rated]]),
         "assignee_id": ints(assignee[rated]),
         "score": pick(["good", "bad", "offered"], score),
@@ -215,7 +234,8 @@ def _ratings_table(rng: np.random.Generator, status: np.ndarray, solved_ts: np.n
 def _users_table(rng: np.random.Generator, persons: Persons, shop: ShopifyData, user_id: np.ndarray,
                  user_person: np.ndarray, created: np.ndarray, last_update: np.ndarray, agent_id: np.ndarray,
                  org_id: np.ndarray, timeline: Timeline) -> TableOut:
-    """End-users (as they typed themselves in) followed by the support agents."""
+    """End-users (as they typed themselves in) followed by the support agents of ``agent_id`` (none in
+    the tables of a later chunk of persons)."""
     p = user_person
     n = len(p)
     phone_only = rng.random(n) < 0.05
@@ -232,17 +252,18 @@ def _users_table(rng: np.random.Generator, persons: Persons, shop: ShopifyData, 
     region_qc = np.asarray(take(persons.region, p).to_numpy(zero_copy_only=False)) == "QC"
     locale = np.where(country == 2, 2, np.where(country == 1, np.where(region_qc, 3, 1), 0))
     updated = np.maximum(last_update, created + 60)
-    a = len(AGENTS)
+    agents = AGENTS[:len(agent_id)]
+    a = len(agents)
     agent_created = timeline.start_ts - rng.integers(30, 600, a) * DAY
     agent_updated = timeline.end_ts - rng.integers(0, 30, a) * DAY - rng.integers(0, DAY, a)
-    agent_email = join(pick([nm.split()[0].lower() for nm, _ in AGENTS], np.arange(a)), f"@{SHOP_DOMAIN}")
+    agent_email = join(pick([nm.split()[0].lower() for nm, _ in agents], np.arange(a)), f"@{SHOP_DOMAIN}")
     columns = {
         "id": ints(np.r_[user_id, agent_id]),
-        "name": pa.concat_arrays([name, pa.array([nm for nm, _ in AGENTS], pa.string())]),
+        "name": pa.concat_arrays([name, pa.array([nm for nm, _ in agents], pa.string())]),
         "email": pa.concat_arrays([email, agent_email]),
         "phone": pa.concat_arrays([null_where(render_phone(rng, persons, p), ~phone_only & (rng.random(n) < 0.65)),
                                    pa.nulls(a, pa.string())]),
-        "role": pa.concat_arrays([pick(["end-user"], np.zeros(n)), pa.array([r for _, r in AGENTS], pa.string())]),
+        "role": pa.concat_arrays([pick(["end-user"], np.zeros(n)), pa.array([r for _, r in agents], pa.string())]),
         "organization_id": ints(np.r_[org_id[p], np.full(a, -1)], np.r_[org_id[p] < 0, np.ones(a, bool)]),
         "external_id": pa.concat_arrays([external, pa.nulls(a, pa.string())]),
         "time_zone": pick(US_ZONES + ("London",), np.r_[zone, np.zeros(a, np.int64)]),

@@ -1,8 +1,8 @@
 """The generate step: demo vendor files and their ground truth (demo runs only).
 
-A demo of other people (another size, seed or end date) replaces the previous one: its records
-reuse the same vendor ids, so merging it into a warehouse that holds the previous demo would mix
-two worlds. The build warehouse and dlt's state are then started afresh (the serving copy stays
+A demo of other people (another size, seed, end date or chunk size) replaces the previous one: its
+records reuse the same vendor ids, so merging it into a warehouse that holds the previous demo
+would mix two worlds. The build warehouse and dlt's state are then started afresh (the serving copy stays
 until the next publish).
 """
 
@@ -21,7 +21,12 @@ IDENTITY_KEYS = ("seed", "customers", "end_date", "years")
 
 
 def _identity(manifest: dict) -> dict:
-    return {key: manifest.get(key) for key in IDENTITY_KEYS}
+    """What makes two demos the same people: the keys above and the persons per chunk (the generator
+    makes its persons in chunks of that many; a manifest from before it did holds one chunk)."""
+    identity = {key: manifest.get(key) for key in IDENTITY_KEYS}
+    customers = manifest.get("customers") or 0
+    identity["chunk_size"] = min(manifest.get("config", {}).get("chunk_persons", customers), customers)
+    return identity
 
 
 @dataclass

@@ -1,7 +1,9 @@
 """Tests of the demo data generator: contract shape, determinism, truth, defects, references, traps.
 
 The contract rules are re-implemented here independently (plain Python and pyarrow), so a dirty
-row is judged by the contract text, not by the generator's own idea of what it broke.
+row is judged by the contract text, not by the generator's own idea of what it broke. Every test
+runs on a run made in one chunk and on one made in chunks of 400 persons (appended to the same
+files), which must be just as valid and its truth just as exact.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ import pytest
 from dlt.common.normalizers.naming.snake_case import NamingConvention
 
 from core.contracts import Table, load_contracts
-from demo.generate import GenerationResult, generate
+from demo.generate import GenerationResult, GeneratorConfig, generate
 
 CUSTOMERS = 1500
 SEED = 7
@@ -34,10 +36,15 @@ NAMING = NamingConvention()
 # ---------------------------------------------------------------- fixtures
 
 
+@pytest.fixture(scope="module", params=[None, 400], ids=["one_chunk", "chunks_of_400"])
+def config(request: pytest.FixtureRequest) -> GeneratorConfig:
+    return GeneratorConfig() if request.param is None else GeneratorConfig(chunk_persons=request.param)
+
+
 @pytest.fixture(scope="module")
-def run(tmp_path_factory: pytest.TempPathFactory) -> GenerationResult:
+def run(tmp_path_factory: pytest.TempPathFactory, config: GeneratorConfig) -> GenerationResult:
     base = tmp_path_factory.mktemp("demo")
-    return generate(base / "landing", base / "truth", customers=CUSTOMERS, seed=SEED)
+    return generate(base / "landing", base / "truth", customers=CUSTOMERS, seed=SEED, config=config)
 
 
 @pytest.fixture(scope="module")
@@ -164,9 +171,12 @@ def test_volume_is_in_the_expected_range(run: GenerationResult) -> None:
 # ---------------------------------------------------------------- determinism
 
 
-def test_same_seed_gives_identical_bytes_and_another_seed_differs(run: GenerationResult, tmp_path: Path) -> None:
-    again = generate(tmp_path / "a" / "landing", tmp_path / "a" / "truth", customers=CUSTOMERS, seed=SEED)
-    other = generate(tmp_path / "b" / "landing", tmp_path / "b" / "truth", customers=CUSTOMERS, seed=SEED + 1)
+def test_same_seed_gives_identical_bytes_and_another_seed_differs(run: GenerationResult, config: GeneratorConfig,
+                                                                   tmp_path: Path) -> None:
+    again = generate(tmp_path / "a" / "landing", tmp_path / "a" / "truth", customers=CUSTOMERS, seed=SEED,
+                     config=config)
+    other = generate(tmp_path / "b" / "landing", tmp_path / "b" / "truth", customers=CUSTOMERS, seed=SEED + 1,
+                     config=config)
     differing = 0
     for table in all_contract_tables():
         relative = Path(table.system) / f"{table.name}.parquet"
@@ -174,6 +184,7 @@ def test_same_seed_gives_identical_bytes_and_another_seed_differs(run: Generatio
         differing += (run.out_dir / relative).read_bytes() != (other.out_dir / relative).read_bytes()
     assert (run.truth_dir / "rows.parquet").read_bytes() == (again.truth_dir / "rows.parquet").read_bytes()
     assert (run.truth_dir / "persons.parquet").read_bytes() == (again.truth_dir / "persons.parquet").read_bytes()
+    assert (run.truth_dir / "phenomena.parquet").read_bytes() == (again.truth_dir / "phenomena.parquet").read_bytes()
     assert differing >= 20
 
 
