@@ -165,12 +165,21 @@ def typo(rng: np.random.Generator, name: str) -> str:
     return name[:i] + replacement + name[i + 1:]
 
 
-def accented(name: str) -> str:
+def accented(name: str) -> str | None:
+    """The name with one of its own letters accented (``Rene`` -> ``René``, ``EMMA`` -> ``ÉMMA``).
+
+    None when it has no letter that takes an accent (``J.``): a name is spelt with an accent, never
+    given an extra letter.
+    """
     for plain, fancy in ACCENTS.items():
         index = name.find(plain, 1)
         if index > 0:
             return name[:index] + fancy + name[index + 1:]
-    return name + "é"
+    for index, letter in enumerate(name):
+        if letter.lower() in ACCENTS:
+            fancy = ACCENTS[letter.lower()]
+            return name[:index] + (fancy.upper() if letter.isupper() else fancy) + name[index + 1:]
+    return None
 
 
 def strip_accents(text: str) -> str:
@@ -253,7 +262,11 @@ def name_phenomena(rng: np.random.Generator, frames: Frames, tags: Tags) -> None
         return (first[0] + ("." if rng.random() < 0.6 else "")), last
 
     def diacritics(first: str, last: str) -> tuple[str, str] | None:
-        return accented(first), (accented(last) if last and rng.random() < 0.5 else last)
+        accent_last = bool(last) and rng.random() < 0.5  # drawn first: the stream stays as it was
+        fancy = accented(first)
+        if fancy is None:
+            return None
+        return fancy, ((accented(last) or last) if accent_last else last)
 
     _rename(frames, tags, rng, "name_typo", SHARES["name_typo"], lambda f, la: (typo(rng, f), la))
     _rename(frames, tags, rng, "nickname", SHARES["nickname"] * 4, nickname)  # a quarter of names have one

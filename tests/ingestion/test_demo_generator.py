@@ -633,3 +633,13 @@ def test_generated_mailboxes_are_made_of_letters_whatever_the_name():
     assert _letters("O'Brien") == "obrien"
     assert _letters("Zoë") == "zo"
     assert _letters("李") == "x"
+
+
+def test_an_accent_goes_on_a_letter_of_the_name_never_an_extra_letter():
+    """The generator once wrote ``AMYé`` and ``J.é``: no accent rule could read them as the person."""
+    from demo.phenomena import accented, strip_accents
+
+    for name in ("Rene", "Amy", "AMY", "Ed", "Zoe", "LUC", "Brittany"):
+        fancy = accented(name)
+        assert fancy != name and len(fancy) == len(name) and strip_accents(fancy) == name, (name, fancy)
+    assert accented("J.") is None and accented("Xyz") is None
