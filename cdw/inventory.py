@@ -24,6 +24,11 @@ COUNTED_VIEW_SCHEMAS = ("marts", "analytics")
 """Views analysts read (``customer_value``) are counted like tables."""
 
 
+def rows_are_counted(schema: str, table_type: str) -> bool:
+    """Whether a relation's rows are counted: every table, and only the views analysts read."""
+    return table_type != "VIEW" or schema in COUNTED_VIEW_SCHEMAS
+
+
 def inventory(db: Path, exclude_internal: bool = True) -> Inventory:
     """Every table with its rows and every view, of ``db`` (empty when the file does not exist)."""
     found = Inventory()
@@ -41,7 +46,7 @@ def inventory(db: Path, exclude_internal: bool = True) -> Inventory:
         for schema, name, kind in rows:
             if exclude_internal and (name.startswith("_dlt") or schema.endswith("_staging")):
                 continue
-            if kind == "VIEW" and schema not in COUNTED_VIEW_SCHEMAS:
+            if not rows_are_counted(schema, kind):
                 found.views[schema] = found.views.get(schema, 0) + 1
                 continue
             relation = f"{schema}.{name}"

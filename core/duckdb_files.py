@@ -8,6 +8,7 @@ from pathlib import Path
 import duckdb
 
 from core.resources import duckdb_resources
+from core.sql import literal
 
 
 def connect_for_reading(db: Path) -> duckdb.DuckDBPyConnection:
@@ -36,7 +37,7 @@ def apply_resources(con: duckdb.DuckDBPyConnection, database: Path) -> duckdb.Du
     if current != str(resources.temp_directory):
         # "cannot switch temporary directory after the current one has been used": keep it
         with suppress(duckdb.NotImplementedException):
-            con.execute(f"set temp_directory = '{_escaped(str(resources.temp_directory))}'")
+            con.execute(f"set temp_directory = {literal(str(resources.temp_directory))}")
     return con
 
 
@@ -50,6 +51,3 @@ def connect_work(beside: Path) -> duckdb.DuckDBPyConnection:
     and the spill folder of the warehouse file ``beside``."""
     return apply_resources(duckdb.connect(), beside)
 
-
-def _escaped(text: str) -> str:
-    return text.replace("'", "''")

@@ -21,9 +21,9 @@ class FailedRule:
     unexpected: int
     error: str
 
-    def describe(self, with_relation: bool = True) -> str:
-        where = f"{self.relation} " if with_relation else ""
-        return f"{where}{self.suite}.{self.rule}: {self.unexpected} unexpected{'; ' + self.error if self.error else ''}"
+    def describe(self) -> str:
+        return f"{self.relation} {self.suite}.{self.rule}: {self.unexpected} unexpected" + (
+            f"; {self.error}" if self.error else "")
 
 
 def has_results(con: duckdb.DuckDBPyConnection) -> bool:

@@ -93,9 +93,9 @@ class SuggestResult:
 
 
 MIN_PROFILES = 50
+"""Fewer profiles than this give EM nothing to learn from (a first day with a handful of orders)."""
 EM_PROBE_PROFILES = 20_000
 """Profiles sampled (each side) to count a training block's pairs before EM samples them."""
-"""Fewer profiles than this give EM nothing to learn from (a first day with a handful of orders)."""
 
 def _comparisons(columns: list[str]) -> list[Any]:
     import splink.comparison_library as cl

@@ -11,7 +11,7 @@ from pathlib import Path
 import dagster as dg
 import duckdb
 
-from cdw.inventory import COUNTED_VIEW_SCHEMAS
+from cdw.inventory import rows_are_counted
 from core.duckdb_files import connect_for_reading
 from core.sql import quote_identifier
 from orchestration.ownership import pii_columns
@@ -69,11 +69,9 @@ def relation_exists(con: duckdb.DuckDBPyConnection, relation: str) -> bool:
 
 
 def _is_uncounted_view(con: duckdb.DuckDBPyConnection, schema: str, name: str) -> bool:
-    if schema in COUNTED_VIEW_SCHEMAS:
-        return False
     found = con.execute("select table_type from information_schema.tables where table_schema = ? and table_name = ?",
                         [schema, name]).fetchall()
-    return bool(found) and found[0][0] == "VIEW"
+    return bool(found) and not rows_are_counted(schema, found[0][0])
 
 
 def relation_metadata(con: duckdb.DuckDBPyConnection, relation: str, preview: bool = True) -> dict[str, object]:
