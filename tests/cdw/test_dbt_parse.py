@@ -1,0 +1,59 @@
+"""The dbt project is parsed once per process and project state; each command still gets its own vars."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+import pytest
+
+from core import dbt_parse
+from core.dbt import run_dbt
+from core.settings import Paths
+
+MODEL = "int_customer_consent_latest"
+"""Reads the as-of (nothing after it counts) and only other models: compiles without raw data."""
+
+
+def _compiled(paths: Paths) -> str:
+    [sql] = (paths.home / "dbt" / "target" / "compiled").rglob(f"{MODEL}.sql")
+    return sql.read_text()
+
+
+def test_each_command_renders_its_own_as_of_on_a_manifest_parsed_once(tmp_path: Path) -> None:
+    dbt_parse.forget()
+    first, second = Paths(tmp_path / "first").ensure(), Paths(tmp_path / "second").ensure()
+    for paths, day in ((first, "2024-01-31"), (second, "2025-06-30"), (first, "2025-07-01")):
+        result = run_dbt(paths, ["compile", "--select", MODEL], as_of=day)
+        assert result.success, result.failures
+        assert f"'{day} 23:59:59.999999'" in _compiled(paths), f"the as-of {day} did not reach the SQL"
+    # the second home never parsed (no partial-parse state of its own), yet holds the manifest the
+    # run summary, the serving docs and the Dagster mirror read
+    target = second.home / "dbt" / "target"
+    assert not (target / "partial_parse.msgpack").exists()
+    manifest = json.loads((target / "manifest.json").read_text())
+    assert f"model.customer_warehouse.{MODEL}" in manifest["nodes"]
+    assert (target / "semantic_manifest.json").exists()
+
+
+def test_a_parse_is_kept_only_while_the_project_files_stay_as_they_are(tmp_path: Path,
+                                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    dbt_parse.forget()
+    project = tmp_path / "models"
+    (project / "staging").mkdir(parents=True)
+    model = project / "staging" / "stg_a.sql"
+    model.write_text("select 1 as a")
+    monkeypatch.setattr(dbt_parse, "_project_folders", lambda: [project])
+    manifest = object()
+    dbt_parse.remember("build", manifest, tmp_path / "target")
+    assert dbt_parse.cached("build") is manifest
+    assert dbt_parse.cached("other_warehouse") is None, "nodes name their database: never shared across names"
+
+    time.sleep(0.01)
+    model.write_text("select 2 as a")
+    assert dbt_parse.cached("build") is None, "an edited model must be parsed again"
+
+    dbt_parse.remember("build", manifest, tmp_path / "target")
+    (project / "staging" / "stg_b.sql").write_text("select 1 as b")
+    assert dbt_parse.cached("build") is None, "a new model must be parsed"
