@@ -30,7 +30,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import subprocess
 import sys
 import tempfile
@@ -44,7 +43,7 @@ import duckdb
 REPO_ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO_ROOT))
 
-from core.settings import DBT_PROJECT_DIR  # noqa: E402
+from core.dbt import DbtPlace, invoke_dbt_like_cli  # noqa: E402
 
 IDENTITY_SELECTION = [
     "+customer_source_map", "+identity_links", "+identity_rule_events", "+identity_cluster_health",
@@ -60,14 +59,10 @@ TRUTH_TABLES = [
 
 
 def run_dbt(args: list[str], database: Path, work_dir: Path, check: bool = True) -> subprocess.CompletedProcess[str]:
-    """Run the dbt CLI of this interpreter's environment against ``database``."""
-    env = {**os.environ, "CDW_BUILD_DB": str(database), "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
-    dbt = str(Path(sys.executable).parent / "dbt")
-    command = [dbt, *args, "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR),
-               "--target-path", str(work_dir / "target"), "--log-path", str(work_dir / "logs")]
-    result = subprocess.run(command, env=env, cwd=REPO_ROOT, capture_output=True, text=True, timeout=1800)
+    """Run dbt in this process against ``database`` (one parse of the project serves every call)."""
+    result = invoke_dbt_like_cli(DbtPlace.beside(database, work_dir), args)
     if check and result.returncode != 0:
-        raise RuntimeError(f"dbt {' '.join(args)} failed:\n{result.stdout[-6000:]}{result.stderr[-2000:]}")
+        raise RuntimeError(f"dbt {' '.join(args)} failed:\n{result.stdout[-6000:]}")
     return result
 
 

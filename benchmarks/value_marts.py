@@ -16,9 +16,7 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import resource
-import subprocess
 import sys
 import tempfile
 import time
@@ -28,23 +26,18 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from core.settings import DBT_PROJECT_DIR  # noqa: E402
+from core.dbt import DbtPlace, invoke_dbt_like_cli  # noqa: E402
 
 VALUE_SELECTION = ["path:../models/marts/value", "path:../models/marts/activation"]
-DBT = str(Path(sys.executable).parent / "dbt")
 
 
 def dbt(args: list[str], database: Path, work: Path, as_of: str) -> tuple[float, dict[str, Any]]:
-    """Run one dbt command; seconds and its run_results.json."""
-    env = {**os.environ, "CDW_BUILD_DB": str(database), "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
-    command = [DBT, *args, "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR),
-               "--target-path", str(work / "target"), "--log-path", str(work / "logs"),
-               "--vars", json.dumps({"as_of": as_of}), "--quiet"]
+    """Run one dbt command in this process; seconds and its run_results.json."""
     started = time.perf_counter()
-    result = subprocess.run(command, env=env, capture_output=True, text=True)
+    result = invoke_dbt_like_cli(DbtPlace.beside(database, work), args, as_of=as_of)
     seconds = time.perf_counter() - started
     if result.returncode != 0:
-        raise SystemExit(f"dbt {' '.join(args)} failed:\n{result.stdout[-5000:]}{result.stderr[-2000:]}")
+        raise SystemExit(f"dbt {' '.join(args)} failed:\n{result.stdout[-5000:]}")
     return seconds, json.loads((work / "target" / "run_results.json").read_text())
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -48,6 +49,8 @@ class DbtBuildResult:
     failures: list[str] = field(default_factory=list)  # "node: message"
     seconds: float = 0.0
     nodes: list[NodeResult] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    """What dbt logged at error level (a failing run-operation says why only there)."""
 
     @property
     def warnings(self) -> list[str]:
@@ -55,11 +58,48 @@ class DbtBuildResult:
         return [f"{n.unique_id}: {n.message}" for n in self.nodes if n.status == "warn"]
 
 
+@dataclass(frozen=True)
+class DbtPlace:
+    """Where one dbt command works: the warehouse file, its target and log folders, the project.
+
+    The pipeline's place is a home's (:meth:`of_home`); tests and benchmarks also build warehouse
+    files of their own (:func:`invoke_dbt`).
+    """
+
+    build_db: Path
+    target: Path
+    logs: Path
+    home: Path | None = None
+    project_dir: Path = DBT_PROJECT_DIR
+
+    @classmethod
+    def of_home(cls, paths: Paths, target_path: Path | None = None) -> DbtPlace:
+        return cls(paths.build_db, target_path or paths.home / "dbt" / "target", paths.home / "dbt" / "logs",
+                   paths.home)
+
+    @classmethod
+    def beside(cls, database: Path, work_dir: Path, project_dir: Path = DBT_PROJECT_DIR) -> DbtPlace:
+        """A warehouse file with dbt's target and logs under ``work_dir``."""
+        return cls(database, work_dir / "target", work_dir / "logs", None, project_dir)
+
+    def environment(self) -> dict[str, str]:
+        """What dbt needs: where the build warehouse is, and DuckDB's share of the machine."""
+        resources = duckdb_resources(self.build_db)
+        resources.temp_directory.mkdir(parents=True, exist_ok=True)
+        home = {"CDW_HOME": str(self.home)} if self.home else {}
+        return {"CDW_BUILD_DB": str(self.build_db), **home, **resources.environment()}
+
+    def flags(self, as_of: AsOfLike = None) -> list[str]:
+        flags = ["--project-dir", str(self.project_dir), "--profiles-dir", str(self.project_dir),
+                 "--target-path", str(self.target), "--log-path", str(self.logs)]
+        if as_of:
+            flags += ["--vars", json.dumps(dbt_vars(as_of))]
+        return flags
+
+
 def dbt_invocation_env(paths: Paths) -> dict[str, str]:
     """Environment dbt needs: where the build warehouse is, and DuckDB's share of the machine."""
-    resources = duckdb_resources(paths.build_db)
-    resources.temp_directory.mkdir(parents=True, exist_ok=True)
-    return {"CDW_BUILD_DB": str(paths.build_db), "CDW_HOME": str(paths.home), **resources.environment()}
+    return DbtPlace.of_home(paths).environment()
 
 
 def dbt_vars(as_of: AsOfLike) -> dict[str, str]:
@@ -79,15 +119,7 @@ results and in ``DbtError``; the full debug log stays in ``<home>/dbt/logs/dbt.l
 
 def dbt_flags(paths: Paths, as_of: AsOfLike = None, target_path: Path | None = None) -> list[str]:
     """Flags shared by every dbt invocation (project, profile, per-home target and logs)."""
-    flags = [
-        "--project-dir", str(DBT_PROJECT_DIR),
-        "--profiles-dir", str(DBT_PROJECT_DIR),
-        "--target-path", str(target_path or paths.home / "dbt" / "target"),
-        "--log-path", str(paths.home / "dbt" / "logs"),
-    ]
-    if as_of:
-        flags += ["--vars", json.dumps(dbt_vars(as_of))]
-    return flags
+    return DbtPlace.of_home(paths, target_path).flags(as_of)
 
 
 @contextmanager
@@ -137,46 +169,59 @@ def _release_warehouse() -> None:
         environment.close()
 
 
-def _parsed_manifest(paths: Paths, command: list[str], target_path: Path | None):
-    """The project's manifest, parsed without command-line vars (see core/dbt_parse.py)."""
+def _parsed_manifest(place: DbtPlace, command: list[str]):
+    """The project's manifest, parsed without command-line vars (see core/dbt_parse.py).
+
+    None for a project other than this repository's (a test's edited copy): dbt parses it itself.
+    """
     from dbt.cli.main import dbtRunner
 
-    target = target_path or paths.home / "dbt" / "target"
-    manifest = dbt_parse.cached(paths.build_db.stem)
+    if command[:1] == ["parse"] or place.project_dir != DBT_PROJECT_DIR:
+        return None
+    manifest = dbt_parse.cached(place.build_db.stem)
     if manifest is not None:
-        dbt_parse.ensure_written(manifest, target)
+        dbt_parse.ensure_written(manifest, place.target)
         return manifest
-    parsed = dbtRunner().invoke(["parse", *dbt_flags(paths, None, target_path), *NO_CONSOLE_LOG])
+    parsed = dbtRunner().invoke(["parse", *place.flags(), *NO_CONSOLE_LOG])
     if parsed.exception is not None or not parsed.success:
         raise DbtError(f"dbt {' '.join(command)} could not run: the project does not parse: "
-                       f"{parsed.exception or 'see the dbt log under ' + str(paths.home / 'dbt' / 'logs')}")
-    dbt_parse.remember(paths.build_db.stem, parsed.result, target)
+                       f"{parsed.exception or 'see the dbt log in ' + str(place.logs)}")
+    dbt_parse.remember(place.build_db.stem, parsed.result, place.target)
     return parsed.result
 
 
 def run_dbt(paths: Paths, command: list[str], as_of: AsOfLike = None,
             on_node: Callable[[str, str], None] | None = None, target_path: Path | None = None) -> DbtBuildResult:
-    """Run one dbt command (e.g. ``["build"]``) and summarise node results.
+    """Run one dbt command (e.g. ``["build"]``) on a home's build warehouse and summarise node results.
 
     ``on_node(name, status)`` is called as each node finishes, for progress display.
     """
+    paths.ensure()
+    return invoke_dbt(DbtPlace.of_home(paths, target_path), command, as_of, on_node)
+
+
+def invoke_dbt(place: DbtPlace, command: list[str], as_of: AsOfLike = None,
+               on_node: Callable[[str, str], None] | None = None) -> DbtBuildResult:
+    """Run one dbt command in this process at ``place``; :class:`DbtError` when dbt could not run."""
     import time
 
     from dbt.cli.main import dbtRunner
 
+    logged_errors: list[str] = []
+
     def callback(event) -> None:
+        if event.info.level == "error":
+            logged_errors.append(event.info.msg)
         if on_node is None or event.info.name != "NodeFinished":
             return
         node = event.data.node_info
         on_node(node.unique_id, node.node_status)
 
     started = time.perf_counter()
-    paths.ensure()
-    with _environment(dbt_invocation_env(paths)), _argv(["dbt", *command]):
+    with _environment(place.environment()), _argv(["dbt", *command]):
         try:
-            manifest = None if command[:1] == ["parse"] else _parsed_manifest(paths, command, target_path)
-            runner = dbtRunner(manifest=manifest, callbacks=[callback])
-            result = runner.invoke([*command, *dbt_flags(paths, as_of, target_path), *NO_CONSOLE_LOG])
+            runner = dbtRunner(manifest=_parsed_manifest(place, command), callbacks=[callback])
+            result = runner.invoke([*command, *place.flags(as_of), *NO_CONSOLE_LOG])
         finally:
             _release_warehouse()
     seconds = time.perf_counter() - started
@@ -188,7 +233,13 @@ def run_dbt(paths: Paths, command: list[str], as_of: AsOfLike = None,
     for node_result in getattr(result.result, "results", []) or []:
         status = str(node_result.status)
         counts[status] = counts.get(status, 0) + 1
-        node = node_result.node
+        node = getattr(node_result, "node", None)
+        if node is None:  # a run-operation: its macro, not a node of the graph
+            nodes.append(NodeResult(node_result.unique_id, "operation", node_result.unique_id.rsplit(".", 1)[-1],
+                                    status, node_result.message))
+            if status in {"error", "fail"}:
+                failures.append(f"{node_result.unique_id}: {node_result.message}")
+            continue
         if status in {"error", "fail"}:
             failures.append(f"{node.unique_id}: {node_result.message}")
         relation = (f"{node.schema}.{getattr(node, 'alias', None) or node.name}"
@@ -196,4 +247,21 @@ def run_dbt(paths: Paths, command: list[str], as_of: AsOfLike = None,
         nodes.append(NodeResult(node.unique_id, str(node.resource_type), node.name, status,
                                 node_result.message, relation, getattr(node_result, "failures", None)))
     return DbtBuildResult(success=bool(result.success), counts=counts, failures=failures, seconds=seconds,
-                          nodes=nodes)
+                          nodes=nodes, errors=logged_errors)
+
+
+def invoke_dbt_like_cli(place: DbtPlace, command: list[str],
+                        as_of: AsOfLike = None) -> subprocess.CompletedProcess[str]:
+    """:func:`invoke_dbt`, answered as the dbt CLI answers: exit code 0 (success), 1 (a node failed)
+    or 2 (dbt could not run), and what went wrong as the output.
+
+    For the tests and benchmarks that build warehouse files of their own: in process they share one
+    parse of the project instead of each dbt process parsing it again.
+    """
+    try:
+        result = invoke_dbt(place, command, as_of)
+    except DbtError as error:
+        return subprocess.CompletedProcess(["dbt", *command], 2, str(error), "")
+    problems = [f"{n.unique_id}: {n.status}: {n.message}" for n in result.nodes if n.status in {"error", "fail"}]
+    problems += result.errors
+    return subprocess.CompletedProcess(["dbt", *command], 0 if result.success else 1, "\n".join(problems), "")

@@ -12,7 +12,6 @@ When the demo generator and the loader exist, a second test builds on a small re
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -22,10 +21,10 @@ import duckdb
 import pytest
 
 from core.contracts import load_contracts
-from core.settings import DBT_PROJECT_DIR, REPO_ROOT
+from core.dbt import DbtPlace, invoke_dbt_like_cli
+from core.settings import REPO_ROOT
 
 BIN = Path(sys.executable).parent
-DBT = str(BIN / "dbt")
 SQLFLUFF = str(BIN / "sqlfluff")
 pytestmark = pytest.mark.slow  # builds the fixture warehouse and lints every model
 
@@ -307,11 +306,8 @@ def create_raw_warehouse(path: Path) -> None:
 
 
 def run_dbt(args: list[str], database: Path, work_dir: Path) -> subprocess.CompletedProcess[str]:
-    """Run the dbt CLI against ``database`` with target/log folders under ``work_dir``."""
-    env = {**os.environ, "CDW_BUILD_DB": str(database), "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
-    command = [DBT, *args, "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR),
-               "--target-path", str(work_dir / "target"), "--log-path", str(work_dir / "logs")]
-    return subprocess.run(command, env=env, cwd=REPO_ROOT, capture_output=True, text=True, timeout=900)
+    """Run dbt in process against ``database`` with target/log folders under ``work_dir``."""
+    return invoke_dbt_like_cli(DbtPlace.beside(database, work_dir), args)
 
 
 def run_results(work_dir: Path) -> dict[str, str]:

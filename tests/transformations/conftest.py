@@ -14,11 +14,8 @@ the life of the process, and the loader (and these tests) open the same file bet
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -29,8 +26,9 @@ import duckdb
 import pyarrow.parquet as pq
 import pytest
 
-from core.dbt import dbt_flags, dbt_invocation_env
-from core.settings import REPO_ROOT, Paths
+from core.dbt import DbtError
+from core.dbt import run_dbt as core_run_dbt
+from core.settings import Paths
 
 CUSTOMERS = 1_200
 SEED = 7
@@ -63,22 +61,15 @@ class DbtRun:
 
 
 def run_dbt(paths: Paths, command: list[str], as_of: date | None = None) -> DbtRun:
-    """One dbt command in a subprocess, with the flags and environment the project's runner uses."""
+    """One dbt command in this process, with the flags and environment the project's runner uses."""
     started = time.perf_counter()
-    env = {**os.environ, **dbt_invocation_env(paths.ensure()), "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
-    dbt = str(Path(sys.executable).parent / "dbt")
-    result = subprocess.run([dbt, *command, *dbt_flags(paths, as_of)], cwd=REPO_ROOT, env=env,
-                            capture_output=True, text=True, timeout=900)
-    counts: dict[str, int] = {}
-    failures: list[str] = []
-    results_file = paths.home / "dbt" / "target" / "run_results.json"
-    if results_file.exists():
-        for node in json.loads(results_file.read_text())["results"]:
-            counts[node["status"]] = counts.get(node["status"], 0) + 1
-            if node["status"] in {"error", "fail"}:
-                failures.append(f"{node['unique_id']}: {node['message']}")
-    return DbtRun(success=result.returncode == 0, counts=counts, failures=failures,
-                  seconds=round(time.perf_counter() - started, 1), output=result.stdout[-5000:])
+    try:
+        result = core_run_dbt(paths, command, as_of=as_of)
+    except DbtError as error:
+        return DbtRun(success=False, counts={}, failures=[str(error)],
+                      seconds=round(time.perf_counter() - started, 1), output=str(error))
+    return DbtRun(success=result.success, counts=result.counts, failures=result.failures,
+                  seconds=round(result.seconds, 1), output="\n".join(result.failures)[-5000:])
 
 
 @dataclass

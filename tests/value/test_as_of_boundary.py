@@ -11,10 +11,6 @@ day before, both leave it out.
 from __future__ import annotations
 
 import importlib.util
-import json
-import os
-import subprocess
-import sys
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
@@ -24,9 +20,8 @@ import pytest
 from clv.summary import build_summary
 from clv.transactions import TRANSACTIONS_SQL
 from core.as_of import resolve_as_of
-from core.settings import DBT_PROJECT_DIR, REPO_ROOT
+from core.dbt import DbtPlace, invoke_dbt_like_cli
 
-DBT = str(Path(sys.executable).parent / "dbt")
 AS_OF_DAY = date(2026, 9, 30)
 LAST_SECOND = datetime(2026, 9, 30, 23, 59, 59)
 DEMO_AVAILABLE = (importlib.util.find_spec("ingestion.load") is not None
@@ -36,11 +31,7 @@ pytestmark = [pytest.mark.e2e, pytest.mark.skipif(not DEMO_AVAILABLE, reason="ne
 
 
 def run_dbt(args: list[str], database: Path, work_dir: Path, as_of: str) -> None:
-    env = {**os.environ, "CDW_BUILD_DB": str(database), "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
-    command = [DBT, *args, "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR),
-               "--target-path", str(work_dir / "target"), "--log-path", str(work_dir / "logs"),
-               "--vars", json.dumps({"as_of": as_of})]
-    result = subprocess.run(command, env=env, cwd=REPO_ROOT, capture_output=True, text=True, timeout=900)
+    result = invoke_dbt_like_cli(DbtPlace.beside(database, work_dir), args, as_of=as_of)
     assert result.returncode == 0, result.stdout[-20000:]
 
 

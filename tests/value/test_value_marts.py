@@ -17,10 +17,8 @@ from __future__ import annotations
 import importlib.util
 import json
 import math
-import os
 import shutil
 import subprocess
-import sys
 from datetime import datetime
 from pathlib import Path
 
@@ -29,10 +27,10 @@ import pandas as pd
 import pytest
 import yaml
 
+from core.dbt import DbtPlace, invoke_dbt_like_cli
 from core.settings import DBT_PROJECT_DIR, REPO_ROOT
 from tests.value import recompute
 
-DBT = str(Path(sys.executable).parent / "dbt")
 AS_OF = "2026-09-15T12:00:00"
 AS_OF_TS = datetime(2026, 9, 15, 12, 0, 0)
 CUSTOMERS = 1_500
@@ -44,11 +42,7 @@ pytestmark = [pytest.mark.e2e, pytest.mark.skipif(not DEMO_AVAILABLE, reason="ne
 
 def run_dbt(args: list[str], database: Path, work_dir: Path, project_dir: Path = DBT_PROJECT_DIR,
             ) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "CDW_BUILD_DB": str(database), "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
-    command = [DBT, *args, "--project-dir", str(project_dir), "--profiles-dir", str(project_dir),
-               "--target-path", str(work_dir / "target"), "--log-path", str(work_dir / "logs"),
-               "--vars", json.dumps({"as_of": AS_OF})]
-    return subprocess.run(command, env=env, cwd=REPO_ROOT, capture_output=True, text=True, timeout=900)
+    return invoke_dbt_like_cli(DbtPlace.beside(database, work_dir, project_dir), args, as_of=AS_OF)
 
 
 @pytest.fixture(scope="module")
