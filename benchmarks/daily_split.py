@@ -1,0 +1,220 @@
+"""Split a generated demo landing folder into "everything before a day" and "that day" (a daily drop).
+
+    python benchmarks/daily_split.py DEMO OUT [--day 2026-10-30]   # DEMO holds landing/ and truth/
+
+Each row's own time is its contract cursor (``ingestion/contracts/*.yml``), read by the landing
+contract's timestamp rule (ISO 8601, offsets honoured, days in UTC). Rows of tables without a
+cursor (order lines, refund lines, checkout lines, product variants) take their parent's time: they
+land with the parent's first version, and are sent again with any version of the parent that
+arrives on the day, as a vendor re-sends an order's lines with the updated order. So a late update
+(an old order updated or refunded on the day) lands in the day's drop as the newer version, and
+the loader's newest-version-wins rule replaces the older one.
+
+Written under ``OUT``:
+
+* ``before/<system>/<table>.parquet``: rows whose time is before the day (and rows without a
+  readable time: they are quarantined whichever file carries them);
+* ``day/<system>/<table>/batch-2.parquet``: the day's rows, the loader's layout for a later drop;
+* ``through/<system>/<table>.parquet``: every row up to the end of the day, in the file's order:
+  the same data delivered at once, for a full rebuild to compare with.
+
+Rows after the day are left out of all three (the warehouse is built as of the day). The default
+day (:func:`day_before_end`) is the day before the generator's end date: on the end date itself the
+generator piles up every update it clamps to its horizon (about a sixth of that day's rows at
+23:59:59), which no real day looks like.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+import pyarrow.parquet as pq
+from dlt.common.normalizers.naming.snake_case import NamingConvention
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from core.contracts import Table, load_contracts  # noqa: E402 - after the repository is on the path
+from core.sql import literal  # noqa: E402
+from core.sql import quote_identifier as quote  # noqa: E402
+from ingestion.contract_check import TIMESTAMP_PATTERN  # noqa: E402
+
+DROP_NAME = "batch-2.parquet"
+PARENTS: dict[tuple[str, str], tuple[str, str, str]] = {
+    ("amazon", "order_items"): ("orders", "amazon_order_id", "amazon_order_id"),
+    ("shopify", "orders__line_items"): ("orders", "order_id", "id"),
+    ("shopify", "refunds__refund_line_items"): ("refunds", "refund_id", "id"),
+    ("shopify", "abandoned_checkouts__line_items"): ("abandoned_checkouts", "checkout_id", "id"),
+    ("shopify", "products__variants"): ("products", "product_id", "id"),
+}
+"""Tables without a cursor -> (parent table, landed column holding the parent's key, parent's key)."""
+STORE_TABLES = {("klaviyo", "metrics")}
+"""Tables without a cursor or parent: the store's own records, made once, all before the day."""
+_NAMING = NamingConvention()
+
+
+@dataclass
+class TableSplit:
+    """Rows of one landing file: before the day, on the day (re-sent child rows included), after it."""
+
+    before: int = 0
+    day: int = 0
+    after: int = 0
+    resent: int = 0
+    """Child rows sent again on the day with a newer version of their parent (also counted in ``day``)."""
+
+
+@dataclass
+class DaySplit:
+    """Where one demo's rows went."""
+
+    day: date
+    tables: dict[str, TableSplit] = field(default_factory=dict)
+
+    @property
+    def rows_before(self) -> int:
+        return sum(t.before for t in self.tables.values())
+
+    @property
+    def rows_day(self) -> int:
+        return sum(t.day for t in self.tables.values())
+
+    @property
+    def rows_after(self) -> int:
+        return sum(t.after for t in self.tables.values())
+
+    @property
+    def day_share(self) -> float:
+        """The day's rows as a share of every row up to the end of the day."""
+        through = self.rows_before + self.rows_day - sum(t.resent for t in self.tables.values())
+        return self.rows_day / through if through else 0.0
+
+    def describe(self) -> str:
+        return (f"day {self.day}: {self.rows_day:,} rows on the day ({self.day_share:.2%} of "
+                f"{self.rows_before + self.rows_day - sum(t.resent for t in self.tables.values()):,}), "
+                f"{self.rows_before:,} before, {self.rows_after:,} after (left out)")
+
+
+def landed_names(path: Path) -> dict[str, str]:
+    """Landed (dlt snake_case) column name -> the file's own column name."""
+    return {_NAMING.normalize_path(name): name for name in pq.read_schema(path).names}
+
+
+def time_sql(column: str) -> str:
+    """A text timestamp as TIMESTAMPTZ by the landing contract's rule; NULL when the rule rejects it."""
+    trimmed = f"trim({quote(column)})"
+    return (f"CASE WHEN regexp_full_match({trimmed}, {literal(TIMESTAMP_PATTERN)}) "
+            f"THEN TRY_CAST({trimmed} AS TIMESTAMPTZ) END")
+
+
+def _contract_tables() -> Iterator[Table]:
+    for contract in load_contracts().values():
+        yield from contract.tables
+
+
+def _file(landing: Path, table: Table) -> Path:
+    return landing / table.system / f"{table.name}.parquet"
+
+
+def _times(landing: Path, table: Table) -> str:
+    """SQL: ``(row, ts)`` for every row of a table with a cursor."""
+    path = _file(landing, table)
+    cursor = landed_names(path)[table.cursor]
+    return (f"SELECT file_row_number AS row, {time_sql(cursor)} AS ts "
+            f"FROM read_parquet({literal(str(path))}, file_row_number = true)")
+
+
+def _placement(con: duckdb.DuckDBPyConnection, landing: Path, table: Table, start: datetime, end: datetime
+               ) -> tuple[list[bool], list[bool], int]:
+    """Per row: goes before the day, goes in the day's drop; and how many rows come after the day."""
+    bounds = f"TIMESTAMPTZ {literal(start.isoformat())}", f"TIMESTAMPTZ {literal(end.isoformat())}"
+    key = (table.system, table.name)
+    if table.cursor:
+        sql = (f"SELECT ts IS NULL OR ts < {bounds[0]} AS before, ts >= {bounds[0]} AND ts < {bounds[1]} AS day "
+               f"FROM ({_times(landing, table)}) ORDER BY row")
+    elif key in PARENTS:
+        sql = _child_sql(landing, table, bounds)
+    elif key in STORE_TABLES:
+        sql = f"SELECT true AS before, false AS day FROM read_parquet({literal(str(_file(landing, table)))})"
+    else:
+        raise ValueError(f"{table.qualified_name} has no cursor and no known parent: say where its rows go")
+    rows = con.execute(sql).fetchall()
+    before = [bool(r[0]) for r in rows]
+    day = [bool(r[1]) for r in rows]
+    return before, day, sum(1 for b, d in zip(before, day, strict=True) if not b and not d)
+
+
+def _child_sql(landing: Path, table: Table, bounds: tuple[str, str]) -> str:
+    """A child row goes with its parent's first version, and again with any version on the day."""
+    parent_name, link, parent_key = PARENTS[(table.system, table.name)]
+    parent = next(t for t in load_contracts()[table.system].tables if t.name == parent_name)
+    parent_path = _file(landing, parent)
+    parent_columns = landed_names(parent_path)
+    times = (f"SELECT {quote(parent_columns[parent_key])} AS key, {time_sql(parent_columns[parent.cursor])} AS ts "
+             f"FROM read_parquet({literal(str(parent_path))})")
+    child = _file(landing, table)
+    return (f"WITH parents AS (SELECT key, min(ts) AS first_ts, "
+            f"bool_or(ts >= {bounds[0]} AND ts < {bounds[1]}) AS on_day FROM ({times}) GROUP BY key), "
+            f"rows AS (SELECT file_row_number AS row, {quote(landed_names(child)[link])} AS key "
+            f"FROM read_parquet({literal(str(child))}, file_row_number = true)) "
+            f"SELECT p.first_ts IS NULL OR p.first_ts < {bounds[0]} AS before, coalesce(p.on_day, false) AS day "
+            f"FROM rows r LEFT JOIN parents p ON p.key = r.key ORDER BY r.row")
+
+
+def _write(rows: pa.Table, path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    pq.write_table(rows, path)
+
+
+def day_before_end(truth: Path) -> date:
+    """The last day before the demo's end date (its manifest): the last day the generator did not clamp."""
+    manifest = json.loads((truth / "manifest.json").read_text())
+    return date.fromisoformat(manifest["end_date"]) - timedelta(days=1)
+
+
+def split_day(landing: Path, out: Path, day: date) -> DaySplit:
+    """Write ``out/before``, ``out/day`` and ``out/through`` from ``landing`` (see the module's docstring)."""
+    start = datetime.combine(day, time(), tzinfo=UTC)
+    end = start + timedelta(days=1)
+    con = duckdb.connect()
+    con.execute("SET TimeZone = 'UTC'")
+    result = DaySplit(day=day)
+    for table in _contract_tables():
+        path = _file(landing, table)
+        if not path.is_file():
+            continue
+        before, on_day, after = _placement(con, landing, table, start, end)
+        rows = pq.read_table(path)
+        relative = path.relative_to(landing)
+        _write(rows.filter(pa.array(before)), out / "before" / relative)
+        if any(on_day):
+            _write(rows.filter(pa.array(on_day)), out / "day" / relative.parent / relative.stem / DROP_NAME)
+        _write(rows.filter(pa.array([b or d for b, d in zip(before, on_day, strict=True)])), out / "through" / relative)
+        result.tables[f"{table.system}.{table.name}"] = TableSplit(
+            before=sum(before), day=sum(on_day), after=after,
+            resent=sum(1 for b, d in zip(before, on_day, strict=True) if b and d))
+    return result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("demo", type=Path, help="a generated demo: landing/<system>/<table>.parquet and truth/")
+    parser.add_argument("out", type=Path, help="where before/, day/ and through/ are written")
+    parser.add_argument("--day", type=date.fromisoformat, default=None,
+                        help="the day to split off (UTC; default: the day before the demo's end date)")
+    args = parser.parse_args()
+    split = split_day(args.demo / "landing", args.out, args.day or day_before_end(args.demo / "truth"))
+    for name, table in split.tables.items():
+        print(f"  {name:<42}{table.before:>10,}{table.day:>8,}{table.after:>8,}")
+    print(split.describe())
+
+
+if __name__ == "__main__":
+    main()
