@@ -18,7 +18,10 @@ Written under ``OUT``:
 * ``through/<system>/<table>.parquet``: every row up to the end of the day, in the file's order:
   the same data delivered at once, for a full rebuild to compare with.
 
-Rows after the day are left out of all three (the warehouse is built as of the day). The default
+Rows after the day are left out of all three (the warehouse is built as of the day), except a
+record's first version when every version is after the day: the demo keeps only a record's latest
+state (a customer created last year and updated tomorrow has one row), and its orders and events
+before the day must still find it, so it lands before the day. The default
 day (:func:`day_before_end`) is the day before the generator's end date: on the end date itself the
 generator piles up every update it clamps to its horizon (about a sixth of that day's rows at
 23:59:59), which no real day looks like.
@@ -137,8 +140,7 @@ def _placement(con: duckdb.DuckDBPyConnection, landing: Path, table: Table, star
     bounds = f"TIMESTAMPTZ {literal(start.isoformat())}", f"TIMESTAMPTZ {literal(end.isoformat())}"
     key = (table.system, table.name)
     if table.cursor:
-        sql = (f"SELECT ts IS NULL OR ts < {bounds[0]} AS before, ts >= {bounds[0]} AND ts < {bounds[1]} AS day "
-               f"FROM ({_times(landing, table)}) ORDER BY row")
+        sql = _cursor_sql(landing, table, bounds)
     elif key in PARENTS:
         sql = _child_sql(landing, table, bounds)
     elif key in STORE_TABLES:
@@ -151,8 +153,24 @@ def _placement(con: duckdb.DuckDBPyConnection, landing: Path, table: Table, star
     return before, day, sum(1 for b, d in zip(before, day, strict=True) if not b and not d)
 
 
+def _cursor_sql(landing: Path, table: Table, bounds: tuple[str, str]) -> str:
+    """A row goes by its cursor; a record whose every version is after the day lands before it with
+    its first version (the demo keeps only a record's latest state, and what points at it must find it)."""
+    path = _file(landing, table)
+    names = landed_names(path)
+    keys = ", ".join(quote(names[k]) for k in table.primary_key)
+    cursor = time_sql(names[table.cursor])
+    return (f"WITH rows AS (SELECT file_row_number AS row, {cursor} AS ts, "
+            f"min({cursor}) OVER (PARTITION BY {keys}) AS first_ts, "
+            f"row_number() OVER (PARTITION BY {keys} ORDER BY {cursor}, file_row_number) AS version "
+            f"FROM read_parquet({literal(str(path))}, file_row_number = true)) "
+            f"SELECT ts IS NULL OR ts < {bounds[0]} OR (first_ts >= {bounds[1]} AND version = 1) AS before, "
+            f"ts >= {bounds[0]} AND ts < {bounds[1]} AS day FROM rows ORDER BY row")
+
+
 def _child_sql(landing: Path, table: Table, bounds: tuple[str, str]) -> str:
-    """A child row goes with its parent's first version, and again with any version on the day."""
+    """A child row goes with its parent's first version (before the day when that is after it, like the
+    parent's), and again with any version of the parent on the day."""
     parent_name, link, parent_key = PARENTS[(table.system, table.name)]
     parent = next(t for t in load_contracts()[table.system].tables if t.name == parent_name)
     parent_path = _file(landing, parent)
@@ -164,7 +182,8 @@ def _child_sql(landing: Path, table: Table, bounds: tuple[str, str]) -> str:
             f"bool_or(ts >= {bounds[0]} AND ts < {bounds[1]}) AS on_day FROM ({times}) GROUP BY key), "
             f"rows AS (SELECT file_row_number AS row, {quote(landed_names(child)[link])} AS key "
             f"FROM read_parquet({literal(str(child))}, file_row_number = true)) "
-            f"SELECT p.first_ts IS NULL OR p.first_ts < {bounds[0]} AS before, coalesce(p.on_day, false) AS day "
+            f"SELECT p.first_ts IS NULL OR p.first_ts < {bounds[0]} OR p.first_ts >= {bounds[1]} AS before, "
+            f"coalesce(p.on_day, false) AS day "
             f"FROM rows r LEFT JOIN parents p ON p.key = r.key ORDER BY r.row")
 
 
