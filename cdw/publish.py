@@ -148,16 +148,27 @@ def _start_serving(con: duckdb.DuckDBPyConnection, paths: Paths, staging: Path, 
     elif wal.exists():
         reason = "a write-ahead log lies beside the serving copy (it was written outside a publish)"
     else:
-        copy_file(paths.serving_db, staging)
-        _attach(con, staging)
-        previous = read_previous(con, SERVING)
-        reason = full_rewrite_reason(previous, plan, compact_free_share=warehouse_settings().publish.compact_free_share)
+        previous, reason = _copy_previous(con, paths.serving_db, staging, plan)
         if reason is None:
             return previous, ""
-        con.execute(f"detach {SERVING}")
-        staging.unlink()
+        with suppress(duckdb.Error):
+            con.execute(f"detach database if exists {SERVING}")
+        staging.unlink(missing_ok=True)
     _attach(con, staging)
     return None, reason
+
+
+def _copy_previous(con: duckdb.DuckDBPyConnection, serving_db: Path, staging: Path,
+                   plan: Plan) -> tuple[Previous | None, str | None]:
+    """Copy the last serving file to ``staging``, attach it and read what it holds; a reason not to use it."""
+    try:
+        copy_file(serving_db, staging)
+        _attach(con, staging)
+        previous = read_previous(con, SERVING)
+    except (duckdb.Error, OSError) as exc:  # a damaged or unreadable file must not block publishing
+        return None, f"the serving copy could not be read ({type(exc).__name__}: {(str(exc).splitlines() or [''])[0]})"
+    limit = warehouse_settings().publish.compact_free_share
+    return previous, full_rewrite_reason(previous, plan, compact_free_share=limit)
 
 
 def _write_tables(con: duckdb.DuckDBPyConnection, catalog: str, todo: Changes) -> None:

@@ -293,6 +293,17 @@ def test_a_file_with_many_free_blocks_is_compacted_by_a_full_rewrite(tmp_path: P
     assert _query(paths.serving_db, "select count(*) from analytics.big") == [(100,)]
 
 
+def test_a_damaged_serving_file_is_replaced_by_a_full_rewrite(tmp_path: Path):
+    paths = Paths(tmp_path)
+    _build(paths)
+    publish(paths, [], run_id="run-1")
+    paths.serving_db.write_bytes(b"not a database" * 1000)
+    result = publish(paths, [], run_id="run-2")
+    assert result.mode == "full" and "could not be read" in result.reason
+    assert _query(paths.serving_db, "select run_id from meta.publication") == [("run-2",)]
+    assert not list(paths.warehouse_dir.glob(".serving.duckdb.*"))
+
+
 def test_a_full_rewrite_when_asked_gives_the_same_content(tmp_path: Path):
     paths = Paths(tmp_path)
     _build(paths)
