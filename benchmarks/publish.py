@@ -52,7 +52,7 @@ def main() -> None:
 
 def scratch_home(home: Path) -> Path:
     """A new home beside ``home`` holding a copy of its build warehouse and dbt manifest."""
-    from cdw.publish import copy_file
+    from core.duckdb_files import copy_file
     from core.settings import Paths
 
     source = Paths(home)

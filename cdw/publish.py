@@ -52,36 +52,28 @@ import duckdb
 from cdw.publish_plan import (
     ANALYTICS,
     META,
-    PUBLISHED_SCHEMAS,
     RESTRICTED,
     SERVING_STORAGE_VERSION,
-    UNPUBLISHED_RELATIONS,
     Changes,
     Plan,
     Previous,
     changes,
     full_rewrite_reason,
     plan_serving,
-    publishable_relations,
     read_previous,
-    serving_names,
 )
 from cdw.serving_docs import describe_serving
+from cdw.serving_parquet import export_parquet, parquet_wanted, previous_export, switch_parquet
 from core.config import warehouse_settings
 from core.dictionary import load_dictionary
-from core.duckdb_files import connect_warehouse
+from core.duckdb_files import connect_warehouse, copy_file
 from core.resources import duckdb_resources
 from core.settings import Paths
 from core.sql import literal, quote_identifier
 
-__all__ = ["PUBLISHED_SCHEMAS", "SERVING_STORAGE_VERSION", "UNPUBLISHED_RELATIONS", "PublishRefused",
-           "PublishResult", "clean_stale_publish_files", "publish", "publishable_relations", "serving_names"]
-
-PARQUET_ENV = "CDW_PUBLISH_PARQUET"
 SERVING = "serving"
 """The new serving file's name in the build warehouse's connection while it is written."""
 FULL, INCREMENTAL = "full", "incremental"
-COPY_CHUNK = 16 * 1024 * 1024
 _quote = quote_identifier
 # ``.serving.duckdb.<pid>.tmp``, ``.build.duckdb.<pid>.compact``, their ``.wal``, ``.CURRENT.<pid>.tmp``
 STALE_FILE = re.compile(r"\..+\.(?P<pid>\d+)\.(tmp|compact)(\.wal)?")
@@ -107,27 +99,6 @@ class PublishResult:
     rewritten: list[str] = field(default_factory=list)  # tables written by this publish
     reused: list[str] = field(default_factory=list)  # tables kept as the last publish wrote them
     removed: list[str] = field(default_factory=list)  # tables of the last serving copy that are gone
-
-
-def copy_file(source: Path, target: Path) -> None:
-    """Copy ``source`` to ``target`` byte for byte without re-encoding anything.
-
-    ``copy_file_range`` lets the kernel copy (and share extents on filesystems with reflinks, such as
-    Btrfs and XFS); where it is not supported (another filesystem, an old kernel) a plain copy.
-    """
-    with source.open("rb") as src, target.open("wb") as dst:
-        remaining = os.fstat(src.fileno()).st_size
-        try:
-            while remaining > 0:
-                copied = os.copy_file_range(src.fileno(), dst.fileno(), remaining)
-                if copied == 0:
-                    break
-                remaining -= copied
-        except OSError:
-            src.seek(0)
-            dst.seek(0)
-            dst.truncate()
-            shutil.copyfileobj(src, dst, COPY_CHUNK)
 
 
 def _attach(con: duckdb.DuckDBPyConnection, path: Path) -> None:
@@ -166,7 +137,8 @@ def _copy_previous(con: duckdb.DuckDBPyConnection, serving_db: Path, staging: Pa
         _attach(con, staging)
         previous = read_previous(con, SERVING)
     except (duckdb.Error, OSError) as exc:  # a damaged or unreadable file must not block publishing
-        return None, f"the serving copy could not be read ({type(exc).__name__}: {(str(exc).splitlines() or [''])[0]})"
+        first_line = (str(exc).splitlines() or [""])[0]
+        return None, f"the serving copy could not be copied or read ({type(exc).__name__}: {first_line})"
     limit = warehouse_settings().publish.compact_free_share
     return previous, full_rewrite_reason(previous, plan, compact_free_share=limit)
 
@@ -220,58 +192,6 @@ def _report(result: PublishResult, plan: Plan, todo: Changes) -> None:
     result.rewritten = [table.key for table in todo.rewrite]
     result.reused = [table.key for table in todo.reuse]
     result.removed = sorted(set(todo.drop) - set(result.rewritten))
-
-
-def _parquet_wanted(parquet: bool | None, root: Path) -> bool:
-    """Explicit choice; else ``CDW_PUBLISH_PARQUET``; else keep an existing export in step with serving."""
-    if parquet is not None:
-        return parquet
-    return os.environ.get(PARQUET_ENV, "").lower() in ("1", "true", "yes") or (root / "CURRENT").exists()
-
-
-def _previous_export(root: Path, previous: Previous | None, folder: Path) -> Path | None:
-    """The Parquet export of the serving file this publish started from, when it is there to reuse."""
-    if previous is None or not (root / "CURRENT").exists():
-        return None
-    current = root / (root / "CURRENT").read_text().strip()
-    same_run = current.name == previous.run_id and current != folder
-    return current if same_run and current.is_dir() else None
-
-
-def _export_parquet(con: duckdb.DuckDBPyConnection, result: PublishResult, folder: Path,
-                    reuse_from: Path | None) -> None:
-    """Write the analytics tables as Parquet; a table this publish kept is linked from the last export."""
-    folder.mkdir(parents=True, exist_ok=True)
-    reused = set(result.reused)
-    for key in result.tables:
-        schema, _, name = key.partition(".")
-        if schema != ANALYTICS:
-            continue
-        target = folder / f"{name}.parquet"
-        old = reuse_from / target.name if reuse_from is not None else None
-        if key in reused and old is not None and old.is_file():
-            _link_or_copy(old, target)
-        else:
-            con.execute(f"copy {SERVING}.{ANALYTICS}.{_quote(name)} to {literal(str(target))} (format parquet)")
-
-
-def _link_or_copy(source: Path, target: Path) -> None:
-    """A hard link (the old export's folder is removed after the switch; the file lives on), else a copy."""
-    try:
-        os.link(source, target)
-    except OSError:
-        copy_file(source, target)
-
-
-def _switch_parquet(root: Path, run_id: str) -> None:
-    """Point ``CURRENT`` at the new export atomically, then remove older exports."""
-    pointer = root / "CURRENT"
-    staging = root / f".CURRENT.{os.getpid()}.tmp"
-    staging.write_text(run_id + "\n")
-    os.replace(staging, pointer)
-    for folder in root.iterdir():
-        if folder.is_dir() and folder.name != run_id:
-            shutil.rmtree(folder, ignore_errors=True)
 
 
 def _pid_alive(pid: int) -> bool:
@@ -357,7 +277,7 @@ def publish(paths: Paths, blocking_failures: list[str], run_id: str, parquet: bo
     staging_file = paths.serving_db.with_name(f".{paths.serving_db.name}.{os.getpid()}.tmp")
     staging_file.unlink(missing_ok=True)
     parquet_root = paths.warehouse_dir / "parquet"
-    parquet_dir = parquet_root / run_id if _parquet_wanted(parquet, parquet_root) else None
+    parquet_dir = parquet_root / run_id if parquet_wanted(parquet, parquet_root) else None
     result = PublishResult(serving_db=paths.serving_db)
     # Not read-only: DuckDB shares one instance per file within a process (dbt may hold it open), and a
     # read-only connection could not attach the new serving file for writing. Nothing here writes the build.
@@ -374,9 +294,9 @@ def publish(paths: Paths, blocking_failures: list[str], run_id: str, parquet: bo
         _write_meta(con, run_id, result.published_at, plan, previous, todo)
         describe_serving(con, SERVING, paths, dictionary)  # comments from the dbt docs; counts as BIGINT
         if parquet_dir is not None:
-            reuse_from = _previous_export(parquet_root, previous, parquet_dir)
+            reuse_from = previous_export(parquet_root, previous.run_id if previous else None, parquet_dir)
             shutil.rmtree(parquet_dir, ignore_errors=True)
-            _export_parquet(con, result, parquet_dir, reuse_from)
+            export_parquet(con, SERVING, result.tables, set(result.reused), parquet_dir, reuse_from)
             result.parquet_dir = parquet_dir
         from expectations.degradation import record_published_metrics  # Great Expectations: import when used
 
@@ -386,6 +306,7 @@ def publish(paths: Paths, blocking_failures: list[str], run_id: str, parquet: bo
         with suppress(duckdb.Error):
             con.execute(f"detach database if exists {SERVING}")
         staging_file.unlink(missing_ok=True)
+        staging_file.with_name(staging_file.name + ".wal").unlink(missing_ok=True)
         if parquet_dir is not None:
             shutil.rmtree(parquet_dir, ignore_errors=True)
         raise
@@ -393,7 +314,7 @@ def publish(paths: Paths, blocking_failures: list[str], run_id: str, parquet: bo
         con.close()
     os.replace(staging_file, paths.serving_db)
     if parquet_dir is not None:
-        _switch_parquet(parquet_root, run_id)
+        switch_parquet(parquet_root, run_id)
     elif parquet is False and parquet_root.exists():
         shutil.rmtree(parquet_root, ignore_errors=True)  # never leave a stale export beside the new copy
     (paths.warehouse_dir / "publication.json").write_text(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import errno
 import json
 import os
 import signal
@@ -19,6 +20,7 @@ from cdw.fingerprint import fingerprint
 from cdw.publish import publish
 from core.config import PublishSettings, warehouse_settings
 from core.dictionary import Dictionary, load_dictionary
+from core.duckdb_files import copy_file
 from core.settings import Paths
 
 TABLES = {"analytics.dim_customers", "analytics.fct_orders", "analytics.orders_by_id", "analytics.event_mapping",
@@ -299,7 +301,7 @@ def test_a_damaged_serving_file_is_replaced_by_a_full_rewrite(tmp_path: Path):
     publish(paths, [], run_id="run-1")
     paths.serving_db.write_bytes(b"not a database" * 1000)
     result = publish(paths, [], run_id="run-2")
-    assert result.mode == "full" and "could not be read" in result.reason
+    assert result.mode == "full" and "could not be copied or read" in result.reason
     assert _query(paths.serving_db, "select run_id from meta.publication") == [("run-2",)]
     assert not list(paths.warehouse_dir.glob(".serving.duckdb.*"))
 
@@ -384,3 +386,18 @@ def test_fingerprints_ignore_row_order_and_see_duplicates_nulls_and_types(tmp_pa
         "select * from (values (1, 1), (null, null)) v(x, y)")
     assert of("select x::bigint as x, y from (values (1, 'a'), (2, 'b')) v(x, y)") != base
     assert of("select x as z, y from (values (1, 'a'), (2, 'b')) v(x, y)") != base
+
+
+def test_the_file_copy_falls_back_to_a_plain_copy_where_the_kernel_cannot_copy(tmp_path: Path,
+                                                                                monkeypatch: pytest.MonkeyPatch):
+    source = tmp_path / "serving.duckdb"
+    source.write_bytes(os.urandom(3_000_000))
+    copy_file(source, tmp_path / "kernel")
+    assert (tmp_path / "kernel").read_bytes() == source.read_bytes()
+
+    def refuse(*args: object) -> int:
+        raise OSError(errno.EXDEV, "Invalid cross-device link")
+
+    monkeypatch.setattr(os, "copy_file_range", refuse)
+    copy_file(source, tmp_path / "plain")
+    assert (tmp_path / "plain").read_bytes() == source.read_bytes()
