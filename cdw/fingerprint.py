@@ -51,7 +51,7 @@ def relation_columns(con: duckdb.DuckDBPyConnection, catalog: str,
 
 
 def fingerprint(con: duckdb.DuckDBPyConnection, relation: str, columns: list[Column]) -> Fingerprint:
-    """Fingerprint of the quoted ``relation`` (a table, or a view, which is evaluated)."""
+    """Fingerprint of ``relation``: a quoted table or view name, or a parenthesised query."""
     if not columns:
         rows = con.execute(f"select count(*) from {relation}").fetchall()[0][0]
         return Fingerprint(rows, digest([], rows, "0"))
@@ -60,11 +60,3 @@ def fingerprint(con: duckdb.DuckDBPyConnection, relation: str, columns: list[Col
         f"select count(*), coalesce(sum(hash({hashed})), 0)::varchar from {relation}").fetchall()[0]
     return Fingerprint(rows, digest([list(c) for c in columns], rows, total))
 
-
-def table_fingerprint(con: duckdb.DuckDBPyConnection, catalog: str, schema: str, name: str) -> Fingerprint | None:
-    """Fingerprint of ``catalog.schema.name``, or None when it does not exist (nothing to compare)."""
-    columns = relation_columns(con, catalog, (schema,)).get((schema, name))
-    if columns is None:
-        return None
-    relation = ".".join(quote_identifier(part) for part in (catalog, schema, name))
-    return fingerprint(con, relation, columns)

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 
 import duckdb
 
-from cdw.fingerprint import digest, fingerprint, relation_columns, table_fingerprint
+from cdw.fingerprint import digest, fingerprint, relation_columns
 from core.dictionary import Dictionary
 from core.sql import quote_identifier
 
@@ -34,8 +34,10 @@ PUBLISHED_SCHEMAS = ("marts", "seeds", "audit")
 # Relations kept in the build warehouse only: privacy request bookkeeping, figures of past publishes.
 UNPUBLISHED_RELATIONS = frozenset({"audit.privacy_requests", "audit.erased_subjects", "audit.published_metrics"})
 ANALYTICS, RESTRICTED, META = "analytics", "restricted", "meta"
-ERASURE_LOG = ("audit", "erased_subjects")
-"""Hashes of erased identifiers (cdw/privacy.py): when its content changes, a person was erased."""
+ERASURE_RECORDS = (("erased_subjects", "true"), ("privacy_requests", "action = 'erase'"))
+"""What cdw/privacy.py writes to the build's ``audit`` schema on every erasure: the hashes of the erased
+identifiers and the request log's ``erase`` rows (not the ``export`` ones). When they change, a person
+was erased."""
 
 
 @dataclass(frozen=True)
@@ -130,9 +132,15 @@ def plan_serving(con: duckdb.DuckDBPyConnection, catalog: str, dictionary: Dicti
 
 
 def erasure_fingerprint(con: duckdb.DuckDBPyConnection, catalog: str) -> str:
-    """Fingerprint of the erasure log in the build warehouse ("" before any erasure)."""
-    found = table_fingerprint(con, catalog, *ERASURE_LOG)
-    return found.digest if found else ""
+    """Fingerprint of the erasure records in the build warehouse ("" before any erasure)."""
+    columns = relation_columns(con, catalog, ("audit",))
+    parts = []
+    for name, where in ERASURE_RECORDS:
+        typed = columns.get(("audit", name))
+        relation = f"(select * from {quote_identifier(catalog)}.audit.{quote_identifier(name)} where {where})"
+        found = fingerprint(con, relation, typed) if typed else None
+        parts.append(found.digest if found and found.rows else "")  # no row: as if never created
+    return digest(*parts) if any(parts) else ""
 
 
 def _has_table(con: duckdb.DuckDBPyConnection, catalog: str, schema: str, name: str) -> bool:

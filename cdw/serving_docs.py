@@ -35,8 +35,8 @@ META_TABLES = {
                     {"run_id": "The pipeline run that was published.",
                      "published_at": "When this serving copy was written (UTC).",
                      "storage_version": "The DuckDB storage version the file is written in (older clients read it).",
-                     "erasures": "Fingerprint of the erasure log at this publish: after an erasure the next "
-                                 "publish writes the whole file anew."}),
+                     "erasures": "Fingerprint of the build warehouse's erasure records at this publish: after "
+                                 "an erasure the next publish writes the whole file anew."}),
     "columns": ("Every published column: where it came from, its PII class and which schema holds it.",
                 {"relation": "The table's name in the serving schemas.",
                  "source_relation": "The relation in the build warehouse it was copied from (schema.name).",

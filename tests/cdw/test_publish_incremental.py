@@ -195,14 +195,28 @@ def test_a_change_of_column_type_with_equal_values_is_a_change(tmp_path: Path):
                   ) == [("DOUBLE",)]
 
 
+REQUESTS = """create schema if not exists audit;
+    create table if not exists audit.privacy_requests (request_id varchar, action varchar, requested_at timestamptz,
+        identifier_kind varchar, subject_hash varchar, customers integer, records integer, tables_touched integer,
+        rows_affected bigint, deletions_queued integer, status varchar)"""
+
+
+def _request(paths: Paths, action: str) -> None:
+    """A privacy request logged as cdw/privacy.py logs it."""
+    _sql(paths, f"""{REQUESTS}; insert into audit.privacy_requests values
+                    ('{action}-' || gen_random_uuid(), '{action}', now(), 'email', md5('x'), 1, 1, 1, 1, 0, 'done')""")
+
+
 def _erase(paths: Paths, email: str) -> None:
-    """What an erasure leaves in the build warehouse: the person's rows gone, a hash in the erasure log."""
+    """What an erasure leaves in the build warehouse: the person's rows gone, hashes and the request logged."""
     _sql(paths, f"""
         delete from marts.dim_customers where email = '{email}';
         create schema if not exists audit;
-        create table if not exists audit.erased_subjects (identifier_hash varchar, erased_at timestamptz);
-        insert into audit.erased_subjects values (md5('{email}'), now());
+        create table if not exists audit.erased_subjects (subject_hash varchar, identifier_kind varchar,
+            request_id varchar, erased_at timestamptz);
+        insert into audit.erased_subjects values (md5('{email}'), 'email', 'r-1', now());
     """)
+    _request(paths, "erase")
 
 
 def test_an_erased_person_leaves_no_byte_in_the_republished_serving_file(tmp_path: Path):
@@ -218,6 +232,17 @@ def test_an_erased_person_leaves_no_byte_in_the_republished_serving_file(tmp_pat
     assert result.tables["restricted.dim_customers"] == 2
     again = publish(paths, [], run_id="next")  # the erasure is recorded in the new file: back to incremental
     assert again.mode == "incremental" and again.rewritten == []
+
+
+def test_an_access_request_changes_nothing_but_any_logged_erasure_rewrites_the_file(tmp_path: Path):
+    paths = Paths(tmp_path)
+    _build(paths)
+    publish(paths, [], run_id="run-1")
+    _request(paths, "export")
+    assert publish(paths, [], run_id="run-2").rewritten == []
+    _request(paths, "erase")  # an erasure that recorded no identifier hash is still an erasure
+    erased = publish(paths, [], run_id="run-3")
+    assert erased.mode == "full" and "erased" in erased.reason
 
 
 def test_a_reader_holding_the_old_file_keeps_its_snapshot_across_an_incremental_publish(tmp_path: Path):
