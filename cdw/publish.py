@@ -12,7 +12,7 @@ rewritten: each table's content fingerprint, columns and name form a signature s
 ``meta.relations`` (:mod:`cdw.publish_plan`, :mod:`cdw.fingerprint`). Tables that no longer exist
 are dropped. The file is written whole instead (:func:`cdw.publish_plan.full_rewrite_reason`) on
 the first publish, after an erasure (the copy's free blocks would still hold the person), when too
-much of it is free blocks (compaction), or when asked (``full=True``).
+much of it is free blocks (compaction), when the old file cannot be read, or when asked (``full=True``).
 
 The serving file has three schemas:
 
