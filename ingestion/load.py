@@ -36,7 +36,8 @@ from core.contracts import SystemContract, load_contracts
 from core.resources import duckdb_resources
 from core.sql import quote_relation
 from ingestion.errors import LandingFileError
-from ingestion.landing_source import QUARANTINE_TABLE, SourceReport, landing_source, table_files
+from ingestion.landing_source import QUARANTINE_TABLE, LandingReader, SourceReport, reader_source, table_files
+from ingestion.landing_work import WORK_FOLDER
 
 Progress = Callable[[str], None]
 
@@ -273,16 +274,19 @@ def _run_system(
     say: Progress,
 ) -> tuple[SourceReport, PipelineRun]:
     report = SourceReport(contract.system)
-    source = landing_source(contract, landing_dir, force=force, warehouse=warehouse, run_at=run_at, report=report)
+    reader = LandingReader(contract, landing_dir, force=force, warehouse=warehouse, run_at=run_at, report=report,
+                           work_dir=pipelines_dir / WORK_FOLDER)
     say(f"{contract.system}: reading {landing_dir / contract.system}" + (" (forced)" if force else ""))
     try:
         run = run_pipeline(lambda: make_pipeline(contract.system, contract.schema, warehouse, pipelines_dir),
-                           source, say)
+                           reader_source(reader), say)
     except PipelineStepFailed as failure:
         cause = _landing_error(failure, landing_dir, report)
         if cause is not None:
             raise cause from failure
         raise
+    finally:
+        reader.close()  # the work database holds copies of customer rows
     return report, run
 
 
