@@ -21,6 +21,11 @@ Why it is built this way:
 - **Each file once.** The sha256 of every file loaded is kept in the dlt source state (stored in
   the warehouse with each load), so a file seen before is neither read nor checked again;
   ``force=True`` reprocesses everything, and the merge keys keep that free of duplicates.
+- **Memory bounded, whatever the files' size.** A file is read and checked in Arrow batches; the
+  checked rows wait in a DuckDB work database on disk (:mod:`ingestion.landing_work`, its own
+  memory limit, spilling beyond it), where the newest version per key, the stale rows and the
+  distinct quarantine rows are computed; dlt receives the rows in batches again. Python never
+  holds a whole table.
 - **Schema contract on purpose.** ``tables: evolve`` (the resources declare every table),
   ``columns: evolve`` (a vendor's new field is kept, and reported, rather than failing the load),
   ``data_type: freeze`` (contract columns are cast to their landed types before dlt sees them, so a
@@ -51,7 +56,7 @@ from core.sql import literal
 from core.sql import quote_identifier as quote
 from ingestion.contract_check import QUARANTINE_SCHEMA, CheckResult, check_batch
 from ingestion.errors import LandingFileError
-from ingestion.landing_work import BATCH_ROWS, WorkDatabase, without_null_types, work_database_path
+from ingestion.landing_work import WorkDatabase, without_null_types, work_database_path
 
 SOURCE_FILE_COLUMN = "_cdw_source_file"
 LOADED_AT_COLUMN = "_cdw_loaded_at"
@@ -157,7 +162,7 @@ def open_parquet(path: Path) -> pq.ParquetFile:
         raise LandingFileError(path, f"not a readable Parquet file ({error})") from error
 
 
-def parquet_batches(path: Path, parquet: pq.ParquetFile, rows: int = BATCH_ROWS) -> Iterator[pa.Table]:
+def parquet_batches(path: Path, parquet: pq.ParquetFile, rows: int) -> Iterator[pa.Table]:
     """The file's rows in order, ``rows`` at a time; a damaged file is a :class:`LandingFileError`."""
     try:
         for batch in parquet.iter_batches(batch_size=rows):
@@ -370,7 +375,7 @@ class LandingReader:
         self.work.create_table(work_table, part.schema)
         report.extra_columns = sorted(set(report.extra_columns) | set(header.extra_columns))
         rows = valid = 0
-        for batch in parquet_batches(path, parquet):
+        for batch in parquet_batches(path, parquet, self.work.batch_rows):
             result = self._check(table, to_landed_names(batch, path), relative, path)
             self.work.append(work_table, _with_order(result.valid, relative, valid))
             self._append_quarantine(result.quarantine)

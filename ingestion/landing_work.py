@@ -35,6 +35,19 @@ def work_database_path(work_dir: Path, system: str) -> Path:
     return Path(work_dir) / f"{system}.duckdb"
 
 
+def remove_abandoned_work(work_dir: Path) -> list[Path]:
+    """Delete the work databases runs killed while extracting left in ``work_dir``; the files deleted.
+
+    Only one process writes the warehouse at a time, so a work database there when a load starts
+    is abandoned.
+    """
+    folder = Path(work_dir)
+    found = sorted(folder.glob("*.duckdb*")) if folder.is_dir() else []
+    for path in found:
+        path.unlink(missing_ok=True)
+    return found
+
+
 def remove_database_file(path: Path) -> None:
     """Delete a DuckDB file and its write-ahead log, if there."""
     for leftover in (path, path.with_name(path.name + ".wal")):
@@ -45,26 +58,38 @@ class WorkDatabase:
     """A DuckDB file for one system's run: UTC, input order kept, the ingest memory limit and the
     configured spill folder (:func:`core.resources.ingest_resources`).
 
-    ``path``: where the file goes (a file left there by a killed run is deleted first); None makes
-    it in a temporary folder of its own. ``beside``: the warehouse file whose settings apply
-    (default: the work file itself, spilling beside it).
+    ``path``: where the file goes (one a killed run left there is deleted at once); None makes it
+    in a temporary folder of its own, on first use. ``beside``: the warehouse file whose settings
+    apply (default: the work file itself, spilling beside it). ``batch_rows``: rows per batch read
+    and handed on (default :data:`BATCH_ROWS`).
     """
 
-    def __init__(self, path: Path | None, *, beside: Path | None = None) -> None:
-        self._own_folder = Path(tempfile.mkdtemp(prefix="cdw-landing-")) if path is None else None
-        self.path = Path(path) if path is not None else self._own_folder / "work.duckdb"  # type: ignore[operator]
-        self.beside = Path(beside) if beside is not None else self.path
+    def __init__(self, path: Path | None, *, beside: Path | None = None, batch_rows: int | None = None) -> None:
+        self._path = Path(path) if path is not None else None
+        if self._path is not None:
+            remove_database_file(self._path)
+        self._own_folder: Path | None = None
+        self.beside = Path(beside) if beside is not None else None
+        self.batch_rows = batch_rows or BATCH_ROWS
         self._connection: duckdb.DuckDBPyConnection | None = None
         self._closed = False
+
+    @property
+    def path(self) -> Path:
+        """The database file (a temporary folder is made for it when no path was given)."""
+        if self._path is None:
+            self._own_folder = Path(tempfile.mkdtemp(prefix="cdw-landing-"))
+            self._path = self._own_folder / "work.duckdb"
+        return self._path
 
     def connection(self) -> duckdb.DuckDBPyConnection:
         """The open connection, made on first use; an error once closed (the file is gone)."""
         if self._closed:
-            raise RuntimeError(f"the landing work database {self.path} was used after it was closed")
+            raise RuntimeError("the landing work database was used after it was closed")
         if self._connection is None:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             remove_database_file(self.path)
-            resources = ingest_resources(self.beside)
+            resources = ingest_resources(self.beside or self.path)
             resources.temp_directory.mkdir(parents=True, exist_ok=True)
             con = duckdb.connect(str(self.path), config=resources.settings())
             con.execute("SET TimeZone = 'UTC'")
@@ -78,7 +103,8 @@ class WorkDatabase:
         if self._connection is not None:
             self._connection.close()
             self._connection = None
-        remove_database_file(self.path)
+        if self._path is not None:
+            remove_database_file(self._path)
         if self._own_folder is not None:
             shutil.rmtree(self._own_folder, ignore_errors=True)
 
@@ -123,14 +149,14 @@ class WorkDatabase:
         return self.connection().sql(f"SELECT * FROM ({sql}) LIMIT 0").to_arrow_table().schema
 
     def batches(self, sql: str, schema: pa.Schema | None = None) -> Iterator[pa.Table]:
-        """The rows of ``sql`` as Arrow tables of at most :data:`BATCH_ROWS` rows, cast to ``schema``.
+        """The rows of ``sql`` as Arrow tables of at most ``batch_rows`` rows, cast to ``schema``.
 
         Read through a cursor of its own, so several tables can be streamed at once (dlt takes
         items from its resources in turn) while the main connection goes on working.
         """
         cursor = self.connection().cursor()
         try:
-            reader = cursor.sql(sql).to_arrow_reader(BATCH_ROWS)
+            reader = cursor.sql(sql).to_arrow_reader(self.batch_rows)
             for batch in reader:
                 if batch.num_rows:
                     table = pa.Table.from_batches([batch])
