@@ -22,8 +22,8 @@ Why it is built this way:
   the warehouse with each load), so a file seen before is neither read nor checked again;
   ``force=True`` reprocesses everything, and the merge keys keep that free of duplicates.
 - **Memory bounded, whatever the files' size.** A file is read and checked in Arrow batches; the
-  checked rows wait in a DuckDB work database on disk (:mod:`ingestion.landing_work`, its own
-  memory limit, spilling beyond it), where the newest version per key, the stale rows and the
+  checked rows wait in a DuckDB work database (:mod:`ingestion.landing_work`: its own memory
+  limit, spilling to disk beyond it), where the newest version per key, the stale rows and the
   distinct quarantine rows are computed; dlt receives the rows in batches again. Python never
   holds a whole table.
 - **Schema contract on purpose.** ``tables: evolve`` (the resources declare every table),
@@ -56,7 +56,7 @@ from core.sql import literal
 from core.sql import quote_identifier as quote
 from ingestion.contract_check import QUARANTINE_SCHEMA, CheckResult, check_batch
 from ingestion.errors import LandingFileError
-from ingestion.landing_work import WorkDatabase, without_null_types, work_database_path
+from ingestion.landing_work import PageSql, WorkDatabase, without_null_types
 
 SOURCE_FILE_COLUMN = "_cdw_source_file"
 LOADED_AT_COLUMN = "_cdw_loaded_at"
@@ -72,6 +72,7 @@ _FILE = "__cdw_file"
 _ROW = "__cdw_row"
 _N = "__cdw_n"
 _QUARANTINE = quote(QUARANTINE_TABLE)
+_DISTINCT_QUARANTINE = quote(f"{QUARANTINE_TABLE}_distinct")
 _NAMING = NamingConvention()
 
 
@@ -122,8 +123,9 @@ class _FilePart:
 class _Processed:
     """A table's new files, checked and reduced; the rows to land wait in work tables for its resource."""
 
-    selects: list[str]
-    """One query per file giving the rows of it to land, all in one shape."""
+    pages: list[tuple[PageSql, int]]
+    """Per file with rows to land: the SQL of a page of them (all files in one shape), and the end
+    of its row numbers."""
     schema: pa.Schema | None
     """Arrow schema the rows are handed to dlt in (primary key columns not nullable)."""
     work_tables: list[str]
@@ -254,8 +256,8 @@ class LandingReader:
 
     Shared by the table resources and the quarantine resource of the source: each table is
     processed once, by whichever resource asks first (normally the table's own resource, which
-    dlt runs before ``quarantine``). The rows wait in a work database on disk
-    (:mod:`ingestion.landing_work`), never whole in Python; :meth:`close` deletes it.
+    dlt runs before ``quarantine``). The rows wait in a DuckDB work database that spills to disk
+    beyond its limit (:mod:`ingestion.landing_work`), never whole in Python; :meth:`close` drops it.
     """
 
     def __init__(
@@ -267,7 +269,6 @@ class LandingReader:
         warehouse: Path | None = None,
         run_at: datetime | None = None,
         report: SourceReport | None = None,
-        work_dir: Path | None = None,
     ) -> None:
         self.contract = contract
         self.system_dir = Path(landing_dir) / contract.system
@@ -276,8 +277,7 @@ class LandingReader:
         self.warehouse = Path(warehouse) if warehouse else None
         self.run_at = run_at or datetime.now(UTC)
         self.report = report or SourceReport(contract.system)
-        self.work = WorkDatabase(work_database_path(work_dir, contract.system) if work_dir else None,
-                                 beside=self.warehouse)
+        self.work = WorkDatabase(self.warehouse)
         self._processed: dict[str, _Processed] = {}
         self._quarantined = -1
         """Quarantine rows written so far (-1: the quarantine work table does not exist yet)."""
@@ -308,8 +308,8 @@ class LandingReader:
         """
         try:
             processed = self._process(table)
-            for sql in processed.selects:
-                yield from self.work.batches(sql, processed.schema)
+            for page_sql, end in processed.pages:
+                yield from self.work.pages(page_sql, end, processed.schema)
             for name in processed.work_tables:
                 self.work.drop_table(name)
             seen = dlt.current.source_state().setdefault(STATE_KEY, {}).setdefault(table.name, {})
@@ -323,10 +323,13 @@ class LandingReader:
             for table in self.contract.tables:
                 self._process(table)
             if self._quarantined > 0:
-                yield from self.work.batches(
-                    f"SELECT * EXCLUDE ({_N}) FROM {_QUARANTINE} "
-                    f"QUALIFY row_number() OVER (PARTITION BY quarantine_id ORDER BY {_N} DESC) = 1 ORDER BY {_N}",
-                    QUARANTINE_SCHEMA)
+                self.work.connection().execute(
+                    f"CREATE OR REPLACE TABLE {_DISTINCT_QUARANTINE} AS SELECT * FROM {_QUARANTINE} "
+                    f"QUALIFY row_number() OVER (PARTITION BY quarantine_id ORDER BY {_N} DESC) = 1 ORDER BY {_N}")
+                yield from self.work.pages(
+                    lambda first, end: f"SELECT * EXCLUDE ({_N}) FROM {_DISTINCT_QUARANTINE} "
+                                       f"WHERE {_N} >= {first} AND {_N} < {end}",
+                    self._quarantined, QUARANTINE_SCHEMA)
         finally:
             self._finish(QUARANTINE_TABLE)
 
@@ -424,7 +427,7 @@ class LandingReader:
         Ranked on the keys, cursor and order alone (a narrow work table of the winning rows), so the
         wide rows are written once and read once more, when they are handed to dlt.
         """
-        winners = f"newest_{table.name}"
+        ranked = f"newest_{table.name}"
         keys = ", ".join(quote(k) for k in table.primary_key)
         narrow = ", ".join(quote(c) for c in dict.fromkeys([*table.primary_key, *filter(None, [table.cursor])]))
         order = [f"{_cursor_sql(table, 'c')} DESC NULLS LAST"] if table.cursor else []
@@ -432,33 +435,46 @@ class LandingReader:
         incoming = " UNION ALL ".join(f"SELECT {narrow}, {_ROW}, {number} AS {_FILE} FROM {quote(part.work_table)}"
                                       for number, part in enumerate(parts))
         con = self.work.connection()
-        con.execute(f"CREATE OR REPLACE TABLE {quote(winners)} AS SELECT * FROM ({incoming}) c "
+        con.execute(f"CREATE OR REPLACE TABLE {quote(ranked)} AS SELECT * FROM ({incoming}) c "
                     f"QUALIFY row_number() OVER (PARTITION BY {keys} ORDER BY {', '.join(order)}) = 1")
         if table.cursor:
-            self._drop_stale(table, winners)
-        kept = dict(con.execute(f"SELECT {_FILE}, count(*) FROM {quote(winners)} GROUP BY ALL").fetchall())
+            self._drop_stale(table, ranked)
+        kept = dict(con.execute(f"SELECT {_FILE}, count(*) FROM {quote(ranked)} GROUP BY ALL").fetchall())
         self.report.table(table.name).rows_landed = sum(kept.values())
-        selects = self._landing_selects(parts, winners, kept)
-        schema = self.work.query_schema(selects[0]) if selects else None
+        winners = self._winners(table, ranked, [n for n, part in enumerate(parts) if 0 < kept.get(n, 0) < part.rows])
+        pages = self._landing_pages(parts, winners, kept)
+        schema = self.work.query_schema(pages[0][0](0, 0)) if pages else None
         if schema is not None:
             schema = pa.schema([f.with_nullable(False) if f.name in table.primary_key else f for f in schema])
-        return _Processed(selects, schema, [*(p.work_table for p in parts), winners], {})
+        return _Processed(pages, schema, [*(p.work_table for p in parts), ranked, winners], {})
 
-    def _landing_selects(self, parts: list[_FilePart], winners: str, kept: dict[int, int]) -> list[str]:
-        """Per file with rows to land, the SQL of those rows in the shape all the files share
-        (:func:`combined_schema`); a file whose every valid row wins is read whole."""
+    def _winners(self, table: Table, ranked: str, files: list[int]) -> str:
+        """A work table of the (file, row) numbers of the rows to land from ``files`` (those that land
+        some of their valid rows, not all), sorted, so a page finds its own in a few row groups."""
+        winners = f"winners_{table.name}"
+        chosen = ", ".join(str(n) for n in files) or "NULL"
+        self.work.connection().execute(
+            f"CREATE OR REPLACE TABLE {quote(winners)} AS SELECT {_FILE}, {_ROW} FROM {quote(ranked)} "
+            f"WHERE {_FILE} IN ({chosen}) ORDER BY {_FILE}, {_ROW}")
+        return winners
+
+    def _landing_pages(self, parts: list[_FilePart], winners: str,
+                       kept: dict[int, int]) -> list[tuple[PageSql, int]]:
+        """Per file with rows to land, its pages: in the shape all the files share
+        (:func:`combined_schema`), the rows of a range of its row numbers, only those in ``winners``
+        unless every valid row of the file wins."""
         schema = combined_schema(parts)
         types = self.work.duckdb_types(schema)
-        selects = []
+        pages: list[tuple[PageSql, int]] = []
         for number, part in enumerate(parts):
             if not kept.get(number):
                 continue
-            columns = [f"CAST({quote(f.name) if f.name in part.schema.names else 'NULL'} AS {types[f.name]}) "
-                       f"AS {quote(f.name)}" for f in schema if f.name != _ROW]
-            where = "" if kept[number] == part.rows else (
-                f" WHERE {_ROW} IN (SELECT {_ROW} FROM {quote(winners)} WHERE {_FILE} = {number})")
-            selects.append(f"SELECT {', '.join(columns)} FROM {quote(part.work_table)}{where}")
-        return selects
+            present = set(part.schema.names)
+            columns = ", ".join(f"CAST({quote(f.name) if f.name in present else 'NULL'} AS {types[f.name]}) "
+                                f"AS {quote(f.name)}" for f in schema if f.name != _ROW)
+            pages.append((_page_sql(columns, part.work_table, winners if kept[number] < part.rows else None, number),
+                          part.rows))
+        return pages
 
     def _drop_stale(self, table: Table, name: str) -> None:
         """Delete from the work table ``name`` the rows whose key the warehouse already holds with a later cursor."""
@@ -485,6 +501,19 @@ class LandingReader:
             "AND schema_name = ? AND table_name = ?", [table.schema, table.name]
         ).fetchall()[0][0]
         return f"__cdw_wh.{quote(table.schema)}.{quote(table.name)}" if found else None
+
+
+def _page_sql(columns: str, work_table: str, winners: str | None, number: int) -> PageSql:
+    """The page query of one file's rows to land: ``columns`` of ``work_table`` for a range of row
+    numbers, only the rows among ``winners`` (of file ``number``) when given."""
+    def page(first: int, end: int) -> str:
+        rows = f"{_ROW} >= {first} AND {_ROW} < {end}"
+        sql = f"SELECT {columns} FROM {quote(work_table)} WHERE {rows}"
+        if winners is None:
+            return sql
+        return f"{sql} AND {_ROW} IN (SELECT {_ROW} FROM {quote(winners)} WHERE {_FILE} = {number} AND {rows})"
+
+    return page
 
 
 def _with_order(valid: pa.Table, relative: str, first_row: int) -> pa.Table:
@@ -554,16 +583,14 @@ def landing_source(
     warehouse: Path | None = None,
     run_at: datetime | None = None,
     report: SourceReport | None = None,
-    work_dir: Path | None = None,
 ) -> DltSource:
     """The dlt source of one system's landing folder (source and schema named after the system).
 
     ``warehouse``: the DuckDB file the pipeline loads into; when given, rows older than what it
     already holds for the same key are not landed. ``report`` is filled during extraction.
-    ``work_dir``: where the work database goes (default: a temporary folder).
     """
     return reader_source(LandingReader(contract, landing_dir, force=force, warehouse=warehouse, run_at=run_at,
-                                       report=report, work_dir=work_dir))
+                                       report=report))
 
 
 def reader_source(reader: LandingReader) -> DltSource:

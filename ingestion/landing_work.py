@@ -1,21 +1,28 @@
-"""The landing reader's work database: one system's new rows on disk, checked and reduced there.
+"""The landing reader's work database: one system's new rows checked and reduced in DuckDB.
 
 A seller's table can be larger than the machine's memory (a million customers' pixel events are
 tens of millions of rows), so the reader never holds a whole table in Python. Each landing file is
 read in Arrow record batches of :data:`BATCH_ROWS` rows, checked batch by batch and appended to a
-table of a DuckDB database file; the newest version per key, the rows older than the warehouse's
-and the distinct quarantine rows are computed there by DuckDB, within its memory limit (spilling
-beyond it), and handed to dlt again in batches of :data:`BATCH_ROWS`.
+table of this database; the newest version per key, the rows older than the warehouse's and the
+distinct quarantine rows are computed there by DuckDB, within the ingest memory limit
+(:func:`core.resources.ingest_resources`), and the rows to land leave again in batches of
+:data:`BATCH_ROWS`.
 
-The file holds customer rows, so it lives only as long as one system's run: :meth:`WorkDatabase.close`
-deletes it, and a file a killed run left is deleted when the next run of the system opens it.
+The database is DuckDB's in-memory kind with the configured spill folder: what does not fit in
+the limit is written there (a table larger than the limit lives on disk), and a process killed
+mid-run leaves only DuckDB's spill files, which the next run's start removes with every other
+step's (:func:`cdw.publish.clean_stale_publish_files`). Nothing is written when everything fits.
+
+Reading back holds no DuckDB state between batches: each batch is its own query over a range of
+row numbers, so dlt can take batches from several tables in turn (as it does) without their
+queries pinning memory meanwhile.
 """
 
 from __future__ import annotations
 
 import shutil
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import duckdb
@@ -27,84 +34,46 @@ from core.sql import quote_identifier as quote
 BATCH_ROWS = 100_000
 """Rows per Arrow batch read from a landing file and handed to dlt: a few tens of MB at most."""
 
-WORK_FOLDER = "landing_work"
-"""Folder under the pipelines folder holding the work databases of running loads."""
-
-
-def work_database_path(work_dir: Path, system: str) -> Path:
-    return Path(work_dir) / f"{system}.duckdb"
-
-
-def remove_abandoned_work(work_dir: Path) -> list[Path]:
-    """Delete the work databases runs killed while extracting left in ``work_dir``; the files deleted.
-
-    Only one process writes the warehouse at a time, so a work database there when a load starts
-    is abandoned.
-    """
-    folder = Path(work_dir)
-    found = sorted(folder.glob("*.duckdb*")) if folder.is_dir() else []
-    for path in found:
-        path.unlink(missing_ok=True)
-    return found
-
-
-def remove_database_file(path: Path) -> None:
-    """Delete a DuckDB file and its write-ahead log, if there."""
-    for leftover in (path, path.with_name(path.name + ".wal")):
-        leftover.unlink(missing_ok=True)
+PageSql = Callable[[int, int], str]
+"""The SQL of one page: the rows whose row number is in ``[first, end)``."""
 
 
 class WorkDatabase:
-    """A DuckDB file for one system's run: UTC, input order kept, the ingest memory limit and the
-    configured spill folder (:func:`core.resources.ingest_resources`).
-
-    ``path``: where the file goes (one a killed run left there is deleted at once); None makes it
-    in a temporary folder of its own, on first use. ``beside``: the warehouse file whose settings
-    apply (default: the work file itself, spilling beside it). ``batch_rows``: rows per batch read
-    and handed on (default :data:`BATCH_ROWS`).
+    """An in-memory DuckDB for one system's run: UTC, input order kept, the ingest memory limit and
+    spill folder of the warehouse file ``beside`` (without one: a temporary folder of its own).
+    ``batch_rows``: rows per batch read and handed on (default :data:`BATCH_ROWS`).
     """
 
-    def __init__(self, path: Path | None, *, beside: Path | None = None, batch_rows: int | None = None) -> None:
-        self._path = Path(path) if path is not None else None
-        if self._path is not None:
-            remove_database_file(self._path)
-        self._own_folder: Path | None = None
+    def __init__(self, beside: Path | None = None, *, batch_rows: int | None = None) -> None:
         self.beside = Path(beside) if beside is not None else None
         self.batch_rows = batch_rows or BATCH_ROWS
+        self._own_folder: Path | None = None
         self._connection: duckdb.DuckDBPyConnection | None = None
         self._closed = False
 
-    @property
-    def path(self) -> Path:
-        """The database file (a temporary folder is made for it when no path was given)."""
-        if self._path is None:
-            self._own_folder = Path(tempfile.mkdtemp(prefix="cdw-landing-"))
-            self._path = self._own_folder / "work.duckdb"
-        return self._path
-
     def connection(self) -> duckdb.DuckDBPyConnection:
-        """The open connection, made on first use; an error once closed (the file is gone)."""
+        """The open connection, made on first use; an error once closed."""
         if self._closed:
             raise RuntimeError("the landing work database was used after it was closed")
         if self._connection is None:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            remove_database_file(self.path)
-            resources = ingest_resources(self.beside or self.path)
+            beside = self.beside
+            if beside is None:
+                self._own_folder = Path(tempfile.mkdtemp(prefix="cdw-landing-"))
+                beside = self._own_folder / "work.duckdb"
+            resources = ingest_resources(beside)
             resources.temp_directory.mkdir(parents=True, exist_ok=True)
-            con = duckdb.connect(str(self.path), config=resources.settings())
+            con = duckdb.connect(":memory:", config=resources.settings())
             con.execute("SET TimeZone = 'UTC'")
             con.execute("SET preserve_insertion_order = true")
             self._connection = con
         return self._connection
 
     def close(self) -> None:
-        """Close the connection and delete the file (it holds customer rows)."""
+        """Close the connection: its tables and spilled blocks are gone (they hold customer rows)."""
         self._closed = True
         if self._connection is not None:
             self._connection.close()
             self._connection = None
-        if self._path is not None:
-            remove_database_file(self._path)
         if self._own_folder is not None:
             shutil.rmtree(self._own_folder, ignore_errors=True)
 
@@ -148,21 +117,19 @@ class WorkDatabase:
         """The Arrow schema the rows of ``sql`` are read in."""
         return self.connection().sql(f"SELECT * FROM ({sql}) LIMIT 0").to_arrow_table().schema
 
-    def batches(self, sql: str, schema: pa.Schema | None = None) -> Iterator[pa.Table]:
-        """The rows of ``sql`` as Arrow tables of at most ``batch_rows`` rows, cast to ``schema``.
+    def pages(self, page_sql: PageSql, end: int, schema: pa.Schema | None = None) -> Iterator[pa.Table]:
+        """The rows of ``page_sql`` for the row numbers ``[0, end)``, ``batch_rows`` numbers at a time,
+        each page cast to ``schema``; empty pages are left out.
 
-        Read through a cursor of its own, so several tables can be streamed at once (dlt takes
-        items from its resources in turn) while the main connection goes on working.
+        Every page is a query of its own, run to its end before the page is yielded: nothing of it
+        stays pinned in DuckDB while dlt works on the page or on other tables. Row numbers follow
+        the order rows were written in, so each page reads a few row groups (DuckDB skips the
+        others by their min/max).
         """
-        cursor = self.connection().cursor()
-        try:
-            reader = cursor.sql(sql).to_arrow_reader(self.batch_rows)
-            for batch in reader:
-                if batch.num_rows:
-                    table = pa.Table.from_batches([batch])
-                    yield table.cast(schema) if schema is not None else table
-        finally:
-            cursor.close()
+        for first in range(0, end, self.batch_rows):
+            page = self.connection().sql(page_sql(first, first + self.batch_rows)).to_arrow_table()
+            if page.num_rows:
+                yield page.cast(schema) if schema is not None else page
 
 
 def without_null_types(schema: pa.Schema) -> pa.Schema:

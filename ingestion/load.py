@@ -5,8 +5,9 @@
 end to end, and returns what landed, what was quarantined and why, and which files were skipped
 because they had been loaded before.
 
-**Bounded memory.** Each system's new files are checked and reduced in a work database on disk
-(:mod:`ingestion.landing_work`) and reach dlt in batches, so memory does not grow with the files.
+**Bounded memory.** Each system's new files are checked and reduced in a DuckDB work database
+that spills to disk beyond its limit (:mod:`ingestion.landing_work`) and reach dlt in batches, so
+memory does not grow with the files.
 
 **Crash-safe.** A run killed part-way leaves a dlt load package behind (extracted, normalized or
 partly loaded). dlt's own ``run`` would then load that package *instead of* extracting the new
@@ -40,7 +41,6 @@ from core.resources import duckdb_resources
 from core.sql import quote_relation
 from ingestion.errors import LandingFileError
 from ingestion.landing_source import QUARANTINE_TABLE, LandingReader, SourceReport, reader_source, table_files
-from ingestion.landing_work import WORK_FOLDER, remove_abandoned_work
 
 Progress = Callable[[str], None]
 
@@ -113,9 +113,6 @@ def load_landing(
     run_at = datetime.now(UTC)
     result = LoadResult()
     started = time.perf_counter()
-    abandoned = remove_abandoned_work(Path(pipelines_dir) / WORK_FOLDER)
-    if abandoned:
-        say(f"removed {len(abandoned)} landing work file(s) a failed or killed run left")
     for system in chosen:
         if not (Path(landing_dir) / system).is_dir():
             say(f"{system}: no landing folder, nothing to load")
@@ -280,8 +277,7 @@ def _run_system(
     say: Progress,
 ) -> tuple[SourceReport, PipelineRun]:
     report = SourceReport(contract.system)
-    reader = LandingReader(contract, landing_dir, force=force, warehouse=warehouse, run_at=run_at, report=report,
-                           work_dir=pipelines_dir / WORK_FOLDER)
+    reader = LandingReader(contract, landing_dir, force=force, warehouse=warehouse, run_at=run_at, report=report)
     say(f"{contract.system}: reading {landing_dir / contract.system}" + (" (forced)" if force else ""))
     try:
         run = run_pipeline(lambda: make_pipeline(contract.system, contract.schema, warehouse, pipelines_dir),
@@ -292,7 +288,7 @@ def _run_system(
             raise cause from failure
         raise
     finally:
-        reader.close()  # the work database holds copies of customer rows
+        reader.close()  # the work database holds copies of customer rows (and may have spilled them)
     return report, run
 
 

@@ -29,7 +29,6 @@ import pytest
 from core.contracts import load_contracts
 from ingestion.file_drops import load_drops
 from ingestion.file_drops.load import CONVERSION_DIR
-from ingestion.landing_work import WORK_FOLDER
 from ingestion.load import load_landing
 from tests.file_drops.conftest import EXPORTED_AT, FIXTURES, fixture_copy
 from tests.ingestion.test_load import FEEDBACK, FEEDBACK_NAMES, LINE_ITEMS, MEMBERS, TICKETS, USERS, user, write_landing
@@ -171,15 +170,13 @@ def duplicate_keys(warehouse: Path) -> dict[str, int]:
 
 
 def leftovers(pipelines: Path) -> list[str]:
-    """Pending or abandoned dlt packages, converted copies and landing work databases left under the
-    pipelines folder."""
+    """Pending or abandoned dlt packages and converted copies left under the pipelines folder."""
     found = []
     for pipeline in pipelines.glob("cdw_*"):
         found += [p.relative_to(pipelines).as_posix() for p in (pipeline / "normalize").glob("*/*")]
         found += [p.relative_to(pipelines).as_posix() for p in (pipeline / "load" / "normalized").glob("*")]
         found += [p.relative_to(pipelines).as_posix() for p in (pipeline / "load" / "new").glob("*")]
     found += [p.relative_to(pipelines).as_posix() for p in (pipelines / CONVERSION_DIR).rglob("*") if p.is_file()]
-    found += [p.relative_to(pipelines).as_posix() for p in (pipelines / WORK_FOLDER).glob("*.duckdb*")]
     return sorted(found)
 
 

@@ -19,7 +19,6 @@ import pytest
 
 import ingestion.landing_source as landing_source
 import ingestion.landing_work as landing_work
-from ingestion.landing_work import WORK_FOLDER
 from ingestion.load import LoadResult, load_landing
 from tests.ingestion.test_crash_safety import snapshot
 from tests.ingestion.test_load import user, write_landing
@@ -128,7 +127,7 @@ def test_a_table_larger_than_a_batch_lands_as_in_one_batch(tmp_path: Path, monke
     again = counts(load_landing(tmp_path / "batched" / "landing", warehouse, tmp_path / "batched" / "dlt"))
     assert again["rows_read"] == 0 and again["rows_landed"] == 0 and len(again["files_skipped"]) == 2
     assert snapshot(warehouse) == whole_snapshots[-1]
-    assert list((tmp_path / "batched" / "dlt" / WORK_FOLDER).iterdir()) == []  # no copy of the rows left
+    assert list((warehouse.parent / "spill").iterdir()) == []  # no copy of the rows left
 
 
 def _query(warehouse: Path, sql: str) -> list[tuple[Any, ...]]:
