@@ -3,12 +3,13 @@
     python benchmarks/ingest.py --scale M                          # 200,000 customers, generated first
     python benchmarks/ingest.py --customers 20000 --keep DIR       # keep the generated demo in DIR
     python benchmarks/ingest.py --landing DIR/landing              # an existing landing folder
+    python benchmarks/ingest.py --scale L --runs first             # only the first load
 
 The loads run in a fresh child process, so the figures are the load's alone, not the generator's.
-Three runs are measured: the first load, a repeat (every file already loaded, so skipped) and a
-forced reload (every file reprocessed; merge keeps counts unchanged). Peak memory is the highest
-resident set of the child (and anything it starts) sampled while each run goes on
-(:class:`benchmarks.memory.PeakMemory`). Prints a table and one JSON line.
+Three runs are measured (``--runs`` picks some): the first load, a repeat (every file already
+loaded, so skipped) and a forced reload (every file reprocessed; merge keeps counts unchanged).
+Peak memory is the highest resident set of the child (and anything it starts) sampled while each
+run goes on (:class:`benchmarks.memory.PeakMemory`). Prints a table and one JSON line.
 """
 
 from __future__ import annotations
@@ -33,12 +34,14 @@ SCALES = {"S": 20_000, "M": 200_000, "L": 1_000_000}
 RUNS = (("first", False), ("repeat", False), ("forced", True))
 
 
-def _load_in_child(landing: str, work: str, queue: Any) -> None:
-    """Child body: the three loads of the same landing folder; figures go back through ``queue``."""
+def _load_in_child(landing: str, work: str, chosen: list[str], queue: Any) -> None:
+    """Child body: the chosen loads of the same landing folder, in order; figures go back through ``queue``."""
     from ingestion.load import load_landing
 
     runs = []
     for label, force in RUNS:
+        if label not in chosen:
+            continue
         with PeakMemory() as peak:
             started = time.perf_counter()
             result = load_landing(Path(landing), Path(work) / "build.duckdb", Path(work) / "dlt", force=force)
@@ -50,11 +53,11 @@ def _load_in_child(landing: str, work: str, queue: Any) -> None:
     queue.put(runs)
 
 
-def measure(landing: Path, work: Path) -> dict[str, Any]:
-    """Run the three loads in a spawned child; add rows/s and whether the table counts held."""
+def measure(landing: Path, work: Path, chosen: list[str]) -> dict[str, Any]:
+    """Run the chosen loads in a spawned child; add rows/s and whether the table counts held."""
     context = multiprocessing.get_context("spawn")
     queue = context.Queue()
-    child = context.Process(target=_load_in_child, args=(str(landing), str(work), queue))
+    child = context.Process(target=_load_in_child, args=(str(landing), str(work), chosen, queue))
     child.start()
     runs = queue.get()
     child.join()
@@ -96,7 +99,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument("--landing", type=Path, help="load this landing folder instead of generating one")
     parser.add_argument("--keep", type=Path, help="generate into this folder and keep it (reuse with --landing)")
+    parser.add_argument("--runs", default="first,repeat,forced", help="which loads, of first,repeat,forced")
     args = parser.parse_args(argv)
+    chosen = [run.strip() for run in args.runs.split(",")]
+    if not chosen or set(chosen) - {label for label, _ in RUNS}:
+        parser.error(f"--runs: choose from {', '.join(label for label, _ in RUNS)}")
     base = args.keep or Path(tempfile.mkdtemp(prefix="cdw-bench-ingest-"))
     try:
         figures: dict[str, Any] = {"customers": None, "generate_seconds": None}
@@ -107,7 +114,7 @@ def main(argv: list[str] | None = None) -> int:
             landing = base / "landing"
         work = Path(tempfile.mkdtemp(prefix="load-", dir=base))
         try:
-            figures |= measure(landing, work)
+            figures |= measure(landing, work, chosen)
         finally:
             shutil.rmtree(work, ignore_errors=True)
         print_table(figures)
