@@ -167,6 +167,7 @@ class DuckDBSettings(StrictModel):
     """How much of the machine DuckDB may use (see core/resources.py)."""
 
     memory_limit: str | int = "50%"
+    ingest_memory_limit: str | int = "1GB"
     temp_directory: str = ""
 
 
