@@ -127,7 +127,8 @@ def test_a_table_larger_than_a_batch_lands_as_in_one_batch(tmp_path: Path, monke
     again = counts(load_landing(tmp_path / "batched" / "landing", warehouse, tmp_path / "batched" / "dlt"))
     assert again["rows_read"] == 0 and again["rows_landed"] == 0 and len(again["files_skipped"]) == 2
     assert snapshot(warehouse) == whole_snapshots[-1]
-    assert list((warehouse.parent / "spill").iterdir()) == []  # no copy of the rows left
+    spill = warehouse.parent / "spill"
+    assert not spill.exists() or list(spill.iterdir()) == []  # no copy of the rows left
 
 
 def _query(warehouse: Path, sql: str) -> list[tuple[Any, ...]]:
