@@ -10,7 +10,7 @@ from pathlib import Path
 
 import duckdb
 
-from core.resources import duckdb_resources
+from core.resources import DuckDBResources, duckdb_resources
 from core.sql import literal
 
 COPY_CHUNK = 16 * 1024 * 1024
@@ -53,10 +53,12 @@ def connect_warehouse(database: Path, read_only: bool = False) -> duckdb.DuckDBP
     return apply_resources(duckdb.connect(str(database), read_only=read_only), database)
 
 
-def connect_work(beside: Path) -> duckdb.DuckDBPyConnection:
-    """An in-memory DuckDB for a step's own work (Splink's scoring), with the configured resources
-    and the spill folder of the warehouse file ``beside``."""
-    return apply_resources(duckdb.connect(), beside)
+def connect_work(beside: Path, resources: DuckDBResources | None = None) -> duckdb.DuckDBPyConnection:
+    """An in-memory DuckDB for a step's own work (Splink's scoring, ingest's checks), with the
+    configured resources of the warehouse file ``beside`` (or ``resources``) and its spill folder."""
+    resources = resources or duckdb_resources(beside)
+    resources.temp_directory.mkdir(parents=True, exist_ok=True)
+    return duckdb.connect(":memory:", config=resources.settings())
 
 
 def copy_file(source: Path, target: Path) -> None:

@@ -28,6 +28,7 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 
+from core.duckdb_files import connect_work
 from core.resources import ingest_resources
 from core.sql import quote_identifier as quote
 
@@ -60,9 +61,7 @@ class WorkDatabase:
             if beside is None:
                 self._own_folder = Path(tempfile.mkdtemp(prefix="cdw-landing-"))
                 beside = self._own_folder / "work.duckdb"
-            resources = ingest_resources(beside)
-            resources.temp_directory.mkdir(parents=True, exist_ok=True)
-            con = duckdb.connect(":memory:", config=resources.settings())
+            con = connect_work(beside, ingest_resources(beside))
             con.execute("SET TimeZone = 'UTC'")
             con.execute("SET preserve_insertion_order = true")
             self._connection = con

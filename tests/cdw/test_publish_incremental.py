@@ -44,6 +44,14 @@ def _build(paths: Paths, orders: int = 1, customers: int = 3, order_by: str = "i
     con.close()
 
 
+def _published(tmp_path: Path, **build: int | str) -> Paths:
+    """A home whose build warehouse (:func:`_build` with ``build``) was published once, as ``run-1``."""
+    paths = Paths(tmp_path)
+    _build(paths, **build)
+    publish(paths, [], run_id="run-1")
+    return paths
+
+
 def _sql(paths: Paths, sql: str) -> None:
     with duckdb.connect(str(paths.build_db)) as con:
         con.execute(sql)
@@ -122,9 +130,7 @@ def test_a_republish_with_nothing_changed_rewrites_no_table_and_serves_the_same_
 
 
 def test_only_the_changed_table_is_rewritten(tmp_path: Path):
-    paths = Paths(tmp_path)
-    _build(paths)
-    publish(paths, [], run_id="run-1")
+    paths = _published(tmp_path)
     before = _content(paths.serving_db)
     _sql(paths, "update marts.fct_orders set v = 2")
     result = publish(paths, [], run_id="run-2")
@@ -139,9 +145,7 @@ def test_only_the_changed_table_is_rewritten(tmp_path: Path):
 
 
 def test_a_duplicated_row_is_a_change(tmp_path: Path):
-    paths = Paths(tmp_path)
-    _build(paths)
-    publish(paths, [], run_id="run-1")
+    paths = _published(tmp_path)
     _sql(paths, "insert into marts.fct_orders select * from marts.fct_orders")
     result = publish(paths, [], run_id="run-2")
     assert result.rewritten == ["analytics.fct_orders"] and result.tables["analytics.fct_orders"] == 2
@@ -149,9 +153,7 @@ def test_a_duplicated_row_is_a_change(tmp_path: Path):
 
 
 def test_a_removed_relation_disappears_from_serving_and_meta(tmp_path: Path):
-    paths = Paths(tmp_path)
-    _build(paths)
-    publish(paths, [], run_id="run-1")
+    paths = _published(tmp_path)
     _sql(paths, "drop view marts.orders_by_id")
     result = publish(paths, [], run_id="run-2")
     assert result.removed == ["analytics.orders_by_id"] and result.rewritten == []
@@ -162,9 +164,7 @@ def test_a_removed_relation_disappears_from_serving_and_meta(tmp_path: Path):
 
 
 def test_a_pii_class_change_in_the_dictionary_moves_the_column(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
-    paths = Paths(tmp_path)
-    _build(paths)
-    publish(paths, [], run_id="run-1")
+    paths = _published(tmp_path)
     monkeypatch.setattr(publish_module, "load_dictionary",
                         lambda: _reclassified("marts.dim_customers.customer_status", "indirect"))
     moved = publish(paths, [], run_id="run-2")
@@ -185,9 +185,7 @@ def test_a_pii_class_change_in_the_dictionary_moves_the_column(tmp_path: Path, m
 
 
 def test_a_change_of_column_type_with_equal_values_is_a_change(tmp_path: Path):
-    paths = Paths(tmp_path)
-    _build(paths)
-    publish(paths, [], run_id="run-1")
+    paths = _published(tmp_path)
     _sql(paths, "create or replace table marts.fct_orders as select 1::double as v")
     result = publish(paths, [], run_id="run-2")
     assert result.rewritten == ["analytics.fct_orders"]
@@ -220,9 +218,7 @@ def _erase(paths: Paths, email: str) -> None:
 
 
 def test_an_erased_person_leaves_no_byte_in_the_republished_serving_file(tmp_path: Path):
-    paths = Paths(tmp_path)
-    _build(paths, customers=3)  # few rows: strings stored as they are, not FSST-compressed
-    publish(paths, [], run_id="run-1")
+    paths = _published(tmp_path, customers=3)  # few rows: strings stored as they are, not FSST-compressed
     email = b"p1@example.com"
     assert email in paths.serving_db.read_bytes()
     _erase(paths, email.decode())
@@ -235,9 +231,7 @@ def test_an_erased_person_leaves_no_byte_in_the_republished_serving_file(tmp_pat
 
 
 def test_an_access_request_changes_nothing_but_any_logged_erasure_rewrites_the_file(tmp_path: Path):
-    paths = Paths(tmp_path)
-    _build(paths)
-    publish(paths, [], run_id="run-1")
+    paths = _published(tmp_path)
     _request(paths, "export")
     assert publish(paths, [], run_id="run-2").rewritten == []
     _request(paths, "erase")  # an erasure that recorded no identifier hash is still an erasure
@@ -246,9 +240,7 @@ def test_an_access_request_changes_nothing_but_any_logged_erasure_rewrites_the_f
 
 
 def test_a_reader_holding_the_old_file_keeps_its_snapshot_across_an_incremental_publish(tmp_path: Path):
-    paths = Paths(tmp_path)
-    _build(paths)
-    publish(paths, [], run_id="run-1")
+    paths = _published(tmp_path)
     reader = duckdb.connect(str(paths.serving_db), read_only=True)
     _sql(paths, "update marts.fct_orders set v = 5; update marts.dim_customers set v = 5")
     result = publish(paths, [], run_id="run-2")
@@ -279,9 +271,7 @@ CRASH = textwrap.dedent("""
 
 
 def test_a_crash_mid_publish_leaves_the_old_serving_file_intact(tmp_path: Path):
-    paths = Paths(tmp_path)
-    _build(paths)
-    publish(paths, [], run_id="run-1")
+    paths = _published(tmp_path)
     before = paths.serving_db.read_bytes()
     _sql(paths, "update marts.fct_orders set v = 9")
     env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])}
@@ -321,9 +311,7 @@ def test_a_file_with_many_free_blocks_is_compacted_by_a_full_rewrite(tmp_path: P
 
 
 def test_a_damaged_serving_file_is_replaced_by_a_full_rewrite(tmp_path: Path):
-    paths = Paths(tmp_path)
-    _build(paths)
-    publish(paths, [], run_id="run-1")
+    paths = _published(tmp_path)
     paths.serving_db.write_bytes(b"not a database" * 1000)
     result = publish(paths, [], run_id="run-2")
     assert result.mode == "full" and "could not be copied or read" in result.reason
@@ -332,9 +320,7 @@ def test_a_damaged_serving_file_is_replaced_by_a_full_rewrite(tmp_path: Path):
 
 
 def test_a_full_rewrite_when_asked_gives_the_same_content(tmp_path: Path):
-    paths = Paths(tmp_path)
-    _build(paths)
-    publish(paths, [], run_id="run-1")
+    paths = _published(tmp_path)
     _sql(paths, "update marts.fct_orders set v = 3")
     publish(paths, [], run_id="run-2")
     incremental = _content(paths.serving_db)
@@ -344,9 +330,7 @@ def test_a_full_rewrite_when_asked_gives_the_same_content(tmp_path: Path):
 
 
 def test_comments_follow_the_dbt_docs_on_tables_the_publish_kept(tmp_path: Path):
-    paths = Paths(tmp_path)
-    _build(paths)
-    publish(paths, [], run_id="run-1")
+    paths = _published(tmp_path)
     manifest = paths.home / "dbt" / "target" / "manifest.json"
     manifest.parent.mkdir(parents=True, exist_ok=True)
     node = {"resource_type": "model", "schema": "marts", "name": "fct_orders", "description": "Orders, one a row.",
@@ -365,9 +349,7 @@ def test_comments_follow_the_dbt_docs_on_tables_the_publish_kept(tmp_path: Path)
 
 
 def test_the_copied_file_keeps_the_storage_version_older_clients_read(tmp_path: Path):
-    paths = Paths(tmp_path)
-    _build(paths)
-    publish(paths, [], run_id="run-1")
+    paths = _published(tmp_path)
     _sql(paths, "update marts.fct_orders set v = 4")
     assert publish(paths, [], run_id="run-2").mode == "incremental"
     header = paths.serving_db.read_bytes()[:20]
