@@ -1,9 +1,18 @@
-"""Write-audit-publish: copy the validated build warehouse to the serving warehouse atomically.
+"""Write-audit-publish: publish the validated build warehouse to the serving warehouse atomically.
 
-The pipeline writes ``build.duckdb``; analysts and BI read ``serving.duckdb``. Publishing builds a
+The pipeline writes ``build.duckdb``; analysts and BI read ``serving.duckdb``. Publishing prepares a
 complete new serving file beside the old one and renames it into place, so a reader sees either
 the previous published state or the new one, never a half-written file, and an open reader keeps
-its snapshot. A run whose blocking checks failed is refused and the last good copy stays.
+its snapshot (the old file lives on for it). A run whose blocking checks failed is refused and the
+last good copy stays.
+
+The new file starts from a byte copy of the last one (``copy_file_range``: a reflink where the
+filesystem has them), and only the tables whose content changed since the last publish are
+rewritten: each table's content fingerprint, columns and name form a signature stored in
+``meta.relations`` (:mod:`cdw.publish_plan`, :mod:`cdw.fingerprint`). Tables that no longer exist
+are dropped. The file is written whole instead (:func:`cdw.publish_plan.full_rewrite_reason`) on
+the first publish, after an erasure (the copy's free blocks would still hold the person), when too
+much of it is free blocks (compaction), when the old file cannot be read, or when asked (``full=True``).
 
 The serving file has three schemas:
 
@@ -14,15 +23,16 @@ The serving file has three schemas:
   models are plumbing; they stay in the build warehouse (``cdw query --build --restricted`` reads them);
 * ``restricted``: the full rows of every relation that has personal columns, for the few who may
   see them (grant access to this schema, or to a copy without it, by file);
-* ``meta``: ``publication`` (run, time) and ``columns`` (every published column, its PII class and
-  where it went).
+* ``meta``: ``publication`` (run, time), ``columns`` (every published column, its PII class and
+  where it went) and ``relations`` (every table, its rows, signature and the run that wrote it).
 
 Every relation becomes a table (a view over raw data too), so the file stands alone. It is
 written in an older storage format so BI tools that bundle an older DuckDB can open it, and the
 analytics schema can also be published as Parquet files (``parquet=True`` or
 ``CDW_PUBLISH_PARQUET=1``) under ``<warehouse>/parquet/<run_id>/``, with ``parquet/CURRENT`` naming
-the published run (switched atomically after the serving file). Once there is an export, every
-publish refreshes it (an erased person must not linger there); ``parquet=False`` removes it.
+the published run (switched atomically after the serving file); a table the publish kept is hard-
+linked from the previous export. Once there is an export, every publish refreshes it (an erased
+person must not linger there); ``parquet=False`` removes it.
 """
 
 from __future__ import annotations
@@ -32,30 +42,39 @@ import os
 import re
 import shutil
 import time
+from contextlib import suppress
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
 
+from cdw.publish_plan import (
+    ANALYTICS,
+    META,
+    RESTRICTED,
+    SERVING_STORAGE_VERSION,
+    Changes,
+    Plan,
+    Previous,
+    changes,
+    full_rewrite_reason,
+    plan_serving,
+    read_previous,
+)
 from cdw.serving_docs import describe_serving
-from core.dictionary import Dictionary, load_dictionary
-from core.duckdb_files import connect_warehouse
+from cdw.serving_parquet import export_parquet, parquet_wanted, previous_export, switch_parquet
+from core.config import warehouse_settings
+from core.dictionary import load_dictionary
+from core.duckdb_files import connect_warehouse, copy_file
 from core.resources import duckdb_resources
 from core.settings import Paths
 from core.sql import literal, quote_identifier
 
-# DuckDB 1.1 and newer can read this storage version; duckdb 2.0 writes a newer one by default.
-SERVING_STORAGE_VERSION = "v1.1.0"
-# Schemas of the build warehouse that reach the serving copy. Never raw landing data, dlt's
-# internal staging, the reverse-ETL sync state (it holds the identifiers sent to each destination),
-# nor dbt's staging views and intermediate models (copying them doubled the serving file and the
-# publish time, and no analyst interface reads them).
-PUBLISHED_SCHEMAS = ("marts", "seeds", "audit")
-# Relations kept in the build warehouse only: privacy request bookkeeping, figures of past publishes.
-UNPUBLISHED_RELATIONS = frozenset({"audit.privacy_requests", "audit.erased_subjects", "audit.published_metrics"})
-ANALYTICS, RESTRICTED, META = "analytics", "restricted", "meta"
-PARQUET_ENV = "CDW_PUBLISH_PARQUET"
+SERVING = "serving"
+"""The new serving file's name in the build warehouse's connection while it is written."""
+FULL, INCREMENTAL = "full", "incremental"
+_quote = quote_identifier
 # ``.serving.duckdb.<pid>.tmp``, ``.build.duckdb.<pid>.compact``, their ``.wal``, ``.CURRENT.<pid>.tmp``
 STALE_FILE = re.compile(r"\..+\.(?P<pid>\d+)\.(tmp|compact)(\.wal)?")
 SPILL_FILE = re.compile(r"duckdb_temp_(?P<pid>\d+)_.*")
@@ -68,96 +87,111 @@ class PublishRefused(RuntimeError):
 
 @dataclass
 class PublishResult:
+    """What a publish wrote: every serving table and its rows, and which of them it rewrote or kept."""
+
     serving_db: Path
     tables: dict[str, int] = field(default_factory=dict)  # "analytics.table" / "restricted.table" -> rows
     seconds: float = 0.0
     published_at: str = ""
     parquet_dir: Path | None = None
+    mode: str = FULL  # FULL: every table written anew; INCREMENTAL: started from a copy of the last file
+    reason: str = ""  # why the file was written whole
+    rewritten: list[str] = field(default_factory=list)  # tables written by this publish
+    reused: list[str] = field(default_factory=list)  # tables kept as the last publish wrote them
+    removed: list[str] = field(default_factory=list)  # tables of the last serving copy that are gone
 
 
-def publishable_relations(con: duckdb.DuckDBPyConnection, catalog: str) -> list[tuple[str, str]]:
-    """(schema, name) of every table and view in the build warehouse that belongs in serving."""
-    rows = con.execute(
-        """
-        select table_schema, table_name
-        from information_schema.tables
-        where table_catalog = ? and table_schema in (select unnest(?::varchar[]))
-        order by 1, 2
-        """,
-        [catalog, list(PUBLISHED_SCHEMAS)],
-    ).fetchall()
-    return [(schema, name) for schema, name in rows if f"{schema}.{name}".lower() not in UNPUBLISHED_RELATIONS]
+def _attach(con: duckdb.DuckDBPyConnection, path: Path) -> None:
+    con.execute(f"attach {literal(str(path))} as {SERVING} (storage_version {literal(SERVING_STORAGE_VERSION)})")
 
 
-def serving_names(relations: list[tuple[str, str]]) -> dict[tuple[str, str], str]:
-    """Name of each relation in the serving schemas: its own, or ``<schema>__<name>`` when two clash."""
-    counts: dict[str, int] = {}
-    for _, name in relations:
-        counts[name] = counts.get(name, 0) + 1
-    return {(schema, name): name if counts[name] == 1 else f"{schema}__{name}" for schema, name in relations}
+def _start_serving(con: duckdb.DuckDBPyConnection, paths: Paths, staging: Path, plan: Plan,
+                   full: bool) -> tuple[Previous | None, str]:
+    """Attach the new serving file as ``serving``: a copy of the last one when it can serve as a start.
+
+    Returns what the copy holds (None for a fresh, empty file) and why the file is written whole.
+    """
+    wal = paths.serving_db.with_name(paths.serving_db.name + ".wal")
+    if full:
+        reason = "a full rewrite was asked for"
+    elif not paths.serving_db.exists():
+        reason = "no serving copy yet"
+    elif wal.exists():
+        reason = "a write-ahead log lies beside the serving copy (it was written outside a publish)"
+    else:
+        previous, reason = _copy_previous(con, paths.serving_db, staging, plan)
+        if reason is None:
+            return previous, ""
+        with suppress(duckdb.Error):
+            con.execute(f"detach database if exists {SERVING}")
+        staging.unlink(missing_ok=True)
+    _attach(con, staging)
+    return None, reason
 
 
-_quote = quote_identifier
+def _copy_previous(con: duckdb.DuckDBPyConnection, serving_db: Path, staging: Path,
+                   plan: Plan) -> tuple[Previous | None, str | None]:
+    """Copy the last serving file to ``staging``, attach it and read what it holds; a reason not to use it."""
+    try:
+        copy_file(serving_db, staging)
+        _attach(con, staging)
+        previous = read_previous(con, SERVING)
+    except (duckdb.Error, OSError) as exc:  # a damaged or unreadable file must not block publishing
+        first_line = (str(exc).splitlines() or [""])[0]
+        return None, f"the serving copy could not be copied or read ({type(exc).__name__}: {first_line})"
+    limit = warehouse_settings().publish.compact_free_share
+    return previous, full_rewrite_reason(previous, plan, compact_free_share=limit)
 
 
-def _columns(con: duckdb.DuckDBPyConnection, catalog: str, schema: str, name: str) -> list[str]:
-    return [r[0] for r in con.execute(
-        "select column_name from information_schema.columns where table_catalog = ? and table_schema = ? "
-        "and table_name = ? order by ordinal_position", [catalog, schema, name]).fetchall()]
-
-
-def _parquet_wanted(parquet: bool | None, root: Path) -> bool:
-    """Explicit choice; else ``CDW_PUBLISH_PARQUET``; else keep an existing export in step with serving."""
-    if parquet is not None:
-        return parquet
-    return os.environ.get(PARQUET_ENV, "").lower() in ("1", "true", "yes") or (root / "CURRENT").exists()
-
-
-def _copy(con: duckdb.DuckDBPyConnection, catalog: str, dictionary: Dictionary, result: PublishResult) -> list:
-    """Copy every relation into the attached ``serving`` file; returns the ``meta.columns`` rows."""
-    relations = publishable_relations(con, catalog)
-    names = serving_names(relations)
+def _write_tables(con: duckdb.DuckDBPyConnection, catalog: str, todo: Changes) -> None:
+    """Drop what changed or went, then write what changed or is new, from the build warehouse ``catalog``."""
     for schema in (ANALYTICS, RESTRICTED, META):
-        con.execute(f"create schema if not exists serving.{schema}")
-    column_rows = []
-    for schema, name in relations:
-        source = f"{_quote(catalog)}.{_quote(schema)}.{_quote(name)}"
-        target = names[(schema, name)]
-        columns = _columns(con, catalog, schema, name)
-        classes = {c: dictionary.pii_class(f"{schema}.{name}", c) for c in columns}
-        safe = [c for c in columns if classes[c] not in dictionary.pii_policy.analytics_excludes]
-        if safe:
-            con.execute(f"create table serving.{ANALYTICS}.{_quote(target)} as "
-                        f"select {', '.join(_quote(c) for c in safe)} from {source}")
-            result.tables[f"{ANALYTICS}.{target}"] = con.execute(
-                f"select count(*) from serving.{ANALYTICS}.{_quote(target)}").fetchone()[0]
-        if len(safe) < len(columns):
-            con.execute(f"create table serving.{RESTRICTED}.{_quote(target)} as select * from {source}")
-            result.tables[f"{RESTRICTED}.{target}"] = con.execute(
-                f"select count(*) from serving.{RESTRICTED}.{_quote(target)}").fetchone()[0]
-        column_rows += [(target, f"{schema}.{name}", c, classes[c], c in safe, len(safe) < len(columns))
-                        for c in columns]
-    return column_rows
-
-
-def _export_parquet(con: duckdb.DuckDBPyConnection, result: PublishResult, folder: Path) -> None:
-    folder.mkdir(parents=True, exist_ok=True)
-    for key in result.tables:
+        con.execute(f"create schema if not exists {SERVING}.{schema}")
+    for key in todo.drop:
         schema, _, name = key.partition(".")
-        if schema == ANALYTICS:
-            target = str(folder / f"{name}.parquet")
-            con.execute(f"copy serving.{ANALYTICS}.{_quote(name)} to {literal(target)} (format parquet)")
+        con.execute(f"drop table {SERVING}.{_quote(schema)}.{_quote(name)}")
+    if todo.drop and todo.rewrite:
+        con.execute(f"checkpoint {SERVING}")  # the dropped tables' blocks become free for the new ones
+    for table in todo.rewrite:
+        source_schema, _, source_name = table.source.partition(".")
+        source = ".".join(_quote(part) for part in (catalog, source_schema, source_name))
+        columns = ", ".join(_quote(column) for column in table.columns)
+        con.execute(f"create table {SERVING}.{table.schema}.{_quote(table.name)} as select {columns} from {source}")
 
 
-def _switch_parquet(root: Path, run_id: str) -> None:
-    """Point ``CURRENT`` at the new export atomically, then remove older exports."""
-    pointer = root / "CURRENT"
-    staging = root / f".CURRENT.{os.getpid()}.tmp"
-    staging.write_text(run_id + "\n")
-    os.replace(staging, pointer)
-    for folder in root.iterdir():
-        if folder.is_dir() and folder.name != run_id:
-            shutil.rmtree(folder, ignore_errors=True)
+def _write_meta(con: duckdb.DuckDBPyConnection, run_id: str, published_at: str, plan: Plan,
+                previous: Previous | None, todo: Changes) -> None:
+    """``meta.publication``, ``meta.columns`` and ``meta.relations`` (the signatures the next publish reads)."""
+    meta = f"{SERVING}.{META}"
+    con.execute(f"create or replace table {meta}.publication as select ? as run_id, ?::timestamptz as published_at, "
+                "? as storage_version, ? as erasures",
+                [run_id, published_at, SERVING_STORAGE_VERSION, plan.erasures])
+    con.execute(f"create or replace table {meta}.columns (relation varchar, source_relation varchar, "
+                "column_name varchar, pii_class varchar, in_analytics boolean, in_restricted boolean)")
+    _insert_columns(con, f"{meta}.columns", ["varchar", "varchar", "varchar", "varchar", "boolean", "boolean"],
+                    plan.column_rows)
+    con.execute(f"create or replace table {meta}.relations (schema_name varchar, table_name varchar, "
+                "source_relation varchar, row_count bigint, signature varchar, written_by varchar)")
+    written_by = previous.written_by if previous else {}
+    reused = {table.key for table in todo.reuse}
+    rows = [(t.schema, t.name, t.source, t.rows, t.signature, written_by.get(t.key, run_id) if t.key in reused
+             else run_id) for t in plan.tables]
+    _insert_columns(con, f"{meta}.relations", ["varchar", "varchar", "varchar", "bigint", "varchar", "varchar"], rows)
+
+
+def _insert_columns(con: duckdb.DuckDBPyConnection, table: str, types: list[str], rows: list[tuple]) -> None:
+    """Insert ``rows`` in one statement (column lists unnested): ``executemany`` takes a statement per row."""
+    if not rows:
+        return
+    unnested = ", ".join(f"unnest(?::{kind}[])" for kind in types)
+    con.execute(f"insert into {table} select {unnested}", [list(column) for column in zip(*rows, strict=True)])
+
+
+def _report(result: PublishResult, plan: Plan, todo: Changes) -> None:
+    result.tables = {table.key: table.rows for table in plan.tables}
+    result.rewritten = [table.key for table in todo.rewrite]
+    result.reused = [table.key for table in todo.reuse]
+    result.removed = sorted(set(todo.drop) - set(result.rewritten))
 
 
 def _pid_alive(pid: int) -> bool:
@@ -226,10 +260,14 @@ def refusal_message(paths: Paths, blocking_failures: list[str]) -> str:
     return message
 
 
-def publish(paths: Paths, blocking_failures: list[str], run_id: str, parquet: bool | None = None) -> PublishResult:
+def publish(paths: Paths, blocking_failures: list[str], run_id: str, parquet: bool | None = None,
+            *, full: bool = False) -> PublishResult:
     """Publish the build warehouse when no blocking check failed; otherwise refuse and say why.
 
-    Work files of an earlier publish that crashed are removed first (:func:`clean_stale_publish_files`).
+    The new serving file starts from a copy of the last one, and only the tables whose content,
+    columns or name changed are rewritten (see :mod:`cdw.publish_plan`); ``full=True`` writes every
+    table anew. Work files of an earlier publish that crashed are removed first
+    (:func:`clean_stale_publish_files`).
     """
     clean_stale_publish_files(paths)
     if blocking_failures:
@@ -239,35 +277,36 @@ def publish(paths: Paths, blocking_failures: list[str], run_id: str, parquet: bo
     staging_file = paths.serving_db.with_name(f".{paths.serving_db.name}.{os.getpid()}.tmp")
     staging_file.unlink(missing_ok=True)
     parquet_root = paths.warehouse_dir / "parquet"
-    parquet_dir = parquet_root / run_id if _parquet_wanted(parquet, parquet_root) else None
+    parquet_dir = parquet_root / run_id if parquet_wanted(parquet, parquet_root) else None
     result = PublishResult(serving_db=paths.serving_db)
     # Not read-only: DuckDB shares one instance per file within a process (dbt may hold it open), and a
     # read-only connection could not attach the new serving file for writing. Nothing here writes the build.
     con = connect_warehouse(paths.build_db)
     try:
         catalog = con.execute("select current_database()").fetchall()[0][0]
-        con.execute(f"attach '{staging_file}' as serving (storage_version '{SERVING_STORAGE_VERSION}')")
-        column_rows = _copy(con, catalog, dictionary, result)
+        plan = plan_serving(con, catalog, dictionary)
+        previous, result.reason = _start_serving(con, paths, staging_file, plan, full)
+        result.mode = FULL if previous is None else INCREMENTAL
+        todo = changes(plan, previous)
+        _write_tables(con, catalog, todo)
+        _report(result, plan, todo)
         result.published_at = datetime.now(UTC).isoformat(timespec="seconds")
-        con.execute(
-            f"create table serving.{META}.publication as select ? as run_id, ?::timestamptz as published_at",
-            [run_id, result.published_at],
-        )
-        con.execute(f"create table serving.{META}.columns (relation varchar, source_relation varchar, "
-                    "column_name varchar, pii_class varchar, in_analytics boolean, in_restricted boolean)")
-        if column_rows:
-            con.executemany(f"insert into serving.{META}.columns values (?, ?, ?, ?, ?, ?)", column_rows)
-        describe_serving(con, "serving", paths, dictionary)  # comments from the dbt docs; counts as BIGINT
+        _write_meta(con, run_id, result.published_at, plan, previous, todo)
+        describe_serving(con, SERVING, paths, dictionary)  # comments from the dbt docs; counts as BIGINT
         if parquet_dir is not None:
+            reuse_from = previous_export(parquet_root, previous.run_id if previous else None, parquet_dir)
             shutil.rmtree(parquet_dir, ignore_errors=True)
-            _export_parquet(con, result, parquet_dir)
+            export_parquet(con, SERVING, result.tables, set(result.reused), parquet_dir, reuse_from)
             result.parquet_dir = parquet_dir
         from expectations.degradation import record_published_metrics  # Great Expectations: import when used
 
         record_published_metrics(con, run_id, result.published_at)  # what the next run is compared with
-        con.execute("detach serving")
+        con.execute(f"detach {SERVING}")
     except Exception:
+        with suppress(duckdb.Error):
+            con.execute(f"detach database if exists {SERVING}")
         staging_file.unlink(missing_ok=True)
+        staging_file.with_name(staging_file.name + ".wal").unlink(missing_ok=True)
         if parquet_dir is not None:
             shutil.rmtree(parquet_dir, ignore_errors=True)
         raise
@@ -275,12 +314,13 @@ def publish(paths: Paths, blocking_failures: list[str], run_id: str, parquet: bo
         con.close()
     os.replace(staging_file, paths.serving_db)
     if parquet_dir is not None:
-        _switch_parquet(parquet_root, run_id)
+        switch_parquet(parquet_root, run_id)
     elif parquet is False and parquet_root.exists():
         shutil.rmtree(parquet_root, ignore_errors=True)  # never leave a stale export beside the new copy
     (paths.warehouse_dir / "publication.json").write_text(
         json.dumps({"run_id": run_id, "published_at": result.published_at, "tables": result.tables,
-                    "parquet": str(parquet_dir) if parquet_dir else None}, indent=2)
+                    "mode": result.mode, "reason": result.reason, "rewritten": result.rewritten,
+                    "removed": result.removed, "parquet": str(parquet_dir) if parquet_dir else None}, indent=2)
     )
     result.seconds = time.perf_counter() - started
     return result

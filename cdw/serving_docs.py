@@ -33,7 +33,10 @@ NOT_FROM_DBT = {
 META_TABLES = {
     "publication": ("The publish that wrote this file: its run and when.",
                     {"run_id": "The pipeline run that was published.",
-                     "published_at": "When this serving copy was written (UTC)."}),
+                     "published_at": "When this serving copy was written (UTC).",
+                     "storage_version": "The DuckDB storage version the file is written in (older clients read it).",
+                     "erasures": "Fingerprint of the build warehouse's erasure records at this publish: after "
+                                 "an erasure the next publish writes the whole file anew."}),
     "columns": ("Every published column: where it came from, its PII class and which schema holds it.",
                 {"relation": "The table's name in the serving schemas.",
                  "source_relation": "The relation in the build warehouse it was copied from (schema.name).",
@@ -41,6 +44,15 @@ META_TABLES = {
                  "pii_class": "PII class from the data dictionary (none, indirect, direct, sensitive, ...).",
                  "in_analytics": "True when the column is in the analytics schema (not personal).",
                  "in_restricted": "True when the relation also has a full copy in the restricted schema."}),
+    "relations": ("Every published table: its rows, its content signature and the run that last wrote it. A "
+                  "publish rewrites only the tables whose signature changed and keeps the others.",
+                  {"schema_name": "analytics or restricted.",
+                   "table_name": "The table's name in that schema.",
+                   "source_relation": "The relation in the build warehouse it was copied from (schema.name).",
+                   "row_count": "Rows of the table.",
+                   "signature": "Digest of the content (row count and an order-independent hash of every row), "
+                                "the columns and the name.",
+                   "written_by": "The run whose publish last wrote the table (earlier runs' tables were kept)."}),
 }
 
 
@@ -96,39 +108,55 @@ def narrow_hugeints(con: duckdb.DuckDBPyConnection, catalog: str) -> list[str]:
 def describe_serving(con: duckdb.DuckDBPyConnection, catalog: str, paths: Paths, dictionary: Dictionary) -> Described:
     """Narrow HUGEINTs and comment every table and column of the attached serving file ``catalog``.
 
-    Reads ``<catalog>.meta.columns`` (written by the publish) for where each table came from.
+    Reads ``<catalog>.meta.columns`` (written by the publish) for where each table came from. A
+    comment already in place (a table a publish kept from the last serving copy) is not written again.
     """
     result = Described(narrowed=narrow_hugeints(con, catalog))
     docs = manifest_docs(paths.home / "dbt" / "target" / "manifest.json")
     sources = dict(con.execute(f"select distinct relation, source_relation from {_quote(catalog)}.meta.columns"
                                ).fetchall())
-    tables = con.execute("select schema_name, table_name from duckdb_tables() where database_name = ? "
-                         "order by 1, 2", [catalog]).fetchall()
-    present = set(con.execute("select schema_name, table_name, column_name from duckdb_columns() "
-                              "where database_name = ?", [catalog]).fetchall())
+    tables = {(schema, table): comment for schema, table, comment in con.execute(
+        "select schema_name, table_name, comment from duckdb_tables() where database_name = ? order by 1, 2",
+        [catalog]).fetchall()}
+    present: dict[tuple[str, str], dict[str, str | None]] = {}
+    for schema, table, column, comment in con.execute(
+            "select schema_name, table_name, column_name, comment from duckdb_columns() where database_name = ? "
+            "order by schema_name, table_name, column_index", [catalog]).fetchall():
+        present.setdefault((schema, table), {})[column] = comment
     con.execute("begin")
     try:
-        for schema, table in tables:
+        for (schema, table), comment in tables.items():
             target = f"{_quote(catalog)}.{_quote(schema)}.{_quote(table)}"
-            if schema == "meta" and table in META_TABLES:
-                description, columns = META_TABLES[table]
-            else:
-                source = sources.get(table, "")
-                description, columns = docs.get(source.lower(), (NOT_FROM_DBT.get(source.lower(), ""), {}))
-                where = (" Personal columns included: grant access to the restricted schema only to those who "
-                         "may see them." if schema == "restricted" else "")
-                description = (f"{description}{_owner(dictionary, source)} Built as {source} in the build "
-                               f"warehouse.{where}").strip() if source else description
-            if description:
-                con.execute(f"comment on table {target} is {_literal(description)}")
-                result.tables += 1
-            for column, text in columns.items():
-                if text and (schema, table, column) in present:
-                    con.execute(f"comment on column {target}.{_quote(column)} is {_literal(text)}")
-                    result.columns += 1
+            description, columns = _table_docs(schema, table, sources, docs, dictionary)
+            _comment(con, f"table {target}", comment, description)
+            result.tables += bool(description)
+            for column, column_comment in present.get((schema, table), {}).items():
+                text = columns.get(column, "")
+                _comment(con, f"column {target}.{_quote(column)}", column_comment, text)
+                result.columns += bool(text)
         con.execute("commit")
     except Exception:
         con.execute("rollback")
         raise
     return result
 
+
+def _comment(con: duckdb.DuckDBPyConnection, what: str, current: str | None, wanted: str) -> None:
+    """Set the comment on ``what`` ("table x", "column x.y") unless it is already ``wanted`` (empty: none)."""
+    if (current or "") != wanted:
+        con.execute(f"comment on {what} is {_literal(wanted) if wanted else 'NULL'}")
+
+
+def _table_docs(schema: str, table: str, sources: dict[str, str], docs: dict[str, tuple[str, dict[str, str]]],
+                dictionary: Dictionary) -> tuple[str, dict[str, str]]:
+    """(table comment, {column: comment}) of one serving table."""
+    if schema == "meta" and table in META_TABLES:
+        return META_TABLES[table]
+    source = sources.get(table, "")
+    description, columns = docs.get(source.lower(), (NOT_FROM_DBT.get(source.lower(), ""), {}))
+    where = (" Personal columns included: grant access to the restricted schema only to those who "
+             "may see them." if schema == "restricted" else "")
+    if source:
+        description = (f"{description}{_owner(dictionary, source)} Built as {source} in the build "
+                       f"warehouse.{where}").strip()
+    return description, columns

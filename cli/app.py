@@ -237,8 +237,10 @@ def _show_check(report, seconds: float) -> None:
 
 def _show_publish(result, seconds: float) -> None:
     restricted = sum(1 for name in result.tables if name.startswith("restricted."))
+    how = (f"{len(result.rewritten)} rewritten, {len(result.reused)} unchanged" if result.mode == "incremental"
+           else f"written whole: {result.reason}")
     console.print(f"[green]✓[/] published {len(result.tables) - restricted} analytics and {restricted} restricted "
-                  f"tables to {result.serving_db} in {seconds:.1f}s"
+                  f"tables to {result.serving_db} in {seconds:.1f}s ({how})"
                   + (f" (+ Parquet in {result.parquet_dir})" if result.parquet_dir else ""))
 
 
@@ -426,14 +428,21 @@ def publish(
     parquet: Annotated[bool | None, typer.Option(
         "--parquet/--no-parquet", help="Also publish the analytics schema as Parquet (default: $CDW_PUBLISH_PARQUET)."
     )] = None,
+    full: Annotated[bool, typer.Option(
+        "--full", help="Write every table anew instead of only those whose content changed (compacts the file)."
+    )] = False,
     wait: Wait = False,
 ) -> None:
-    """Check, then publish the build warehouse to the serving warehouse (analytics + restricted schemas)."""
+    """Check, then publish the build warehouse to the serving warehouse (analytics + restricted schemas).
+
+    Only the tables whose content changed since the last publish are rewritten; the others are kept.
+    """
     ctx = _context()
     with _writing(ctx, "cdw publish", wait):
         report = _step(ctx, "check", lambda _o: _steps().check(ctx))
         try:
-            _step(ctx, "publish", lambda _o: _steps().publish(ctx, report.blocking_failures, parquet=parquet))
+            _step(ctx, "publish", lambda _o: _steps().publish(ctx, report.blocking_failures, parquet=parquet,
+                                                              full=full))
         except PublishRefused as exc:
             raise _fail(str(exc), "fix the failing data or rule, then `cdw publish` again") from None
 

@@ -157,10 +157,17 @@ class Privacy(StrictModel):
     export_retention_days: int = Field(30, ge=0)
 
 
+class PublishSettings(StrictModel):
+    """How the serving copy is republished (see cdw/publish.py)."""
+
+    compact_free_share: float = Field(0.3, gt=0, le=1)
+
+
 class DuckDBSettings(StrictModel):
     """How much of the machine DuckDB may use (see core/resources.py)."""
 
     memory_limit: str | int = "50%"
+    ingest_memory_limit: str | int = "1GB"
     temp_directory: str = ""
 
 
@@ -175,6 +182,7 @@ class WarehouseSettings(StrictModel):
     degradation: Degradation = Degradation()
     artifacts: Artifacts = Artifacts()
     privacy: Privacy = Privacy()
+    publish: PublishSettings = PublishSettings()
     duckdb: DuckDBSettings = DuckDBSettings()
     dagster: DagsterSettings = DagsterSettings()
 

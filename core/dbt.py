@@ -234,14 +234,12 @@ def invoke_dbt(place: DbtPlace, command: list[str], as_of: AsOfLike = None,
         status = str(node_result.status)
         counts[status] = counts.get(status, 0) + 1
         node = getattr(node_result, "node", None)
-        if node is None:  # a run-operation: its macro, not a node of the graph
-            nodes.append(NodeResult(node_result.unique_id, "operation", node_result.unique_id.rsplit(".", 1)[-1],
-                                    status, node_result.message))
-            if status in {"error", "fail"}:
-                failures.append(f"{node_result.unique_id}: {node_result.message}")
-            continue
+        unique_id = node.unique_id if node is not None else node_result.unique_id
         if status in {"error", "fail"}:
-            failures.append(f"{node.unique_id}: {node_result.message}")
+            failures.append(f"{unique_id}: {node_result.message}")
+        if node is None:  # a run-operation: its macro, not a node of the graph
+            nodes.append(NodeResult(unique_id, "operation", unique_id.rsplit(".", 1)[-1], status, node_result.message))
+            continue
         relation = (f"{node.schema}.{getattr(node, 'alias', None) or node.name}"
                     if node.resource_type in ("model", "seed", "snapshot") else None)
         nodes.append(NodeResult(node.unique_id, str(node.resource_type), node.name, status,
@@ -262,6 +260,5 @@ def invoke_dbt_like_cli(place: DbtPlace, command: list[str],
         result = invoke_dbt(place, command, as_of)
     except DbtError as error:
         return subprocess.CompletedProcess(["dbt", *command], 2, str(error), "")
-    problems = [f"{n.unique_id}: {n.status}: {n.message}" for n in result.nodes if n.status in {"error", "fail"}]
-    problems += result.errors
-    return subprocess.CompletedProcess(["dbt", *command], 0 if result.success else 1, "\n".join(problems), "")
+    return subprocess.CompletedProcess(["dbt", *command], 0 if result.success else 1,
+                                       "\n".join([*result.failures, *result.errors]), "")

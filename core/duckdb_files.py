@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+import errno
+import os
+import shutil
 from contextlib import suppress
 from pathlib import Path
 
 import duckdb
 
-from core.resources import duckdb_resources
+from core.resources import DuckDBResources, duckdb_resources
 from core.sql import literal
+
+COPY_CHUNK = 16 * 1024 * 1024
+NO_KERNEL_COPY = {errno.EXDEV, errno.ENOSYS, errno.EOPNOTSUPP, errno.EINVAL, errno.EPERM}
+"""What ``copy_file_range`` answers where the kernel or filesystem cannot copy: fall back to a plain copy."""
 
 
 def connect_for_reading(db: Path) -> duckdb.DuckDBPyConnection:
@@ -46,8 +53,32 @@ def connect_warehouse(database: Path, read_only: bool = False) -> duckdb.DuckDBP
     return apply_resources(duckdb.connect(str(database), read_only=read_only), database)
 
 
-def connect_work(beside: Path) -> duckdb.DuckDBPyConnection:
-    """An in-memory DuckDB for a step's own work (Splink's scoring), with the configured resources
-    and the spill folder of the warehouse file ``beside``."""
-    return apply_resources(duckdb.connect(), beside)
+def connect_work(beside: Path, resources: DuckDBResources | None = None) -> duckdb.DuckDBPyConnection:
+    """An in-memory DuckDB for a step's own work (Splink's scoring, ingest's checks), with the
+    configured resources of the warehouse file ``beside`` (or ``resources``) and its spill folder."""
+    resources = resources or duckdb_resources(beside)
+    resources.temp_directory.mkdir(parents=True, exist_ok=True)
+    return duckdb.connect(":memory:", config=resources.settings())
 
+
+def copy_file(source: Path, target: Path) -> None:
+    """Copy ``source`` to ``target`` byte for byte without re-encoding anything.
+
+    ``copy_file_range`` lets the kernel copy (and share extents on filesystems with reflinks, such as
+    Btrfs and XFS); where it is not supported (another filesystem, an old kernel) a plain copy.
+    """
+    with source.open("rb") as src, target.open("wb") as dst:
+        remaining = os.fstat(src.fileno()).st_size
+        try:
+            while remaining > 0:
+                copied = os.copy_file_range(src.fileno(), dst.fileno(), remaining)
+                if copied == 0:
+                    break
+                remaining -= copied
+        except OSError as exc:
+            if exc.errno not in NO_KERNEL_COPY:
+                raise
+            src.seek(0)
+            dst.seek(0)
+            dst.truncate()
+            shutil.copyfileobj(src, dst, COPY_CHUNK)

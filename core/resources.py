@@ -6,8 +6,13 @@ through its profile (``dbt_invocation_env``), the Python steps through
 :func:`core.duckdb_files.apply_resources`, dlt through its credentials. A build bigger than the
 limit then spills to disk instead of being killed for memory.
 
-Overrides for one shell: ``$CDW_DUCKDB_MEMORY_LIMIT`` (``"6GB"``, ``"40%"``) and
-``$CDW_DUCKDB_TEMP_DIRECTORY``. DuckDB's worker threads stay its own default (one per core).
+The ingest step's work database has a limit of its own, ``ingest_memory_limit``
+(:func:`ingest_resources`): it holds a seller's new files while they are checked, and DuckDB keeps
+blocks cached up to its limit, so without one of its own ingest would grow with the files.
+
+Overrides for one shell: ``$CDW_DUCKDB_MEMORY_LIMIT`` (``"6GB"``, ``"40%"``),
+``$CDW_DUCKDB_INGEST_MEMORY_LIMIT`` and ``$CDW_DUCKDB_TEMP_DIRECTORY``. DuckDB's worker threads
+stay its own default (one per core).
 """
 
 from __future__ import annotations
@@ -20,6 +25,7 @@ from pathlib import Path
 from core.config import ConfigFileError, warehouse_settings
 
 MEMORY_ENV = "CDW_DUCKDB_MEMORY_LIMIT"
+INGEST_MEMORY_ENV = "CDW_DUCKDB_INGEST_MEMORY_LIMIT"
 TEMP_ENV = "CDW_DUCKDB_TEMP_DIRECTORY"
 CGROUP_LIMITS = (Path("/sys/fs/cgroup/memory.max"), Path("/sys/fs/cgroup/memory/memory.limit_in_bytes"))
 UNITS = {"b": 1, "kb": 1000, "mb": 1000**2, "gb": 1000**3, "tb": 1000**4,
@@ -97,3 +103,16 @@ def duckdb_resources(database: Path) -> DuckDBResources:
     if not temp_directory.is_absolute():
         temp_directory = Path(database).resolve().parent / temp_directory
     return DuckDBResources(memory_limit_bytes=parse_memory(memory, where), temp_directory=temp_directory)
+
+
+def ingest_resources(database: Path) -> DuckDBResources:
+    """The settings of the ingest step's work database beside the warehouse file ``database``: the
+    lower of ``ingest_memory_limit`` (``$CDW_DUCKDB_INGEST_MEMORY_LIMIT`` first) and the general
+    limit, and the same spill folder."""
+    general = duckdb_resources(database)
+    configured = warehouse_settings().duckdb
+    override = os.environ.get(INGEST_MEMORY_ENV)
+    where = f"${INGEST_MEMORY_ENV}" if override else "config/warehouse.yml: duckdb.ingest_memory_limit"
+    ingest = parse_memory(override or configured.ingest_memory_limit, where)
+    return DuckDBResources(memory_limit_bytes=min(ingest, general.memory_limit_bytes),
+                           temp_directory=general.temp_directory)

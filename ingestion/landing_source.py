@@ -21,6 +21,11 @@ Why it is built this way:
 - **Each file once.** The sha256 of every file loaded is kept in the dlt source state (stored in
   the warehouse with each load), so a file seen before is neither read nor checked again;
   ``force=True`` reprocesses everything, and the merge keys keep that free of duplicates.
+- **Memory bounded, whatever the files' size.** A file is read and checked in Arrow batches; the
+  checked rows wait in a DuckDB work database (:mod:`ingestion.landing_work`: its own memory
+  limit, spilling to disk beyond it), where the newest version per key, the stale rows and the
+  distinct quarantine rows are computed; dlt receives the rows in batches again. Python never
+  holds a whole table.
 - **Schema contract on purpose.** ``tables: evolve`` (the resources declare every table),
   ``columns: evolve`` (a vendor's new field is kept, and reported, rather than failing the load),
   ``data_type: freeze`` (contract columns are cast to their landed types before dlt sees them, so a
@@ -49,8 +54,9 @@ from dlt.extract import DltResource, DltSource
 from core.contracts import SystemContract, Table
 from core.sql import literal
 from core.sql import quote_identifier as quote
-from ingestion.contract_check import QUARANTINE_SCHEMA, check_batch, connect_duckdb
+from ingestion.contract_check import QUARANTINE_SCHEMA, CheckResult, check_batch
 from ingestion.errors import LandingFileError
+from ingestion.landing_work import PageSql, WorkDatabase, without_null_types
 
 SOURCE_FILE_COLUMN = "_cdw_source_file"
 LOADED_AT_COLUMN = "_cdw_loaded_at"
@@ -64,6 +70,9 @@ DLT_TYPES = {"text": "text", "bigint": "bigint", "double": "double", "boolean": 
 
 _FILE = "__cdw_file"
 _ROW = "__cdw_row"
+_N = "__cdw_n"
+_QUARANTINE = quote(QUARANTINE_TABLE)
+_DISTINCT_QUARANTINE = quote(f"{QUARANTINE_TABLE}_distinct")
 _NAMING = NamingConvention()
 
 
@@ -99,21 +108,36 @@ class SourceReport:
 
 
 @dataclass
-class _Processed:
-    """A table's new files, checked and reduced; the valid rows are held until its resource yields them."""
+class _FilePart:
+    """One new landing file's valid rows, in a work table (with their landing columns and row order)."""
 
-    valid: pa.Table | None
-    quarantine: pa.Table
+    work_table: str
+    schema: pa.Schema
+    """Arrow schema of the checked rows (an all-empty column still of type ``null``), to combine files."""
+    relative: str
+    rows: int = 0
+    """Valid rows in the work table."""
+
+
+@dataclass
+class _Processed:
+    """A table's new files, checked and reduced; the rows to land wait in work tables for its resource."""
+
+    pages: list[tuple[PageSql, int]]
+    """Per file with rows to land: the SQL of a page of them (all files in one shape), and the end
+    of its row numbers."""
+    schema: pa.Schema | None
+    """Arrow schema the rows are handed to dlt in (primary key columns not nullable)."""
+    work_tables: list[str]
+    """The table's work tables, dropped once its rows are handed over."""
     new_files: dict[str, dict[str, Any]]
 
 
 @dataclass
 class _Checked:
-    """Per-file results of checking a table's new files, before they are reduced."""
+    """What checking a table's new files left: one work table per file, and the files' hashes."""
 
-    valid: list[pa.Table] = field(default_factory=list)
-    quarantine: list[pa.Table] = field(default_factory=list)
-    files: list[str] = field(default_factory=list)
+    parts: list[_FilePart] = field(default_factory=list)
     new_files: dict[str, dict[str, Any]] = field(default_factory=dict)
 
 
@@ -126,14 +150,25 @@ def table_files(system_dir: Path, table_name: str) -> list[Path]:
     return files
 
 
-def file_sha256(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
+def file_sha256(path: Path) -> str:
+    """sha256 of the file's bytes, read in chunks (a landing file may be larger than memory)."""
+    with Path(path).open("rb") as handle:
+        return hashlib.file_digest(handle, "sha256").hexdigest()
 
 
-def read_parquet_bytes(path: Path, data: bytes) -> pa.Table:
-    """Parse a Parquet file already read into memory; :class:`LandingFileError` when it is not Parquet."""
+def open_parquet(path: Path) -> pq.ParquetFile:
+    """Open a Parquet file for reading in batches; :class:`LandingFileError` when it is not Parquet."""
     try:
-        return pq.read_table(pa.BufferReader(data))
+        return pq.ParquetFile(path)
+    except (pa.ArrowException, OSError, ValueError) as error:
+        raise LandingFileError(path, f"not a readable Parquet file ({error})") from error
+
+
+def parquet_batches(path: Path, parquet: pq.ParquetFile, rows: int) -> Iterator[pa.Table]:
+    """The file's rows in order, ``rows`` at a time; a damaged file is a :class:`LandingFileError`."""
+    try:
+        for batch in parquet.iter_batches(batch_size=rows):
+            yield pa.Table.from_batches([batch])
     except (pa.ArrowException, OSError, ValueError) as error:
         raise LandingFileError(path, f"not a readable Parquet file ({error})") from error
 
@@ -174,21 +209,20 @@ def to_landed_names(batch: pa.Table, path: Path) -> pa.Table:
     return batch.rename_columns(names)
 
 
-def combine(parts: list[pa.Table], paths: list[str]) -> pa.Table:
-    """Concatenate the valid rows of several files of one table.
+def combined_schema(parts: list[_FilePart]) -> pa.Schema:
+    """The schema the valid rows of several files of one table share.
 
     An extra column may be all empty (Arrow type ``null``) in one file and typed in another; the
-    typed one wins. Columns still ``null`` afterwards become text, so dlt creates them rather than
-    dropping them. Irreconcilable types across files are a broken delivery.
+    typed one wins (Arrow's permissive promotion, as concatenating the files would). Columns still
+    ``null`` afterwards become text, so dlt creates them rather than dropping them. Irreconcilable
+    types across files are a broken delivery.
     """
     try:
-        combined = pa.concat_tables(parts, promote_options="permissive")
+        unified = pa.unify_schemas([p.schema for p in parts], promote_options="permissive")
     except (pa.ArrowInvalid, pa.ArrowTypeError) as error:
+        paths = [p.relative for p in parts]
         raise LandingFileError(paths[-1], f"column types differ from earlier files {paths[:-1]} ({error})") from error
-    if any(pa.types.is_null(f.type) for f in combined.schema):
-        combined = combined.cast(pa.schema([f.with_type(pa.string()) if pa.types.is_null(f.type) else f
-                                            for f in combined.schema]))
-    return combined
+    return without_null_types(unified)
 
 
 def column_hints(table: Table) -> dict[str, TColumnSchema]:
@@ -222,7 +256,8 @@ class LandingReader:
 
     Shared by the table resources and the quarantine resource of the source: each table is
     processed once, by whichever resource asks first (normally the table's own resource, which
-    dlt runs before ``quarantine``).
+    dlt runs before ``quarantine``). The rows wait in a DuckDB work database that spills to disk
+    beyond its limit (:mod:`ingestion.landing_work`), never whole in Python; :meth:`close` drops it.
     """
 
     def __init__(
@@ -242,126 +277,219 @@ class LandingReader:
         self.warehouse = Path(warehouse) if warehouse else None
         self.run_at = run_at or datetime.now(UTC)
         self.report = report or SourceReport(contract.system)
+        self.work = WorkDatabase(self.warehouse)
         self._processed: dict[str, _Processed] = {}
-        self._connection: duckdb.DuckDBPyConnection | None = None
-
-    def _duckdb(self) -> duckdb.DuckDBPyConnection:
-        """The run's in-memory DuckDB (checks, reduction), opened on first use."""
-        if self._connection is None:
-            self._connection = connect_duckdb()
-        return self._connection
+        self._quarantined = -1
+        """Quarantine rows written so far (-1: the quarantine work table does not exist yet)."""
+        self._resources = {t.name for t in contract.tables} | {QUARANTINE_TABLE}
+        self._finished: set[str] = set()
 
     def close(self) -> None:
-        """Release the in-memory DuckDB (called once the last resource is done)."""
-        if self._connection is not None:
-            self._connection.close()
-            self._connection = None
+        """Delete the work database (done once every resource finished, and by the loader in any case)."""
+        self.work.close()
+
+    def _finish(self, resource: str) -> None:
+        """Note a resource done with the work database; the last one closes it.
+
+        dlt takes items from its resources in turn, so the quarantine resource may finish while a
+        large table is still being handed over.
+        """
+        self._finished.add(resource)
+        if self._finished >= self._resources:
+            self.close()
 
     # -- resources ---------------------------------------------------------------------------
 
     def table_rows(self, table: Table) -> Iterator[pa.Table]:
-        """Body of a table resource: yield the newest valid rows, then remember the files as loaded.
+        """Body of a table resource: yield the newest valid rows in batches, then remember the files as loaded.
 
         The file hashes enter the source state only after dlt took the rows, and dlt commits the
         state with the load package: a run that fails loads nothing and remembers nothing.
         """
-        processed = self._process(table)
-        valid, processed.valid = processed.valid, None  # hand the rows over, keep no reference
-        if valid is not None and valid.num_rows:
-            yield valid
-        seen = dlt.current.source_state().setdefault(STATE_KEY, {}).setdefault(table.name, {})
-        seen.update(processed.new_files)
+        try:
+            processed = self._process(table)
+            for page_sql, end in processed.pages:
+                yield from self.work.pages(page_sql, end, processed.schema)
+            for name in processed.work_tables:
+                self.work.drop_table(name)
+            seen = dlt.current.source_state().setdefault(STATE_KEY, {}).setdefault(table.name, {})
+            seen.update(processed.new_files)
+        finally:
+            self._finish(table.name)
 
     def quarantine_rows(self) -> Iterator[pa.Table]:
         """Body of the quarantine resource: every table's rejected rows, one row per quarantine id."""
         try:
-            parts = [self._process(table).quarantine for table in self.contract.tables]
+            for table in self.contract.tables:
+                self._process(table)
+            if self._quarantined > 0:
+                self.work.connection().execute(
+                    f"CREATE OR REPLACE TABLE {_DISTINCT_QUARANTINE} AS SELECT * FROM {_QUARANTINE} "
+                    f"QUALIFY row_number() OVER (PARTITION BY quarantine_id ORDER BY {_N} DESC) = 1 ORDER BY {_N}")
+                yield from self.work.pages(
+                    lambda first, end: f"SELECT * EXCLUDE ({_N}) FROM {_DISTINCT_QUARANTINE} "
+                                       f"WHERE {_N} >= {first} AND {_N} < {end}",
+                    self._quarantined, QUARANTINE_SCHEMA)
         finally:
-            self.close()
-        parts = [p for p in parts if p.num_rows]
-        if parts:
-            yield pa.concat_tables(parts)
+            self._finish(QUARANTINE_TABLE)
 
     # -- processing --------------------------------------------------------------------------
 
     def _process(self, table: Table) -> _Processed:
         """Check and reduce the table's new files, once per run."""
         if table.name not in self._processed:
-            con = self._duckdb()
-            checked = self._check_new_files(con, table)
-            valid = self._newest(con, table, combine(checked.valid, checked.files)) if checked.valid else None
-            quarantine = _distinct_quarantine(con, checked.quarantine)
+            checked = self._check_new_files(table)
+            processed = self._reduce(table, checked.parts) if checked.parts else _Processed([], None, [], {})
+            processed.new_files = checked.new_files
             report = self.report.table(table.name)
-            report.rows_landed = valid.num_rows if valid is not None else 0
-            report.quarantined = quarantine.num_rows
-            report.quarantine_reasons = _count_by(quarantine, "reason")
-            self._processed[table.name] = _Processed(valid, quarantine, checked.new_files)
+            report.quarantine_reasons = self._quarantine_reasons(table)
+            report.quarantined = sum(report.quarantine_reasons.values())
+            self._processed[table.name] = processed
         return self._processed[table.name]
 
-    def _check_new_files(self, con: duckdb.DuckDBPyConnection, table: Table) -> _Checked:
+    def _check_new_files(self, table: Table) -> _Checked:
         """Read and check every landing file of the table not loaded before (by content hash)."""
         report = self.report.table(table.name)
         known = {} if self.force else self._known_files(table.name)
         checked = _Checked()
         for seq, path in enumerate(table_files(self.system_dir, table.name)):
             relative = path.relative_to(self.landing_dir).as_posix()
-            data = path.read_bytes()
-            digest = file_sha256(data)
+            digest = file_sha256(path)
             if digest in known or digest in checked.new_files:
                 report.files_skipped.append(relative)
                 continue
-            batch = to_landed_names(read_parquet_bytes(path, data), path)
-            try:
-                result = check_batch(batch, table, source_file=relative, quarantined_at=self.run_at, connection=con)
-            except LandingFileError as error:  # name the file by its full path
-                raise LandingFileError(path, error.problem) from None
-            checked.valid.append(_with_order(result.valid, relative, seq))
-            checked.quarantine.append(result.quarantine)
-            checked.files.append(relative)
-            checked.new_files[digest] = {"file": relative, "rows": batch.num_rows, "loaded_at": self.run_at.isoformat()}
+            part, rows = self._check_file(table, path, relative, f"valid_{table.name}_{seq}")
+            checked.parts.append(part)
+            checked.new_files[digest] = {"file": relative, "rows": rows, "loaded_at": self.run_at.isoformat()}
             report.files_loaded.append(relative)
-            report.rows_read += batch.num_rows
-            report.rows_valid += result.valid.num_rows
-            report.extra_columns = sorted(set(report.extra_columns) | set(result.extra_columns))
         return checked
+
+    def _check_file(self, table: Table, path: Path, relative: str, work_table: str) -> tuple[_FilePart, int]:
+        """Check one file batch by batch: valid rows to its own work table, the rest to quarantine.
+
+        Its columns are checked on the file's schema first, so a broken file (a required column
+        missing, two columns landing as one) fails before any row is read, even an empty file.
+        """
+        report = self.report.table(table.name)
+        self._ensure_quarantine_table()
+        parquet = open_parquet(path)
+        header = self._check(table, to_landed_names(parquet.schema_arrow.empty_table(), path), relative, path)
+        part = _FilePart(work_table, _with_order(header.valid, relative, 0).schema, relative)
+        self.work.create_table(work_table, part.schema)
+        report.extra_columns = sorted(set(report.extra_columns) | set(header.extra_columns))
+        rows = valid = 0
+        for batch in parquet_batches(path, parquet, self.work.batch_rows):
+            result = self._check(table, to_landed_names(batch, path), relative, path)
+            self.work.append(work_table, _with_order(result.valid, relative, valid))
+            self._append_quarantine(result.quarantine)
+            rows += batch.num_rows
+            valid += result.valid.num_rows
+        report.rows_read += rows
+        report.rows_valid += valid
+        part.rows = valid
+        return part, rows
+
+    def _check(self, table: Table, batch: pa.Table, relative: str, path: Path) -> CheckResult:
+        try:
+            return check_batch(batch, table, source_file=relative, quarantined_at=self.run_at,
+                               connection=self.work.connection())
+        except LandingFileError as error:  # name the file by its full path
+            raise LandingFileError(path, error.problem) from None
 
     def _known_files(self, table_name: str) -> dict[str, Any]:
         state = dlt.current.source_state().get(STATE_KEY, {})
         return dict(state.get(table_name, {}))
 
-    def _newest(self, con: duckdb.DuckDBPyConnection, table: Table, incoming: pa.Table) -> pa.Table:
-        """One row per primary key: the newest version, and only if the warehouse holds nothing newer."""
+    def _ensure_quarantine_table(self) -> None:
+        if self._quarantined < 0:
+            self.work.create_table(QUARANTINE_TABLE, QUARANTINE_SCHEMA.append(pa.field(_N, pa.int64())))
+            self._quarantined = 0
+
+    def _append_quarantine(self, rows: pa.Table) -> None:
+        """Add a batch's quarantine rows, numbered in delivery order (the last delivery of a row wins)."""
+        first = self._quarantined
+        self._quarantined += rows.num_rows
+        self.work.append(QUARANTINE_TABLE, rows.append_column(
+            _N, pa.array(np.arange(first, self._quarantined, dtype=np.int64))))
+
+    def _quarantine_reasons(self, table: Table) -> dict[str, int]:
+        """Distinct quarantine rows of the table (one per quarantine id) per reason."""
+        if self._quarantined <= 0:
+            return {}
+        return dict(self.work.connection().execute(
+            f"SELECT reason, count(*) FROM (SELECT reason FROM {_QUARANTINE} WHERE table_name = ? "
+            f"QUALIFY row_number() OVER (PARTITION BY quarantine_id ORDER BY {_N} DESC) = 1) GROUP BY reason",
+            [table.name]).fetchall())
+
+    def _reduce(self, table: Table, parts: list[_FilePart]) -> _Processed:
+        """One row per primary key: the newest version, and only if the warehouse holds nothing newer.
+
+        Ranked on the keys, cursor and order alone (a narrow work table of the winning rows), so the
+        wide rows are written once and read once more, when they are handed to dlt.
+        """
+        ranked = f"newest_{table.name}"
         keys = ", ".join(quote(k) for k in table.primary_key)
+        narrow = ", ".join(quote(c) for c in dict.fromkeys([*table.primary_key, *filter(None, [table.cursor])]))
         order = [f"{_cursor_sql(table, 'c')} DESC NULLS LAST"] if table.cursor else []
         order += [f"{_FILE} DESC", f"{_ROW} DESC"]
-        newest = _query(
-            con,
-            f"SELECT * EXCLUDE ({_FILE}, {_ROW}) FROM __cdw_incoming c "
-            f"QUALIFY row_number() OVER (PARTITION BY {keys} ORDER BY {', '.join(order)}) = 1",
-            __cdw_incoming=incoming,
-        )
+        incoming = " UNION ALL ".join(f"SELECT {narrow}, {_ROW}, {number} AS {_FILE} FROM {quote(part.work_table)}"
+                                      for number, part in enumerate(parts))
+        con = self.work.connection()
+        con.execute(f"CREATE OR REPLACE TABLE {quote(ranked)} AS SELECT * FROM ({incoming}) c "
+                    f"QUALIFY row_number() OVER (PARTITION BY {keys} ORDER BY {', '.join(order)}) = 1")
         if table.cursor:
-            newest = self._drop_stale(con, table, newest)
-        schema = pa.schema([f.with_nullable(False) if f.name in table.primary_key else f for f in newest.schema])
-        return newest.cast(schema)
+            self._drop_stale(table, ranked)
+        kept = dict(con.execute(f"SELECT {_FILE}, count(*) FROM {quote(ranked)} GROUP BY ALL").fetchall())
+        self.report.table(table.name).rows_landed = sum(kept.values())
+        winners = self._winners(table, ranked, [n for n, part in enumerate(parts) if 0 < kept.get(n, 0) < part.rows])
+        pages = self._landing_pages(parts, winners, kept)
+        schema = self.work.query_schema(pages[0][0](0, 0)) if pages else None
+        if schema is not None:
+            schema = pa.schema([f.with_nullable(False) if f.name in table.primary_key else f for f in schema])
+        return _Processed(pages, schema, [*(p.work_table for p in parts), ranked, winners], {})
 
-    def _drop_stale(self, con: duckdb.DuckDBPyConnection, table: Table, newest: pa.Table) -> pa.Table:
-        """Drop incoming rows whose key the warehouse already holds with a later cursor."""
+    def _winners(self, table: Table, ranked: str, files: list[int]) -> str:
+        """A work table of the (file, row) numbers of the rows to land from ``files`` (those that land
+        some of their valid rows, not all), sorted, so a page finds its own in a few row groups."""
+        winners = f"winners_{table.name}"
+        chosen = ", ".join(str(n) for n in files) or "NULL"
+        self.work.connection().execute(
+            f"CREATE OR REPLACE TABLE {quote(winners)} AS SELECT {_FILE}, {_ROW} FROM {quote(ranked)} "
+            f"WHERE {_FILE} IN ({chosen}) ORDER BY {_FILE}, {_ROW}")
+        return winners
+
+    def _landing_pages(self, parts: list[_FilePart], winners: str,
+                       kept: dict[int, int]) -> list[tuple[PageSql, int]]:
+        """Per file with rows to land, its pages: in the shape all the files share
+        (:func:`combined_schema`), the rows of a range of its row numbers, only those in ``winners``
+        unless every valid row of the file wins."""
+        schema = combined_schema(parts)
+        types = self.work.duckdb_types(schema)
+        pages: list[tuple[PageSql, int]] = []
+        for number, part in enumerate(parts):
+            if not kept.get(number):
+                continue
+            present = set(part.schema.names)
+            columns = ", ".join(f"CAST({quote(f.name) if f.name in present else 'NULL'} AS {types[f.name]}) "
+                                f"AS {quote(f.name)}" for f in schema if f.name != _ROW)
+            pages.append((_page_sql(columns, part.work_table, winners if kept[number] < part.rows else None, number),
+                          part.rows))
+        return pages
+
+    def _drop_stale(self, table: Table, name: str) -> None:
+        """Delete from the work table ``name`` the rows whose key the warehouse already holds with a later cursor."""
+        con = self.work.connection()
         try:
             existing = self._attach_existing(con, table)
             if existing is None:
-                return newest
+                return
             match = " AND ".join(f"e.{quote(k)} = n.{quote(k)}" for k in table.primary_key)
-            kept = _query(
-                con,
-                f"SELECT n.* FROM __cdw_newest n WHERE NOT EXISTS (SELECT 1 FROM {existing} e "
-                f"WHERE {match} AND {_cursor_sql(table, 'e')} > {_cursor_sql(table, 'n')})",
-                __cdw_newest=newest,
-            )
+            deleted = con.execute(
+                f"DELETE FROM {quote(name)} AS n WHERE EXISTS (SELECT 1 FROM {existing} e "
+                f"WHERE {match} AND {_cursor_sql(table, 'e')} > {_cursor_sql(table, 'n')})").fetchall()[0][0]
         finally:
             con.execute("DETACH DATABASE IF EXISTS __cdw_wh")
-        self.report.table(table.name).rows_stale = newest.num_rows - kept.num_rows
-        return kept
+        self.report.table(table.name).rows_stale = deleted
 
     def _attach_existing(self, con: duckdb.DuckDBPyConnection, table: Table) -> str | None:
         """Attach the warehouse read-only; the qualified name of the landed table if it exists."""
@@ -375,12 +503,24 @@ class LandingReader:
         return f"__cdw_wh.{quote(table.schema)}.{quote(table.name)}" if found else None
 
 
-def _with_order(valid: pa.Table, relative: str, seq: int) -> pa.Table:
-    """Add the landing metadata column and the (file, row) order used to break cursor ties."""
+def _page_sql(columns: str, work_table: str, winners: str | None, number: int) -> PageSql:
+    """The page query of one file's rows to land: ``columns`` of ``work_table`` for a range of row
+    numbers, only the rows among ``winners`` (of file ``number``) when given."""
+    def page(first: int, end: int) -> str:
+        rows = f"{_ROW} >= {first} AND {_ROW} < {end}"
+        sql = f"SELECT {columns} FROM {quote(work_table)} WHERE {rows}"
+        if winners is None:
+            return sql
+        return f"{sql} AND {_ROW} IN (SELECT {_ROW} FROM {quote(winners)} WHERE {_FILE} = {number} AND {rows})"
+
+    return page
+
+
+def _with_order(valid: pa.Table, relative: str, first_row: int) -> pa.Table:
+    """Add the landing metadata column and the row order (within the file) used to break cursor ties."""
     n = valid.num_rows
     return (valid.append_column(SOURCE_FILE_COLUMN, pa.repeat(relative, n))
-            .append_column(_FILE, pa.repeat(pa.scalar(seq, pa.int32()), n))
-            .append_column(_ROW, pa.array(np.arange(n, dtype=np.int64))))
+            .append_column(_ROW, pa.array(np.arange(first_row, first_row + n, dtype=np.int64))))
 
 
 def _cursor_sql(table: Table, alias: str) -> str:
@@ -389,38 +529,6 @@ def _cursor_sql(table: Table, alias: str) -> str:
     if table.column(table.cursor).format == "timestamp":
         return f"TRY_CAST(trim({column}) AS TIMESTAMPTZ)"
     return column
-
-
-def _query(con: duckdb.DuckDBPyConnection, sql: str, **tables: pa.Table) -> pa.Table:
-    """Run ``sql`` with Arrow tables registered under the given names; the result as Arrow."""
-    for name, arrow in tables.items():
-        con.register(name, arrow)
-    try:
-        return con.sql(sql).to_arrow_table()
-    finally:
-        for name in tables:
-            con.unregister(name)
-
-
-def _distinct_quarantine(con: duckdb.DuckDBPyConnection, parts: list[pa.Table]) -> pa.Table:
-    """Concatenate quarantine rows, keeping the last delivery of each quarantine_id."""
-    parts = [p for p in parts if p.num_rows]
-    if not parts:
-        return QUARANTINE_SCHEMA.empty_table()
-    combined = pa.concat_tables(parts)
-    combined = combined.append_column("__n", pa.array(np.arange(combined.num_rows, dtype=np.int64)))
-    out = _query(
-        con,
-        "SELECT * EXCLUDE (__n) FROM __cdw_quarantine "
-        "QUALIFY row_number() OVER (PARTITION BY quarantine_id ORDER BY __n DESC) = 1 ORDER BY __n",
-        __cdw_quarantine=combined,
-    )
-    return out.cast(QUARANTINE_SCHEMA)
-
-
-def _count_by(table: pa.Table, column: str) -> dict[str, int]:
-    counts = table.group_by(column).aggregate([([], "count_all")])
-    return dict(zip(counts[column].to_pylist(), counts["count_all"].to_pylist(), strict=True))
 
 
 def with_landed_at(rows: pa.Table, run_at: datetime) -> pa.Table:
@@ -481,6 +589,10 @@ def landing_source(
     ``warehouse``: the DuckDB file the pipeline loads into; when given, rows older than what it
     already holds for the same key are not landed. ``report`` is filled during extraction.
     """
-    reader = LandingReader(contract, landing_dir, force=force, warehouse=warehouse, run_at=run_at,
-                           report=report)
-    return landing.with_args(name=contract.system)(reader)
+    return reader_source(LandingReader(contract, landing_dir, force=force, warehouse=warehouse, run_at=run_at,
+                                       report=report))
+
+
+def reader_source(reader: LandingReader) -> DltSource:
+    """The dlt source over ``reader`` (whose owner closes it should the run fail before the quarantine)."""
+    return landing.with_args(name=reader.contract.system)(reader)

@@ -5,6 +5,10 @@
 end to end, and returns what landed, what was quarantined and why, and which files were skipped
 because they had been loaded before.
 
+**Bounded memory.** Each system's new files are checked and reduced in a DuckDB work database
+that spills to disk beyond its limit (:mod:`ingestion.landing_work`) and reach dlt in batches, so
+memory does not grow with the files.
+
 **Crash-safe.** A run killed part-way leaves a dlt load package behind (extracted, normalized or
 partly loaded). dlt's own ``run`` would then load that package *instead of* extracting the new
 data (and only warn). :func:`run_pipeline` first finishes such packages (normalize, load), then
@@ -36,7 +40,7 @@ from core.contracts import SystemContract, load_contracts
 from core.resources import duckdb_resources
 from core.sql import quote_relation
 from ingestion.errors import LandingFileError
-from ingestion.landing_source import QUARANTINE_TABLE, SourceReport, landing_source, table_files
+from ingestion.landing_source import QUARANTINE_TABLE, LandingReader, SourceReport, reader_source, table_files
 
 Progress = Callable[[str], None]
 
@@ -273,16 +277,18 @@ def _run_system(
     say: Progress,
 ) -> tuple[SourceReport, PipelineRun]:
     report = SourceReport(contract.system)
-    source = landing_source(contract, landing_dir, force=force, warehouse=warehouse, run_at=run_at, report=report)
+    reader = LandingReader(contract, landing_dir, force=force, warehouse=warehouse, run_at=run_at, report=report)
     say(f"{contract.system}: reading {landing_dir / contract.system}" + (" (forced)" if force else ""))
     try:
         run = run_pipeline(lambda: make_pipeline(contract.system, contract.schema, warehouse, pipelines_dir),
-                           source, say)
+                           reader_source(reader), say)
     except PipelineStepFailed as failure:
         cause = _landing_error(failure, landing_dir, report)
         if cause is not None:
             raise cause from failure
         raise
+    finally:
+        reader.close()  # the work database holds copies of customer rows (and may have spilled them)
     return report, run
 
 

@@ -10,13 +10,16 @@ from cdw.publish import publish as publish_serving
 from core.validation_results import failed_error_rules
 
 
-def publish(ctx: RunContext, blocking_failures: list[str], parquet: bool | None = None) -> PublishResult:
+def publish(ctx: RunContext, blocking_failures: list[str], parquet: bool | None = None,
+            full: bool = False) -> PublishResult:
     """Publish when nothing blocks (analytics + restricted schemas; Parquet too when asked or configured).
+
+    Only tables whose content changed since the last publish are rewritten, unless ``full``.
 
     Raises :class:`cdw.publish.PublishRefused` naming the failures otherwise; the last good
     serving copy stays untouched.
     """
-    return publish_serving(ctx.paths, blocking_failures, ctx.run_id, parquet=parquet)
+    return publish_serving(ctx.paths, blocking_failures, ctx.run_id, parquet=parquet, full=full)
 
 
 def recorded_blocking_failures(ctx: RunContext) -> list[str]:

@@ -8,7 +8,15 @@ import pytest
 from core.config import ConfigFileError
 from core.dbt import _environment, _release_warehouse, dbt_flags, dbt_invocation_env
 from core.duckdb_files import connect_warehouse
-from core.resources import MEMORY_ENV, TEMP_ENV, duckdb_resources, machine_memory_bytes, parse_memory
+from core.resources import (
+    INGEST_MEMORY_ENV,
+    MEMORY_ENV,
+    TEMP_ENV,
+    duckdb_resources,
+    ingest_resources,
+    machine_memory_bytes,
+    parse_memory,
+)
 from core.settings import Paths
 
 BIG_SORT = "select count(*), count(distinct v) from (select * from t order by v)"
@@ -71,3 +79,19 @@ def test_dbt_builds_with_the_same_limit_and_spill_folder(tmp_path, monkeypatch):
     assert result.success, result.exception
     row = result.result.results[0].agate_table.rows[0]
     assert (row["memory"], row["spill"]) == ("700.0 MiB", str(paths.warehouse_dir / "spill"))
+
+
+def test_the_ingest_work_database_has_a_limit_of_its_own_never_above_the_general_one(tmp_path, monkeypatch):
+    monkeypatch.delenv(MEMORY_ENV, raising=False)
+    monkeypatch.delenv(INGEST_MEMORY_ENV, raising=False)
+    monkeypatch.delenv(TEMP_ENV, raising=False)
+    database = tmp_path / "warehouse" / "build.duckdb"
+    assert ingest_resources(database).settings() == {"memory_limit": f"{1000**3 // 1024**2}MiB",  # the shipped 1GB
+                                                     "temp_directory": str(database.parent / "spill")}
+    monkeypatch.setenv(INGEST_MEMORY_ENV, "300MiB")
+    assert ingest_resources(database).memory_limit == "300MiB"
+    monkeypatch.setenv(MEMORY_ENV, "200MiB")  # a smaller general limit wins
+    assert ingest_resources(database).memory_limit == "200MiB"
+    monkeypatch.setenv(INGEST_MEMORY_ENV, "plenty")
+    with pytest.raises(ConfigFileError, match=INGEST_MEMORY_ENV):
+        ingest_resources(database)

@@ -1,0 +1,196 @@
+"""What a publish must write: the serving tables wanted now against what the last serving copy holds.
+
+Each serving table (``analytics.<name>`` without personal columns, ``restricted.<name>`` with them)
+gets a signature: the content fingerprint of its build relation (:mod:`cdw.fingerprint`), its name
+and its columns. The columns follow the data dictionary's PII classes, so a class change that moves
+a column between the schemas changes the signature too. The serving file stores the signatures in
+``meta.relations``; the next publish starts from a copy of that file and rewrites only the tables
+whose signature differs, drops the ones no longer wanted, and keeps the rest as they are.
+
+A complete rewrite is chosen instead when the copy cannot be trusted or would keep what must go
+(:func:`full_rewrite_reason`): a file written before signatures or in another storage version, a
+person erased since the last publish (their rows would survive in the copy's free blocks), or too
+many free blocks (compaction). The publish itself also writes whole when there is no serving file
+yet, when a write-ahead log lies beside it (someone wrote it outside a publish), or when asked.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import duckdb
+
+from cdw.fingerprint import digest, fingerprint, relation_columns
+from core.dictionary import Dictionary
+from core.sql import quote_identifier
+
+# DuckDB 1.1 and newer can read this storage version; duckdb 2.0 writes a newer one by default.
+SERVING_STORAGE_VERSION = "v1.1.0"
+# Schemas of the build warehouse that reach the serving copy. Never raw landing data, dlt's
+# internal staging, the reverse-ETL sync state (it holds the identifiers sent to each destination),
+# nor dbt's staging views and intermediate models (copying them doubled the serving file and the
+# publish time, and no analyst interface reads them).
+PUBLISHED_SCHEMAS = ("marts", "seeds", "audit")
+# Relations kept in the build warehouse only: privacy request bookkeeping, figures of past publishes.
+UNPUBLISHED_RELATIONS = frozenset({"audit.privacy_requests", "audit.erased_subjects", "audit.published_metrics"})
+ANALYTICS, RESTRICTED, META = "analytics", "restricted", "meta"
+ERASURE_RECORDS = (("erased_subjects", "true"), ("privacy_requests", "action = 'erase'"))
+"""What cdw/privacy.py writes to the build's ``audit`` schema on every erasure: the hashes of the erased
+identifiers and the request log's ``erase`` rows (not the ``export`` ones). When they change, a person
+was erased."""
+
+
+@dataclass(frozen=True)
+class ServingTable:
+    """One table of the serving file: where it comes from, which columns, its rows and signature."""
+
+    schema: str  # analytics | restricted
+    name: str
+    source: str  # schema.name in the build warehouse
+    columns: tuple[str, ...]
+    rows: int
+    signature: str
+
+    @property
+    def key(self) -> str:
+        return f"{self.schema}.{self.name}"
+
+
+@dataclass
+class Plan:
+    """The serving tables wanted, the ``meta.columns`` rows, and the erasure log's fingerprint."""
+
+    tables: list[ServingTable] = field(default_factory=list)
+    column_rows: list[tuple[str, str, str, str, bool, bool]] = field(default_factory=list)
+    erasures: str = ""
+
+
+@dataclass(frozen=True)
+class Previous:
+    """What the serving file being replaced says about itself (its ``meta`` schema and free space)."""
+
+    run_id: str
+    storage_version: str
+    erasures: str
+    signatures: dict[str, str]  # "schema.name" -> signature
+    written_by: dict[str, str]  # "schema.name" -> run that last wrote the table
+    present: frozenset[str]  # "schema.name" of every table in the analytics and restricted schemas
+    free_share: float  # share of the file's blocks that are free
+
+
+@dataclass
+class Changes:
+    rewrite: list[ServingTable]
+    reuse: list[ServingTable]
+    drop: list[str]  # "schema.name": changed, gone, or not ours
+
+
+def publishable_relations(con: duckdb.DuckDBPyConnection, catalog: str) -> list[tuple[str, str]]:
+    """(schema, name) of every table and view in the build warehouse that belongs in serving."""
+    rows = con.execute(
+        """
+        select table_schema, table_name
+        from information_schema.tables
+        where table_catalog = ? and table_schema in (select unnest(?::varchar[]))
+        order by 1, 2
+        """,
+        [catalog, list(PUBLISHED_SCHEMAS)],
+    ).fetchall()
+    return [(schema, name) for schema, name in rows if f"{schema}.{name}".lower() not in UNPUBLISHED_RELATIONS]
+
+
+def serving_names(relations: list[tuple[str, str]]) -> dict[tuple[str, str], str]:
+    """Name of each relation in the serving schemas: its own, or ``<schema>__<name>`` when two clash."""
+    counts: dict[str, int] = {}
+    for _, name in relations:
+        counts[name] = counts.get(name, 0) + 1
+    return {(schema, name): name if counts[name] == 1 else f"{schema}__{name}" for schema, name in relations}
+
+
+def plan_serving(con: duckdb.DuckDBPyConnection, catalog: str, dictionary: Dictionary) -> Plan:
+    """Every serving table wanted from the build warehouse ``catalog``, fingerprinted."""
+    relations = publishable_relations(con, catalog)
+    names = serving_names(relations)
+    columns = relation_columns(con, catalog, PUBLISHED_SCHEMAS)
+    excluded = dictionary.pii_policy.analytics_excludes
+    plan = Plan(erasures=erasure_fingerprint(con, catalog))
+    for schema, name in relations:
+        source, target = f"{schema}.{name}", names[(schema, name)]
+        typed = columns.get((schema, name), [])
+        classes = {column: dictionary.pii_class(source, column) for column, _ in typed}
+        every = tuple(column for column, _ in typed)
+        safe = tuple(column for column in every if classes[column] not in excluded)
+        quoted = ".".join(quote_identifier(part) for part in (catalog, schema, name))
+        content = fingerprint(con, quoted, typed)
+        wanted = ([(ANALYTICS, safe)] if safe else []) + ([(RESTRICTED, every)] if len(safe) < len(every) else [])
+        for serving_schema, kept in wanted:
+            signature = digest(content.digest, serving_schema, target, source, list(kept))
+            plan.tables.append(ServingTable(serving_schema, target, source, kept, content.rows, signature))
+        plan.column_rows += [(target, source, column, classes[column], column in safe, len(safe) < len(every))
+                             for column in every]
+    return plan
+
+
+def erasure_fingerprint(con: duckdb.DuckDBPyConnection, catalog: str) -> str:
+    """Fingerprint of the erasure records in the build warehouse ("" before any erasure)."""
+    columns = relation_columns(con, catalog, ("audit",))
+    parts = []
+    for name, where in ERASURE_RECORDS:
+        typed = columns.get(("audit", name))
+        relation = f"(select * from {quote_identifier(catalog)}.audit.{quote_identifier(name)} where {where})"
+        found = fingerprint(con, relation, typed) if typed else None
+        parts.append(found.digest if found and found.rows else "")  # no row: as if never created
+    return digest(*parts) if any(parts) else ""
+
+
+def _has_table(con: duckdb.DuckDBPyConnection, catalog: str, schema: str, name: str) -> bool:
+    return con.execute("select count(*) from duckdb_tables() where database_name = ? and schema_name = ? "
+                       "and table_name = ?", [catalog, schema, name]).fetchall()[0][0] > 0
+
+
+def read_previous(con: duckdb.DuckDBPyConnection, catalog: str) -> Previous | None:
+    """What the attached serving file ``catalog`` holds; None when it has no signatures to compare with."""
+    if not (_has_table(con, catalog, META, "relations") and _has_table(con, catalog, META, "publication")):
+        return None
+    columns = {r[0] for r in con.execute("select column_name from duckdb_columns() where database_name = ? "
+                                         "and schema_name = ? and table_name = 'publication'",
+                                         [catalog, META]).fetchall()}
+    if not {"run_id", "storage_version", "erasures"} <= columns:
+        return None
+    meta = f"{quote_identifier(catalog)}.{META}"
+    run_id, storage_version, erasures = con.execute(
+        f"select run_id, storage_version, erasures from {meta}.publication").fetchall()[0]
+    relations = con.execute(f"select schema_name || '.' || table_name, signature, written_by "
+                            f"from {meta}.relations").fetchall()
+    present = con.execute("select schema_name || '.' || table_name from duckdb_tables() where database_name = ? "
+                          "and schema_name in (?, ?)", [catalog, ANALYTICS, RESTRICTED]).fetchall()
+    free, total = con.execute("select free_blocks, total_blocks from pragma_database_size() "
+                              "where database_name = ?", [catalog]).fetchall()[0]
+    return Previous(run_id=run_id, storage_version=storage_version, erasures=erasures,
+                    signatures={key: signature for key, signature, _ in relations},
+                    written_by={key: run for key, _, run in relations},
+                    present=frozenset(key for (key,) in present), free_share=free / total if total else 0.0)
+
+
+def full_rewrite_reason(previous: Previous | None, plan: Plan, *, compact_free_share: float) -> str | None:
+    """Why a copy of the last serving file (``previous``) is no start for the new one (None: it is)."""
+    if previous is None:
+        return "no serving copy with content signatures to start from"
+    if previous.storage_version != SERVING_STORAGE_VERSION:
+        return f"the serving copy is in storage version {previous.storage_version}, not {SERVING_STORAGE_VERSION}"
+    if previous.erasures != plan.erasures:
+        return "a person was erased since the last publish: no old block of theirs may survive in the copy"
+    if previous.free_share > compact_free_share:
+        return (f"{previous.free_share:.0%} of the serving file is free blocks (compacting above "
+                f"{compact_free_share:.0%})")
+    return None
+
+
+def changes(plan: Plan, previous: Previous | None) -> Changes:
+    """Which serving tables to rewrite, which to keep from the copy, which to drop from it."""
+    signatures = previous.signatures if previous else {}
+    present = previous.present if previous else frozenset()
+    reuse = [t for t in plan.tables if t.key in present and signatures.get(t.key) == t.signature]
+    kept = {t.key for t in reuse}
+    return Changes(rewrite=[t for t in plan.tables if t.key not in kept], reuse=reuse,
+                   drop=sorted(present - kept))
