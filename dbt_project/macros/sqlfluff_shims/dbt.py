@@ -73,3 +73,7 @@ def dateadd(datepart: str, interval: int | str, from_date_or_timestamp: str) -> 
 
 def position(substring_text: str, string_text: str) -> str:
     return f"position({substring_text} in {string_text})"
+
+
+def datediff(first_date: str, second_date: str, datepart: str) -> str:
+    return f"(date_diff('{datepart}', {first_date}::timestamp, {second_date}::timestamp))"

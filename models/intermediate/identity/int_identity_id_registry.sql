@@ -13,15 +13,26 @@
 --   the profile with the earliest record); a profile inheriting several ids keeps the oldest
 --   (earliest issued, then earliest first seen) and the others are merged into it;
 -- * a profile inheriting none gets a new id: a split part (its records had an id that stayed
---   with another profile) or a new person. New ids hash the profile's first record (on a fresh
---   registry, so rebuilding from scratch gives the same ids), later ones also the run's
---   invocation id (never reused);
+--   with another profile) or a new person. New ids depend only on the previous registry and the
+--   current profiles (no run id), so two builds of the same data on the same registry, a daily
+--   run and a full refresh, give the same ids:
+--   - anchor (the profile's first record) new to the registry: `cus_` + hash(anchor), as on an
+--     empty registry. The registry keeps every record it ever saw, so this id was never issued;
+--   - anchor already in the registry (a split part anchored where the original profile was, a
+--     record come back after being removed): hash(anchor) may have been issued, so
+--     `cus_` + hash(anchor | N), N = when the anchor got its previous id (`assigned_at` in
+--     seconds; every id the anchor gets moves it to that run's start), so no salted id is issued
+--     twice. Neither "is the candidate among the registry's ids" nor a count of ids works here:
+--     an id merged into another leaves the registry once its records have moved, and merges
+--     make the count fall;
 -- * records that disappeared from the sources stay, inactive, with their last id.
 --
 -- Rows changed by this run carry `assigned_at` = the run's start; identity_merge_history turns
 -- them into merge and split events.
 
 {%- set run_at = identity_run_timestamp() %}
+{#- the salt of a new id whose anchor had an id before: when it got that id, in whole seconds -#}
+{%- set salt = dbt.datediff(earliest_timestamp(), 'anchor_previous_assigned_at', 'second') %}
 
 with
 
@@ -130,13 +141,18 @@ profile_ids as (
         profiles.profile_first_seen_at,
         survivors.customer_id as surviving_customer_id,
         survivors.customer_id_created_at as surviving_created_at,
-        survivors.customer_first_seen_at as surviving_first_seen_at
+        survivors.customer_first_seen_at as surviving_first_seen_at,
+        anchors.record_id as anchor_previous_record_id,
+        anchors.assigned_at as anchor_previous_assigned_at
 
     from profiles
     left join survivors
         on
             profiles.component_node_id = survivors.component_node_id
             and survivors.survivor_rank = 1
+    -- the anchor's previous row (active or not): none for a record new to the registry
+    left join previous as anchors
+        on profiles.anchor_record_id = anchors.record_id
 
 ),
 
@@ -144,15 +160,14 @@ assigned_ids as (
 
     select
         component_node_id,
-        coalesce(
-            surviving_customer_id,
-            {% if is_incremental() %}
-            {{ dbt.concat(["'cus_'", 'substr(' ~ dbt.hash(dbt.concat([
-                'anchor_record_id', "'|'", identity_invocation_id()])) ~ ', 1, 20)']) }}
-            {% else %}
-                {{ dbt.concat(["'cus_'", 'substr(' ~ dbt.hash('anchor_record_id') ~ ', 1, 20)']) }}
-            {% endif %}
-        ) as customer_id,
+        case
+            when surviving_customer_id is not null then surviving_customer_id
+            when anchor_previous_record_id is null
+                then {{ dbt.concat(["'cus_'", 'substr(' ~ dbt.hash('anchor_record_id') ~ ', 1, 20)']) }}
+            else {{ dbt.concat(["'cus_'", 'substr(' ~ dbt.hash(dbt.concat([
+                'anchor_record_id', "'|'", dbt.cast(salt, dbt.type_string())
+            ])) ~ ', 1, 20)']) }}
+        end as customer_id,
         coalesce(surviving_created_at, {{ run_at }}) as customer_id_created_at,
         coalesce(surviving_first_seen_at, profile_first_seen_at) as customer_first_seen_at
 
