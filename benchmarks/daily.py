@@ -11,7 +11,8 @@ day's files into the same home and runs the same steps again: the daily run. Bot
 as-of (the day). Prints both runs per step, the daily run's time as a share of the full run's, the
 peak resident memory of each step (:class:`benchmarks.memory.PeakMemory`), and one JSON line.
 
-:func:`full_run` and :func:`daily_run` are also what ``tests/daily`` compares with a full rebuild.
+:func:`prepare` and :func:`drop_into` also serve ``tests/daily`` (a daily run against a full rebuild,
+row for row).
 """
 
 from __future__ import annotations
@@ -74,12 +75,12 @@ class DailyDemo:
         return self.root / "split" / "through"
 
 
-def prepare(root: Path, customers: int, seed: int, day: date | None = None) -> DailyDemo:
-    """Generate a demo under ``root/demo`` and split its day off under ``root/split``."""
+def prepare(root: Path, customers: int, seed: int, day: date | None = None, years: int = 3) -> DailyDemo:
+    """Generate a demo of ``years`` under ``root/demo`` and split its day off under ``root/split``."""
     from demo.generate import generate
 
     landing, truth = root / "demo" / "landing", root / "demo" / "truth"
-    generate(landing, truth, customers=customers, seed=seed)
+    generate(landing, truth, customers=customers, seed=seed, years=years)
     split = split_day(landing, root / "split", day or day_before_end(truth))
     return DailyDemo(root=root, split=split)
 
