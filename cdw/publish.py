@@ -62,6 +62,7 @@ from cdw.publish_plan import (
     plan_serving,
     read_previous,
 )
+from cdw.records import pid_alive
 from cdw.serving_docs import describe_serving
 from cdw.serving_parquet import export_parquet, parquet_wanted, previous_export, switch_parquet
 from core.config import warehouse_settings
@@ -194,18 +195,6 @@ def _report(result: PublishResult, plan: Plan, todo: Changes) -> None:
     result.removed = sorted(set(todo.drop) - set(result.rewritten))
 
 
-def _pid_alive(pid: int) -> bool:
-    if pid == os.getpid():
-        return True
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:  # someone else's live process
-        return True
-    return True
-
-
 def stale_publish_files(paths: Paths) -> list[Path]:
     """Work files a crashed publish or compaction left in the warehouse folder (their writer is gone).
 
@@ -222,12 +211,12 @@ def stale_publish_files(paths: Paths) -> list[Path]:
     stale = []
     for path in candidates:
         match = STALE_FILE.fullmatch(path.name)
-        if match and not _pid_alive(int(match.group("pid"))):
+        if match and not pid_alive(int(match.group("pid"))):
             stale.append(path)
     spill = duckdb_resources(paths.build_db).temp_directory
     for path in spill.glob("duckdb_temp_*") if spill.is_dir() else ():
         match = SPILL_FILE.fullmatch(path.name)
-        if match and path.is_file() and not _pid_alive(int(match.group("pid"))):
+        if match and path.is_file() and not pid_alive(int(match.group("pid"))):
             stale.append(path)
     return sorted(stale)
 

@@ -176,11 +176,10 @@ def _parsed_manifest(place: DbtPlace, command: list[str]):
     """
     from dbt.cli.main import dbtRunner
 
-    if command[:1] == ["parse"] or place.project_dir != DBT_PROJECT_DIR:
+    if command[:1] == ["parse"] and command != ["parse"] or place.project_dir != DBT_PROJECT_DIR:
         return None
     manifest = dbt_parse.cached(place.build_db.stem)
     if manifest is not None:
-        dbt_parse.ensure_written(manifest, place.target)
         return manifest
     parsed = dbtRunner().invoke(["parse", *place.flags(), *NO_CONSOLE_LOG])
     if parsed.exception is not None or not parsed.success:
@@ -218,10 +217,15 @@ def invoke_dbt(place: DbtPlace, command: list[str], as_of: AsOfLike = None,
         on_node(node.unique_id, node.node_status)
 
     started = time.perf_counter()
+    if command == ["parse"] and place.project_dir == DBT_PROJECT_DIR:
+        return _parse(place, started)
     with _environment(place.environment()), _argv(["dbt", *command]):
         try:
-            runner = dbtRunner(manifest=_parsed_manifest(place, command), callbacks=[callback])
+            manifest = _parsed_manifest(place, command)
+            runner = dbtRunner(manifest=manifest, callbacks=[callback])
             result = runner.invoke([*command, *place.flags(as_of), *NO_CONSOLE_LOG])
+            if manifest is not None:  # after the command: dbt's flags are set by then
+                dbt_parse.ensure_written(manifest, place.target)
         finally:
             _release_warehouse()
     seconds = time.perf_counter() - started
@@ -246,6 +250,21 @@ def invoke_dbt(place: DbtPlace, command: list[str], as_of: AsOfLike = None,
                                 node_result.message, relation, getattr(node_result, "failures", None)))
     return DbtBuildResult(success=bool(result.success), counts=counts, failures=failures, seconds=seconds,
                           nodes=nodes, errors=logged_errors)
+
+
+def _parse(place: DbtPlace, started: float) -> DbtBuildResult:
+    """``dbt parse``: the project's manifest (parsed, or the same project's saved parse) written to the target."""
+    import time
+
+    with _environment(place.environment()), _argv(["dbt", "parse"]):
+        try:
+            manifest = _parsed_manifest(place, ["parse"])
+            dbt_parse.ensure_written(manifest, place.target)
+        except DbtError as exc:
+            return DbtBuildResult(success=False, failures=[str(exc)], seconds=time.perf_counter() - started)
+        finally:
+            _release_warehouse()
+    return DbtBuildResult(success=True, seconds=time.perf_counter() - started)
 
 
 def invoke_dbt_like_cli(place: DbtPlace, command: list[str],

@@ -57,3 +57,47 @@ def test_a_parse_is_kept_only_while_the_project_files_stay_as_they_are(tmp_path:
     dbt_parse.remember("build", manifest, tmp_path / "target")
     (project / "staging" / "stg_b.sql").write_text("select 1 as b")
     assert dbt_parse.cached("build") is None, "a new model must be parsed"
+
+
+def test_a_new_process_reads_the_saved_parse_unless_an_env_var_it_read_changed(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(dbt_parse.PARSE_CACHE_ENV, str(tmp_path / "cache"))
+    dbt_parse.forget()
+    first = Paths(tmp_path / "first").ensure()
+    assert run_dbt(first, ["compile", "--select", MODEL], as_of="2024-01-31").success
+    [saved] = (tmp_path / "cache").glob("build-*.msgpack")
+
+    dbt_parse.forget()  # what a new process starts with
+    manifest = dbt_parse.cached("build")
+    assert manifest is not None and f"model.customer_warehouse.{MODEL}" in manifest.nodes
+    assert manifest.flat_graph and manifest.child_map, "finished as dbt finishes a parse"
+    second = Paths(tmp_path / "second").ensure()
+    assert run_dbt(second, ["compile", "--select", MODEL], as_of="2025-06-30").success
+    assert "'2025-06-30 23:59:59.999999'" in _compiled(second)
+    assert not (second.home / "dbt" / "target" / "partial_parse.msgpack").exists(), "the second home parsed"
+    assert (second.home / "dbt" / "target" / "manifest.json").exists()
+    # `dbt parse` in a new home (Dagster's manifest, the metrics' semantic manifest) reads it too
+    dbt_parse.forget()
+    third = Paths(tmp_path / "third").ensure()
+    assert run_dbt(third, ["parse"]).success
+    target = third.home / "dbt" / "target"
+    assert {p.name for p in target.iterdir()} >= {"manifest.json", "semantic_manifest.json"}
+    assert not (target / "partial_parse.msgpack").exists(), "the third home parsed"
+
+    # a parse that read an env var holds only while the variable keeps its value
+    from dbt.parser.manifest import extended_mashumaro_encoder
+
+    manifest.env_vars["CDW_TEST_PARSE_VAR"] = "one"
+    saved.write_bytes(manifest.to_msgpack(extended_mashumaro_encoder))
+    dbt_parse.forget()
+    monkeypatch.setenv("CDW_TEST_PARSE_VAR", "two")
+    assert dbt_parse.cached("build") is None
+    monkeypatch.setenv("CDW_TEST_PARSE_VAR", "one")
+    assert dbt_parse.cached("build") is not None
+
+    saved.write_bytes(b"not a manifest")
+    dbt_parse.forget()
+    assert dbt_parse.cached("build") is None and not saved.exists(), "a damaged entry is dropped, then parsed again"
+    monkeypatch.setenv(dbt_parse.PARSE_CACHE_ENV, "off")
+    dbt_parse.forget()
+    assert dbt_parse.cached("build") is None
