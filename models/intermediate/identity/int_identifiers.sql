@@ -288,8 +288,7 @@ pixel_events as {{ identity_cte_hint() }} (
         customer_id,
         checkout_token
 
-    from {{ ref('stg_shopify__pixel_events') }}
-    where client_id is not null
+    from {{ ref('int_identity_devices') }}
 
 ),
 
