@@ -25,6 +25,36 @@
     {{ return(implementation(edges_relation, nodes_relation, output_relation, max_rounds)) }}
 {% endmacro %}
 
+{#-
+    The `edges` count identity_connected_components reports for `edges_relation` (directed
+    edges: both directions of every distinct link on the set-based path, twice the non-loop
+    rows on the native one), without resolving it: the resolution log counts the active links
+    of the whole graph when a pass resolved only part of it.
+-#}
+{% macro identity_component_edge_count(edges_relation) %}
+    {{ return(adapter.dispatch('identity_component_edge_count', 'customer_warehouse')(edges_relation)) }}
+{% endmacro %}
+
+{% macro default__identity_component_edge_count(edges_relation) %}
+    {{ return(identity_scalar("
+        select count(*) from (
+            select node_a as node_id, node_b as neighbour_id from " ~ edges_relation ~ " as edges_a
+            where node_a is not null and node_b is not null and node_a <> node_b
+            union
+            select node_b as node_id, node_a as neighbour_id from " ~ edges_relation ~ " as edges_b
+            where node_a is not null and node_b is not null and node_a <> node_b
+        ) as adjacency") | int) }}
+{% endmacro %}
+
+{% macro duckdb__identity_component_edge_count(edges_relation) %}
+    {%- if not identity_native_components_available() -%}
+        {{ return(default__identity_component_edge_count(edges_relation)) }}
+    {%- endif -%}
+    {{ return(2 * (identity_scalar(
+        "select count(*) from " ~ edges_relation ~ " as edges"
+        ~ " where node_a is not null and node_b is not null and node_a <> node_b") | int)) }}
+{% endmacro %}
+
 {#- A relation beside `relation`, named `<identifier>__<suffix>`. -#}
 {% macro identity_sibling_relation(relation, suffix) %}
     {{ return(api.Relation.create(

@@ -12,7 +12,13 @@
 {%- endmacro %}
 
 {% macro default__identity_email_key(column) -%}
-    {%- set email = normalize_email(column) -%}
+    {{ identity_email_key_of_normalized(normalize_email(column)) }}
+{%- endmacro %}
+
+{#- identity_email_key of an address already through normalize_email (a column holding
+    `normalize_email(x)` gives identity_email_key(x)): the regular expressions of normalize_email
+    run once per row, where the key, its relay test and the person-name checks all read it. -#}
+{% macro identity_email_key_of_normalized(email) -%}
     {%- set local = dbt.split_part(email, "'@'", 1) -%}
     {%- set domain = dbt.split_part(email, "'@'", 2) -%}
     {%- if var('identity_fold_plus_tags', true) -%}
@@ -40,9 +46,14 @@
 {#- True when an e-mail address is a marketplace relay address (the masked buyer address Amazon
     gives sellers): its domain is one of the var `identity_relay_email_domains`. -#}
 {% macro identity_is_relay_email(column) -%}
+    {{ identity_is_relay_email_of_normalized(normalize_email(column)) }}
+{%- endmacro %}
+
+{#- identity_is_relay_email of an address already through normalize_email. -#}
+{% macro identity_is_relay_email_of_normalized(email) -%}
     {%- set domains = var('identity_relay_email_domains', ['marketplace.amazon.com']) -%}
     {%- if domains is string -%}{%- set domains = [domains] -%}{%- endif -%}
-    coalesce({{ identity_email_domain(column) }} in (
+    coalesce({{ dbt.split_part(email, "'@'", 2) }} in (
     {%- for domain in domains %}{{ dbt.string_literal(domain) }}{{ ', ' if not loop.last }}{% endfor -%}
     ), false)
 {%- endmacro %}
@@ -128,10 +139,12 @@
     looks like an e-mail local part or a handle (digits, `@`, `.`, `_`) or is the local part of
     the record's own e-mail (help-desk users often "name" themselves by their address). A name of
     two words is a name even when its letters spell the local part (`oliver gray` of
-    `olivergray@`): most people's address is their name. -#}
-{% macro identity_first_name_key(full_name, email) -%}
+    `olivergray@`): most people's address is their name. `email_key` (the identity_email_key of
+    the record's e-mail, where the caller already has it) spares normalising `email` again. -#}
+{% macro identity_first_name_key(full_name, email=none, email_key=none) -%}
     {%- set marks = ['@', '.', '_', '0', '1', '2', '3', '4', '5', '6', '7', '8', '9'] -%}
-    {%- set local = dbt.split_part(identity_email_key(email), "'@'", 1) -%}
+    {%- set email_key = email_key if email_key is not none else identity_email_key(email) -%}
+    {%- set local = dbt.split_part(email_key, "'@'", 1) -%}
     case
         when {{ full_name }} is null then null
     {%- for mark in marks %}

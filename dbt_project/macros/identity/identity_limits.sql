@@ -490,7 +490,9 @@
         on exceeded.component_id = weakest_type.component_id
 {% endmacro %}
 
-{#- Drops the offending links the violations name (see identity_limit_violations_sql). -#}
+{#- Drops the offending links the violations name (see identity_limit_violations_sql).
+    `components` needs to hold only the profiles the violations name (or more); every link of
+    `edges` is kept in the rewritten table. -#}
 {% macro identity_drop_lowest_priority_links(
     edges, work_edges, components, violations, pass_number, limit_values=none
 ) %}
@@ -509,6 +511,8 @@
             from " ~ edges ~ " as edges
             inner join " ~ components ~ " as components
                 on edges.record_node_id_a = components.node_id
+            inner join (select distinct component_id from dropping) as violated
+                on components.component_id = violated.component_id
         ),
 
         value_pairs as (
@@ -623,7 +627,7 @@
                 when located.is_active and dropped.record_node_id_a is not null then " ~ pass_number ~ "
                 else located.dropped_in_pass
             end as dropped_in_pass
-        from located
+        from " ~ edges ~ " as located
         left join dropped
             on located.record_node_id_a = dropped.record_node_id_a
             and located.record_node_id_b = dropped.record_node_id_b

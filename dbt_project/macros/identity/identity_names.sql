@@ -30,32 +30,36 @@
 
 {#- The person-name key from a first and a last name, or from one full name (split at its first
     space). Null when there is no first name or it looks like a handle or an e-mail local part
-    (digits, `@`, `_`), or equals the local part of the record's own e-mail. -#}
-{% macro identity_person_name_key(first_name, last_name=none, email=none) -%}
+    (digits, `@`, `_`), or equals the local part of the record's own e-mail (`email`, or
+    `email_key`: its identity_email_key where the caller already has it). The cleaned name and
+    its first word are bound once per row (sql_lets), not once per test. -#}
+{% macro identity_person_name_key(first_name, last_name=none, email=none, email_key=none) -%}
     {#- First word of the first name, last word of the last name (Mary Ann Smith -> mary|smith). -#}
     {%- if last_name is none -%}
-        {%- set full = "replace(replace(" ~ identity_name_part(first_name) ~ ", '  ', ' '), '  ', ' ')" -%}
-        {%- set first = dbt.split_part(full, "' '", 1) -%}
-        {%- set last = "case when " ~ full ~ " like '% %' then reverse(" ~ dbt.split_part(
-            "reverse(" ~ full ~ ")", "' '", 1) ~ ") else '' end" -%}
+        {%- set full_expression = "replace(replace(" ~ identity_name_part(first_name) ~ ", '  ', ' '), '  ', ' ')" -%}
+        {%- set last = "case when pnk_full like '% %' then reverse(" ~ dbt.split_part(
+            "reverse(pnk_full)", "' '", 1) ~ ") else '' end" -%}
     {%- else -%}
-        {%- set full = identity_name_part(first_name) -%}
-        {%- set first = dbt.split_part(full, "' '", 1) -%}
+        {%- set full_expression = identity_name_part(first_name) -%}
         {%- set last_full = identity_name_part(last_name) -%}
         {%- set last_word = dbt.split_part("reverse(" ~ last_full ~ ")", "' '", 1) -%}
         {%- set last = "coalesce(reverse(" ~ last_word ~ "), '')" -%}
     {%- endif -%}
+    {%- if email_key is none and email is not none -%}
+        {%- set email_key = identity_email_key(email) -%}
+    {%- endif -%}
     {%- set marks = ['@', '_', '0', '1', '2', '3', '4', '5', '6', '7', '8', '9'] -%}
-    case
-        when nullif({{ first }}, '') is null then null
-    {%- for mark in marks %}
-        when replace({{ full }}, '{{ mark }}', '') != {{ full }} then null
-    {%- endfor %}
-    {%- if email is not none %}
-        when {{ first }} = {{ dbt.split_part(identity_email_key(email), "'@'", 1) }} then null
-    {%- endif %}
-        else {{ dbt.concat([first, "'|'", last]) }}
-    end
+    {%- set tests = ["when nullif(pnk_first, '') is null then null"] -%}
+    {%- for mark in marks -%}
+        {%- do tests.append("when replace(pnk_full, '" ~ mark ~ "', '') != pnk_full then null") -%}
+    {%- endfor -%}
+    {%- if email_key is not none -%}
+        {%- do tests.append("when pnk_first = " ~ dbt.split_part(email_key, "'@'", 1) ~ " then null") -%}
+    {%- endif -%}
+    {%- set named = dbt.concat(['pnk_first', "'|'", last]) -%}
+    {%- set result = "case " ~ tests | join(' ') ~ " else " ~ named ~ " end" -%}
+    {%- set steps = [('pnk_full', full_expression), ('pnk_first', dbt.split_part('pnk_full', "' '", 1))] -%}
+    {{ sql_lets(steps, result) }}
 {%- endmacro %}
 
 {#- Full name and postal address together as one key: the two name parts in alphabetical order

@@ -11,7 +11,10 @@
                          identity_max_rounds) bound the loops.
 
     Each pass resolves the graph of the active links (identity_connected_components, which
-    asserts convergence), then counts every limited type per profile. Where a profile holds more
+    asserts convergence), then counts every limited type per profile. The first pass resolves
+    the whole graph; later ones only the profiles the pass before dropped links in (links are
+    only ever dropped, so every other profile, checked and within its limits, stays as it is
+    and the components are exactly those of resolving everything again). Where a profile holds more
     distinct values than allowed (identity_limit_counts_sql), the merge is not made: the links
     joining records with different values of that type are dropped and the profile is resolved
     again in the
@@ -37,6 +40,9 @@
     {%- set work_active = identity_sibling_relation(target_relation, 'work_active_edges') -%}
     {%- set work_violations = identity_sibling_relation(target_relation, 'work_violations') -%}
     {%- set work_edges = identity_sibling_relation(target_relation, 'work_edges') -%}
+    {%- set work_affected = identity_sibling_relation(target_relation, 'work_affected') -%}
+    {%- set work_changed = identity_sibling_relation(target_relation, 'work_changed') -%}
+    {%- set work_merged = identity_sibling_relation(target_relation, 'work_merged') -%}
 
     {{ run_hooks(pre_hooks, inside_transaction=False) }}
     {{ run_hooks(pre_hooks, inside_transaction=True) }}
@@ -60,27 +66,61 @@
         {%- if not state.done -%}
             {%- set started = modules.datetime.datetime.now() -%}
             {%- set state.passes = pass_number -%}
-            {%- do identity_replace_table(work_active, "
-                select record_node_id_a as node_a, record_node_id_b as node_b
-                from " ~ edges_relation ~ " where is_active") -%}
-            {%- set result = identity_connected_components(
-                work_active, "(select record_node_id as node_id from " ~ nodes_relation ~ ")",
-                work_components, max_rounds) -%}
+            {%- if pass_number == 1 -%}
+                {%- do identity_replace_table(work_active, "
+                    select record_node_id_a as node_a, record_node_id_b as node_b
+                    from " ~ edges_relation ~ " where is_active") -%}
+                {%- set result = identity_connected_components(
+                    work_active, "(select record_node_id as node_id from " ~ nodes_relation ~ ")",
+                    work_components, max_rounds) -%}
+                {%- set resolved = work_components -%}
+                {%- set active_edges = result.edges -%}
+            {%- else -%}
+                {#- Only the profiles the last pass dropped links in: their records and active links. -#}
+                {%- do identity_replace_table(work_affected, "
+                    select components.node_id
+                    from " ~ work_components ~ " as components
+                    inner join (select distinct component_id from " ~ work_violations ~ ") as violated
+                        on components.component_id = violated.component_id") -%}
+                {%- do identity_replace_table(work_active, "
+                    select edges.record_node_id_a as node_a, edges.record_node_id_b as node_b
+                    from " ~ edges_relation ~ " as edges
+                    inner join " ~ work_affected ~ " as affected
+                        on edges.record_node_id_a = affected.node_id
+                    where edges.is_active") -%}
+                {%- set result = identity_connected_components(
+                    work_active, "(select node_id from " ~ work_affected ~ ")", work_changed, max_rounds) -%}
+                {%- do identity_replace_table(work_merged, "
+                    select components.node_id, components.component_id
+                    from " ~ work_components ~ " as components
+                    left join " ~ work_affected ~ " as affected
+                        on components.node_id = affected.node_id
+                    where affected.node_id is null
+                    union all
+                    select node_id, component_id from " ~ work_changed) -%}
+                {%- do adapter.drop_relation(work_components) -%}
+                {%- do adapter.rename_relation(work_merged, work_components) -%}
+                {%- set resolved = work_changed -%}
+                {%- set active_edges = identity_component_edge_count(
+                    "(select record_node_id_a as node_a, record_node_id_b as node_b from "
+                    ~ edges_relation ~ " where is_active)") -%}
+            {%- endif -%}
             {%- set state.rounds = state.rounds + result.rounds -%}
             {%- do identity_replace_table(work_violations, identity_limit_violations_sql(
-                work_components, limit_values_relation, edges_relation)) -%}
+                resolved, limit_values_relation, edges_relation)) -%}
             {%- set violations = identity_scalar("select count(*) from " ~ work_violations) | int -%}
             {%- set final = violations == 0 or pass_number > max_passes -%}
             {%- if not final -%}
                 {%- do identity_drop_lowest_priority_links(
-                    edges_relation, work_edges, work_components, work_violations, pass_number,
+                    edges_relation, work_edges, resolved, work_violations, pass_number,
                     limit_values_relation) -%}
                 {%- do run_query("insert into " ~ log_relation ~ " " ~ identity_limit_events_sql(
                     work_violations, pass_number)) -%}
             {%- endif -%}
             {%- set seconds = (modules.datetime.datetime.now() - started).total_seconds() -%}
+            {%- set whole = {'rounds': result.rounds, 'edges': active_edges, 'converged': result.converged} -%}
             {%- do run_query("insert into " ~ log_relation ~ " " ~ identity_pass_row_sql(
-                pass_number, result, violations, work_components, seconds, final)) -%}
+                pass_number, whole, violations, work_components, seconds, final)) -%}
             {%- set state.done = final -%}
         {%- endif -%}
     {%- endfor -%}
@@ -98,7 +138,8 @@
     {%- endcall -%}
     {%- do adapter.drop_relation(existing_relation or target_relation) -%}
     {%- do adapter.rename_relation(new_relation, target_relation) -%}
-    {%- for work in [work_components, work_active, work_violations, work_edges] -%}
+    {%- for work in [work_components, work_active, work_violations, work_edges, work_affected, work_changed,
+                     work_merged] -%}
         {%- do adapter.drop_relation(work) -%}
     {%- endfor -%}
 

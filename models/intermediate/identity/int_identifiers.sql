@@ -3,10 +3,13 @@
 -- (e-mail folded to its inbox, phone in E.164, address in canonical form); `raw_value` is the
 -- value as staging holds it. Which types may merge records is decided by the rules seed, not here.
 
-{#- (CTE, identifier type, raw value, normalised value) per extracted identifier. -#}
+{#- (CTE, identifier type, raw value, normalised value) per extracted identifier. Every source CTE
+    is computed once (identity_cte_hint) with its keys as columns: `email_normalized` (staging's
+    address through normalize_email, its regular expressions run once per row) and `email_key`
+    (identity_email_key of it); the values below are plain columns or cheap string tests. -#}
 {%- set extractions = [
     ('shopify_customers', 'shopify_customer_id', 'customer_key', 'customer_key'),
-    ('shopify_customers', 'email', 'email', identity_email_key('email')),
+    ('shopify_customers', 'email', 'email', 'email_key'),
     ('shopify_customers', 'phone', 'phone', 'phone'),
     ('shopify_customers', 'phone', 'default_address_phone', 'default_address_phone'),
     ('shopify_customers', 'person_name', 'full_name', 'person_name'),
@@ -14,10 +17,10 @@
         identity_name_address_key('person_name', 'address_key')),
     ('shopify_customers', 'postal_address', 'address_line_1', 'address_key'),
     ('shopify_customers', 'full_name', 'full_name', 'full_name'),
-    ('shopify_customers', 'first_name', 'full_name', identity_first_name_key('full_name', 'email')),
+    ('shopify_customers', 'first_name', 'full_name', identity_first_name_key('full_name', email_key='email_key')),
     ('shopify_orders', 'shopify_order_number', 'order_name', 'order_number'),
     ('shopify_orders', 'shopify_customer_id', 'customer_key', 'customer_key'),
-    ('shopify_orders', 'email', 'email', identity_email_key('email')),
+    ('shopify_orders', 'email', 'email', 'email_key'),
     ('shopify_orders', 'phone', 'phone', 'phone'),
     ('shopify_orders', 'phone', 'billing_phone', 'billing_phone'),
     ('shopify_orders', 'phone', 'recipient_phone', 'recipient_phone'),
@@ -27,38 +30,38 @@
     ('shopify_orders', 'name_address', 'address_line_1',
         identity_name_address_key('person_name', 'address_key')),
     ('shopify_orders', 'full_name', 'shipping_name', 'full_name'),
-    ('shopify_orders', 'first_name', 'shipping_name', identity_first_name_key('full_name', 'email')),
+    ('shopify_orders', 'first_name', 'shipping_name', identity_first_name_key('full_name', email_key='email_key')),
     ('shopify_checkouts', 'checkout_token', 'checkout_token', 'checkout_token'),
     ('shopify_checkouts', 'shopify_customer_id', 'customer_key', 'customer_key'),
-    ('shopify_checkouts', 'email', 'email', identity_email_key('email')),
+    ('shopify_checkouts', 'email', 'email', 'email_key'),
     ('shopify_checkouts', 'phone', 'phone', 'phone'),
     ('shopify_devices', 'device_id', 'client_id', 'client_id'),
     ('shopify_device_logins', 'shopify_customer_id', 'customer_key', 'customer_key'),
     ('shopify_device_checkouts', 'checkout_token', 'checkout_token', 'checkout_token'),
     ('amazon_orders', 'amazon_order_id', 'amazon_order_id', 'amazon_order_id'),
-    ('amazon_orders', 'email', 'email', identity_email_key('email')),
+    ('amazon_orders', 'email', 'email', 'email_key'),
     ('amazon_orders', 'phone', 'phone', 'phone'),
     ('amazon_orders', 'name_address', 'shipping_address_line_1',
         identity_name_address_key('person_name', 'address_key')),
     ('amazon_orders', 'postal_address', 'shipping_address_line_1', 'address_key'),
     ('amazon_orders', 'full_name', 'full_name', 'full_name'),
     ('amazon_orders', 'person_name', 'full_name', 'person_name'),
-    ('amazon_orders', 'first_name', 'full_name', identity_first_name_key('full_name', 'email')),
-    ('amazon_order_buyers', 'email', 'email', identity_email_key('email')),
+    ('amazon_orders', 'first_name', 'full_name', identity_first_name_key('full_name', email_key='email_key')),
+    ('amazon_order_buyers', 'email', 'email', 'email_key'),
     ('klaviyo_profiles', 'klaviyo_profile_id', 'profile_id', 'profile_id'),
     ('klaviyo_profiles', 'shopify_customer_id', 'external_id', 'customer_key'),
-    ('klaviyo_profiles', 'email', 'email', identity_email_key('email')),
+    ('klaviyo_profiles', 'email', 'email', 'email_key'),
     ('klaviyo_profiles', 'phone', 'phone', 'phone'),
     ('klaviyo_profiles', 'full_name', 'full_name', 'full_name'),
     ('klaviyo_profiles', 'person_name', 'full_name', 'person_name'),
-    ('klaviyo_profiles', 'first_name', 'full_name', identity_first_name_key('full_name', 'email')),
+    ('klaviyo_profiles', 'first_name', 'full_name', identity_first_name_key('full_name', email_key='email_key')),
     ('zendesk_users', 'zendesk_user_id', 'user_key', 'user_key'),
     ('zendesk_users', 'shopify_customer_id', 'external_id', 'customer_key'),
-    ('zendesk_users', 'email', 'email', identity_email_key('email')),
+    ('zendesk_users', 'email', 'email', 'email_key'),
     ('zendesk_users', 'phone', 'phone', 'phone'),
     ('zendesk_users', 'full_name', 'full_name', 'full_name'),
     ('zendesk_users', 'person_name', 'full_name', 'person_name'),
-    ('zendesk_users', 'first_name', 'full_name', identity_first_name_key('full_name', 'email')),
+    ('zendesk_users', 'first_name', 'full_name', identity_first_name_key('full_name', email_key='email_key')),
     ('zendesk_ticket_orders', 'shopify_order_number', 'external_id', 'order_number'),
     ('zendesk_ticket_orders', 'amazon_order_id', 'external_id', 'amazon_order_id'),
 ] %}
@@ -71,6 +74,25 @@ identity_records as (
 
 ),
 
+-- The store's customers, read once: their own identifiers and, as the account of their orders,
+-- the account holder's name and address.
+customer_rows as {{ identity_cte_hint() }} (
+
+    select
+        customer_id,
+        email,
+        phone,
+        default_address_phone,
+        address_line_1,
+        first_name,
+        last_name,
+        {{ normalize_email('email') }} as email_normalized,
+        {{ identity_address_key('address_line_1', 'postal_code', 'country_code') }} as address_key
+
+    from {{ ref('stg_shopify__customers') }}
+
+),
+
 shopify_customers as {{ identity_cte_hint() }} (
 
     select
@@ -79,14 +101,18 @@ shopify_customers as {{ identity_cte_hint() }} (
         cast(customer_id as {{ dbt.type_string() }}) as source_key,
         cast(customer_id as {{ dbt.type_string() }}) as customer_key,
         email,
+        email_normalized,
+        {{ identity_email_key_of_normalized('email_normalized') }} as email_key,
         phone,
         default_address_phone,
         address_line_1,
         {{ identity_name_key('first_name', 'last_name') }} as full_name,
-        {{ identity_person_name_key('first_name', 'last_name', 'email') }} as person_name,
-        {{ identity_address_key('address_line_1', 'postal_code', 'country_code') }} as address_key
+        {{ identity_person_name_key(
+            'first_name', 'last_name', email_key=identity_email_key_of_normalized('email_normalized')
+        ) }} as person_name,
+        address_key
 
-    from {{ ref('stg_shopify__customers') }}
+    from customer_rows
 
 ),
 
@@ -95,13 +121,13 @@ order_accounts as (
     select
         customer_id,
         {{ identity_person_name_key('first_name', 'last_name') }} as account_name,
-        {{ identity_address_key('address_line_1', 'postal_code', 'country_code') }} as account_address_key
+        address_key as account_address_key
 
-    from {{ ref('stg_shopify__customers') }}
+    from customer_rows
 
 ),
 
-shipped_orders as (
+shipped_orders as {{ identity_cte_hint() }} (
 
     select
         store_orders.order_id,
@@ -109,6 +135,7 @@ shipped_orders as (
         store_orders.order_name,
         store_orders.checkout_token,
         store_orders.email,
+        {{ normalize_email('store_orders.email') }} as email_normalized,
         store_orders.phone,
         store_orders.billing_phone,
         store_orders.shipping_phone,
@@ -135,19 +162,31 @@ shipped_orders as (
 -- e-mail, the order's phone and the billing phone. Its shipping name, address and phone are the
 -- recipient's and are not the order's identity; its person is the account holder. An order
 -- shipped to a household member at the account's own address still names that member.
-gift_flags as (
+ships_elsewhere as (
+
+    select
+        *,
+        (
+            account_name is not null
+            and shipping_person_name is not null
+            and not {{ identity_person_names_match('shipping_person_name', 'account_name') }}
+        ) as ships_to_other_name
+
+    from shipped_orders
+
+),
+
+gift_flags as {{ identity_cte_hint() }} (
 
     select
         *,
         coalesce(
-            account_name is not null
-            and shipping_person_name is not null
-            and not {{ identity_person_names_match('shipping_person_name', 'account_name') }}
+            ships_to_other_name
             and (account_address_key is null or shipping_address_key != account_address_key),
             false
         ) as is_gift_order
 
-    from shipped_orders
+    from ships_elsewhere
 
 ),
 
@@ -161,9 +200,7 @@ shared_accounts as (
     from gift_flags
     where
         not is_gift_order
-        and account_name is not null
-        and shipping_person_name is not null
-        and not {{ identity_person_names_match('shipping_person_name', 'account_name') }}
+        and ships_to_other_name
     group by customer_id
 
 ),
@@ -192,6 +229,8 @@ shopify_orders as {{ identity_cte_hint() }} (
         -- The checkout that placed the order: the storefront device that completed it has it too.
         checkout_token,
         email,
+        email_normalized,
+        {{ identity_email_key_of_normalized('email_normalized') }} as email_key,
         phone,
         billing_phone,
         case when not is_gift_order then shipping_phone end as recipient_phone,
@@ -211,7 +250,21 @@ shopify_orders as {{ identity_cte_hint() }} (
 
 ),
 
-shopify_checkouts as (
+checkout_rows as {{ identity_cte_hint() }} (
+
+    select
+        checkout_id,
+        customer_id,
+        checkout_token,
+        email,
+        {{ normalize_email('email') }} as email_normalized,
+        phone
+
+    from {{ ref('stg_shopify__abandoned_checkouts') }}
+
+),
+
+shopify_checkouts as {{ identity_cte_hint() }} (
 
     select
         'shopify' as source_system,
@@ -220,9 +273,11 @@ shopify_checkouts as (
         cast(customer_id as {{ dbt.type_string() }}) as customer_key,
         checkout_token,
         email,
+        email_normalized,
+        {{ identity_email_key_of_normalized('email_normalized') }} as email_key,
         phone
 
-    from {{ ref('stg_shopify__abandoned_checkouts') }}
+    from checkout_rows
 
 ),
 
@@ -233,8 +288,7 @@ pixel_events as {{ identity_cte_hint() }} (
         customer_id,
         checkout_token
 
-    from {{ ref('stg_shopify__pixel_events') }}
-    where client_id is not null
+    from {{ ref('int_identity_devices') }}
 
 ),
 
@@ -278,11 +332,12 @@ shopify_device_checkouts as (
 
 ),
 
-amazon_keyed_orders as (
+amazon_keyed_orders as {{ identity_cte_hint() }} (
 
     select
         amazon_order_id,
         email,
+        {{ normalize_email('email') }} as email_normalized,
         phone,
         shipping_address_line_1,
         coalesce(
@@ -303,6 +358,7 @@ amazon_named_orders as (
     select
         amazon_order_id,
         email,
+        email_normalized,
         phone,
         shipping_address_line_1,
         full_name,
@@ -326,6 +382,8 @@ amazon_orders as {{ identity_cte_hint() }} (
         amazon_order_id as source_key,
         amazon_order_id,
         email,
+        email_normalized,
+        {{ identity_email_key_of_normalized('email_normalized') }} as email_key,
         phone,
         full_name,
         {{ identity_person_name_key('full_name') }} as person_name,
@@ -338,7 +396,7 @@ amazon_orders as {{ identity_cte_hint() }} (
 ),
 
 -- The buyer's relay address as shipments and feedback quote it (pending orders have none).
-amazon_order_buyers as (
+amazon_order_buyer_emails as (
 
     select distinct
         'amazon' as source_system,
@@ -360,6 +418,41 @@ amazon_order_buyers as (
 
 ),
 
+amazon_order_buyer_rows as {{ identity_cte_hint() }} (
+
+    select
+        *,
+        {{ normalize_email('email') }} as email_normalized
+
+    from amazon_order_buyer_emails
+
+),
+
+amazon_order_buyers as {{ identity_cte_hint() }} (
+
+    select
+        *,
+        {{ identity_email_key_of_normalized('email_normalized') }} as email_key
+
+    from amazon_order_buyer_rows
+
+),
+
+profile_rows as {{ identity_cte_hint() }} (
+
+    select
+        profile_id,
+        external_id,
+        email,
+        {{ normalize_email('email') }} as email_normalized,
+        phone,
+        first_name,
+        last_name
+
+    from {{ ref('stg_klaviyo__profiles') }}
+
+),
+
 klaviyo_profiles as {{ identity_cte_hint() }} (
 
     select
@@ -371,11 +464,30 @@ klaviyo_profiles as {{ identity_cte_hint() }} (
         -- Klaviyo's external id is the Shopify customer id its Shopify integration syncs.
         nullif(trim(external_id), '') as customer_key,
         email,
+        email_normalized,
+        {{ identity_email_key_of_normalized('email_normalized') }} as email_key,
         phone,
         {{ identity_name_key('first_name', 'last_name') }} as full_name,
-        {{ identity_person_name_key('first_name', 'last_name', 'email') }} as person_name
+        {{ identity_person_name_key(
+            'first_name', 'last_name', email_key=identity_email_key_of_normalized('email_normalized')
+        ) }} as person_name
 
-    from {{ ref('stg_klaviyo__profiles') }}
+    from profile_rows
+
+),
+
+user_rows as {{ identity_cte_hint() }} (
+
+    select
+        user_id,
+        external_id,
+        email,
+        {{ normalize_email('email') }} as email_normalized,
+        phone,
+        user_name
+
+    from {{ ref('stg_zendesk__users') }}
+    where coalesce(user_role, 'end-user') = 'end-user'
 
 ),
 
@@ -390,12 +502,15 @@ zendesk_users as {{ identity_cte_hint() }} (
         -- The store links help-desk users to store accounts through `external_id`.
         nullif(trim(external_id), '') as customer_key,
         email,
+        email_normalized,
+        {{ identity_email_key_of_normalized('email_normalized') }} as email_key,
         phone,
         {{ identity_name_key('user_name') }} as full_name,
-        {{ identity_person_name_key('user_name', none, 'email') }} as person_name
+        {{ identity_person_name_key(
+            'user_name', none, email_key=identity_email_key_of_normalized('email_normalized')
+        ) }} as person_name
 
-    from {{ ref('stg_zendesk__users') }}
-    where coalesce(user_role, 'end-user') = 'end-user'
+    from user_rows
 
 ),
 
@@ -435,7 +550,8 @@ extracted as (
             source_key,
             {%- if identifier_type == 'email' %}
                 case
-                    when {{ identity_is_relay_email(raw_value) }} then 'amazon_buyer_email'
+                    when {{ identity_is_relay_email_of_normalized('email_normalized') }}
+                        then 'amazon_buyer_email'
                     else 'email'
                 end as identifier_type,
             {%- else %}
@@ -444,7 +560,7 @@ extracted as (
             cast({{ raw_value }} as {{ dbt.type_string() }}) as raw_value,
             {%- if identifier_type == 'email' %}
                 case
-                    when {{ identity_is_relay_email(raw_value) }} then {{ normalize_email(raw_value) }}
+                    when {{ identity_is_relay_email_of_normalized('email_normalized') }} then email_normalized
                     else {{ value }}
                 end as identifier_value
             {%- else %}

@@ -55,20 +55,34 @@ scoped as (
 
 ),
 
+-- Each record once per value (its flags are the record's own), so plain counts count records:
+-- one aggregation instead of a distinct count per measure.
+value_records as (
+
+    select distinct
+        identifier_type,
+        identifier_value,
+        match_scope,
+        record_node_id,
+        is_person_record,
+        is_business_record
+
+    from scoped
+
+),
+
 distinct_values as (
 
     select
         identifier_type,
         identifier_value,
         match_scope,
-        count(distinct record_node_id) as records_count,
-        count(distinct case when is_person_record then record_node_id end) as person_records_count,
-        count(distinct case when is_business_record then record_node_id end) as business_records_count,
-        count(distinct case
-            when is_person_record and not is_business_record then record_node_id
-        end) as personal_accounts_count
+        count(*) as records_count,
+        count(case when is_person_record then 1 end) as person_records_count,
+        count(case when is_business_record then 1 end) as business_records_count,
+        count(case when is_person_record and not is_business_record then 1 end) as personal_accounts_count
 
-    from scoped
+    from value_records
     group by
         identifier_type,
         identifier_value,

@@ -79,11 +79,10 @@ shopify_devices as (
         cast(null as {{ dbt.type_string() }}) as company_name,
         false as is_business_record,
         false as is_person_record,
-        min(occurred_at) as first_seen_at,
-        max(occurred_at) as last_seen_at
+        min(first_seen_at) as first_seen_at,
+        max(last_seen_at) as last_seen_at
 
-    from {{ ref('stg_shopify__pixel_events') }}
-    where client_id is not null
+    from {{ ref('int_identity_devices') }}
     group by client_id
 
 ),
