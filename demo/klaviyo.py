@@ -4,6 +4,15 @@ Profiles come from two doors: the Shopify integration syncs every store account 
 Shopify customer id), and sign-up forms add people as they type themselves, prospects who never
 buy among them. A form address that differs from the store address only by Gmail dots or a
 ``+tag`` stays a separate profile (Klaviyo matches exact addresses), which is an identity trap.
+
+Klaviyo holds one profile per e-mail address (case-insensitive, trimmed; Gmail dots and
+``+tags`` make other addresses) and one per phone number, so a sign-up whose address is already
+on a profile updates that profile instead of making one (:func:`unique_profiles`): the first
+sign-up's person owns the profile (its truth), and later sign-ups with the same address (a
+household member typing the shared inbox, a store account syncing onto a form profile) add only
+what the profile lacks: a consent it never had, a phone, the store account's external id. They
+submit the address alone (the sign-up pop-up), so the profile keeps its owner's name. Lists and
+events are made per profile, so what the later sign-up did lands on the one profile.
 Events are made in :mod:`demo.klaviyo_events`.
 """
 
@@ -56,6 +65,7 @@ class Profiles:
     sms_sub: np.ndarray
     sms_unsub: np.ndarray
     account: np.ndarray  # Shopify account index or -1 (form-only profile)
+    phone_person: np.ndarray  # person index whose phone the profile carries (-1: no phone)
 
     def __len__(self) -> int:
         return len(self.person)
@@ -144,13 +154,85 @@ def make_profiles(rng: np.random.Generator, persons: Persons, shop: ShopifyData,
         given = holds & channel_present & (values[person] != NO_TIME)
         return np.where(given, np.maximum(values[person], created + 1), NO_TIME)
 
-    millis = created * 1000 + rng.integers(0, 1000, len(created))
-    return Profiles(
-        id=join(encode(millis, 10, CROCKFORD), random_text(rng, len(created), 16, CROCKFORD)),
-        person=person, created_ts=created, email=email, has_phone=phone,
+    signups = Profiles(
+        id=pa.nulls(len(created), pa.string()), person=person, created_ts=created, email=email, has_phone=phone,
         email_sub=consent(persons.email_sub_ts, has_email), email_unsub=consent(persons.email_unsub_ts, has_email),
         sms_sub=consent(persons.sms_sub_ts, phone), sms_unsub=consent(persons.sms_unsub_ts, phone), account=account,
+        phone_person=np.where(phone, person, -1),
     )
+    profiles = unique_profiles(signups, e164(persons, person))
+    millis = profiles.created_ts * 1000 + rng.integers(0, 1000, len(profiles))
+    profiles.id = join(encode(millis, 10, CROCKFORD), random_text(rng, len(profiles), 16, CROCKFORD))
+    return profiles
+
+
+def unique_profiles(signups: Profiles, phones: pa.Array) -> Profiles:
+    """One profile per e-mail address and per phone number, as Klaviyo keeps them.
+
+    ``signups`` in creation order, ``phones`` each sign-up's person's E.164 number. A sign-up
+    whose address (lower case, trimmed) is already on a profile updates it: the profile keeps its
+    owner (the first sign-up), name and creation time, and takes from the later sign-up only what
+    it lacks: the e-mail or SMS consent (the SMS one with the phone it was given for), a phone, a
+    store account's external id. A sign-up known only by a phone another profile holds updates
+    that profile the same way; a sign-up with a new address and a phone another profile holds
+    gets a profile of its own without that phone (and without SMS consent). Only the sign-ups
+    sharing an address or a phone with another one are looked at one by one.
+    """
+    n = len(signups)
+    email_key = np.asarray(pc.utf8_lower(pc.utf8_trim_whitespace(signups.email)).to_numpy(zero_copy_only=False),
+                           dtype=object)
+    phone_key = np.where(signups.has_phone, np.asarray(phones.to_numpy(zero_copy_only=False), dtype=object), None)
+    number = phone_key.copy()  # the phone each profile holds
+    shared = _shared(email_key) | _shared(phone_key)
+    keep = np.ones(n, dtype=bool)
+    p = Profiles(id=signups.id, person=signups.person, created_ts=signups.created_ts, email=signups.email,
+                 has_phone=signups.has_phone.copy(), email_sub=signups.email_sub.copy(),
+                 email_unsub=signups.email_unsub.copy(), sms_sub=signups.sms_sub.copy(),
+                 sms_unsub=signups.sms_unsub.copy(), account=signups.account.copy(),
+                 phone_person=signups.phone_person.copy())
+    by_email: dict[str, int] = {}
+    by_phone: dict[str, int] = {}
+    for i in np.flatnonzero(shared).tolist():
+        email, phone = email_key[i], phone_key[i]
+        target = by_email.get(email) if email is not None else by_phone.get(phone)
+        if target is None:  # a profile of its own
+            if email is not None:
+                by_email[email] = i
+            if phone is not None:
+                if phone in by_phone:  # held by another profile: left out, with its SMS consent
+                    p.has_phone[i], p.phone_person[i], number[i] = False, -1, None
+                    p.sms_sub[i], p.sms_unsub[i] = NO_TIME, NO_TIME
+                else:
+                    by_phone[phone] = i
+            continue
+        keep[i] = False
+        if p.account[target] < 0:
+            p.account[target] = p.account[i]
+        if p.email_sub[target] == NO_TIME:
+            p.email_sub[target], p.email_unsub[target] = p.email_sub[i], p.email_unsub[i]
+        if phone is not None and not p.has_phone[target] and phone not in by_phone:
+            p.has_phone[target], p.phone_person[target], number[target] = True, p.phone_person[i], phone
+            by_phone[phone] = target
+        if p.sms_sub[target] == NO_TIME and phone is not None and number[target] == phone:
+            p.sms_sub[target], p.sms_unsub[target] = p.sms_sub[i], p.sms_unsub[i]
+    rows = np.flatnonzero(keep)
+    return Profiles(
+        id=p.id.take(pa.array(rows)), person=p.person[rows], created_ts=p.created_ts[rows],
+        email=p.email.take(pa.array(rows)), has_phone=p.has_phone[rows], email_sub=p.email_sub[rows],
+        email_unsub=p.email_unsub[rows], sms_sub=p.sms_sub[rows], sms_unsub=p.sms_unsub[rows],
+        account=p.account[rows], phone_person=p.phone_person[rows],
+    )
+
+
+def _shared(keys: np.ndarray) -> np.ndarray:
+    """Rows whose (non-null) key another row also has."""
+    present = np.flatnonzero(np.array([k is not None for k in keys], dtype=bool))
+    out = np.zeros(len(keys), dtype=bool)
+    if len(present) == 0:
+        return out
+    _, inverse, counts = np.unique(keys[present].astype(str), return_inverse=True, return_counts=True)
+    out[present] = counts[inverse] > 1
+    return out
 
 
 def profiles_table(rng: np.random.Generator, persons: Persons, shop: ShopifyData, profiles: Profiles,
@@ -179,7 +261,8 @@ def profiles_table(rng: np.random.Generator, persons: Persons, shop: ShopifyData
     columns = {
         "id": profiles.id,
         "attributes__email": profiles.email,
-        "attributes__phone_number": null_where(e164(persons, p), ~profiles.has_phone),
+        "attributes__phone_number": null_where(e164(persons, np.maximum(profiles.phone_person, 0)),
+                                               ~profiles.has_phone),
         "attributes__external_id": null_where(
             pa.array(shop.accounts.id[np.maximum(profiles.account, 0)]).cast(pa.string()), ~synced),
         "attributes__first_name": null_where(render_name(rng, take(persons.first_name, p), 0.04), ~given_first),

@@ -25,7 +25,8 @@ Phenomena (share of candidates):
 * ``many_accounts``: one person with four store accounts (canonical, ``+tag``, dotless Gmail or
   upper case, a mistyped domain), orders spread over them;
 * ``sms_only``: a Klaviyo profile with only a phone, which the store knows only from the orders'
-  shipping/billing phone or the account's default address phone;
+  shipping/billing phone or the account's default address phone (only for numbers no profile
+  holds yet: Klaviyo keeps one profile per phone);
 * ``ticket_order_ref``: a help-desk user otherwise unknown (an address used nowhere else) whose
   ticket quotes an order number only in its subject (``#1234``, ``123-1234567-1234567``).
 """
@@ -454,7 +455,13 @@ def sms_only(rng: np.random.Generator, persons: Persons, frames: Frames, tags: T
     orders, customers = frames[("shopify", "orders")], frames[("shopify", "customers")]
     profiles = frames[("klaviyo", "profiles")]
     buyers = np.unique(orders.person_id[(orders.kind == VALID) & (orders.person_id > 0)])
+    # Klaviyo holds one profile per phone: a number already on a profile (the buyer's own, or a
+    # household's shared line) would update that profile, not make a phone-only one.
+    held = set(_objects(profiles.columns["attributes__phone_number"])[profiles.kind == VALID].tolist())
+    buyers = buyers[np.array([p not in held for p in _phone(persons, buyers - 1).tolist()], dtype=bool)]
     chosen = _sample(rng, buyers, SHARES["sms_only"])
+    _, first = np.unique(_phone(persons, chosen - 1).astype(str), return_index=True)
+    chosen = chosen[np.sort(first)]  # two members of a household on one line: one sign-up
     if len(chosen) == 0:
         return
     phone = _phone(persons, chosen - 1)

@@ -436,6 +436,48 @@ def test_household_shared_emails(persons: pa.Table) -> None:
     assert len(households) == len(shared)  # a shared inbox stays within one household
 
 
+def test_klaviyo_profiles_unique_by_email_and_phone(tables: dict[str, pa.Table], truth: pa.Table) -> None:
+    """Klaviyo keeps one profile per e-mail address (case-insensitive, trimmed) and per phone: a
+    household sharing an inbox or a landline has one profile there, not one per member."""
+    profiles = tables["klaviyo.profiles"].filter(pa.array(kinds(truth, "klaviyo.profiles") == "valid"))
+    for column in ("attributes__email", "attributes__phone_number"):
+        ids: dict[str, set[str]] = {}
+        for key, value in zip(profiles["id"].to_pylist(), profiles[column].to_pylist(), strict=True):
+            if value is not None:
+                ids.setdefault(value.strip().lower(), set()).add(key)
+        assert ids and all(len(v) == 1 for v in ids.values()), column
+    # Gmail dots and +tags are other addresses to Klaviyo: one person may still have two profiles.
+    owners = Counter(pid for pid in truth_of(truth, "klaviyo.profiles").filter(
+        pc.equal(truth_of(truth, "klaviyo.profiles")["kind"], "valid"))["person_id"].to_pylist())
+    assert max(owners.values()) >= 2
+
+
+def test_klaviyo_later_signup_updates_the_profile() -> None:
+    """A second sign-up with an address a profile holds updates it: the owner stays, the profile
+    gains the consent and phone it lacked; a new address with a held phone loses the phone."""
+    from demo.klaviyo import Profiles, unique_profiles
+    from demo.vector import NO_TIME
+
+    none = NO_TIME
+    signups = Profiles(
+        id=pa.nulls(4, pa.string()), person=np.array([0, 1, 2, 3]), created_ts=np.array([10, 20, 30, 40]),
+        email=pa.array(["home@x.com", " Home@X.com", "home+news@x.com", None]),
+        has_phone=np.array([False, True, True, True]),
+        email_sub=np.array([none, 21, 31, none]), email_unsub=np.array([none, 50, none, none]),
+        sms_sub=np.array([none, 22, 32, 41]), sms_unsub=np.array([none] * 4),
+        account=np.array([-1, 7, -1, -1]), phone_person=np.array([-1, 1, 2, 3]),
+    )
+    phones = pa.array(["+1555", "+1555", "+1555", "+1999"])
+    profiles = unique_profiles(signups, phones)
+    assert profiles.person.tolist() == [0, 2, 3]  # the second sign-up updated the first profile
+    assert profiles.email.to_pylist() == ["home@x.com", "home+news@x.com", None]
+    assert profiles.account.tolist() == [7, -1, -1]
+    assert profiles.email_sub.tolist() == [21, 31, none] and profiles.email_unsub.tolist()[0] == 50
+    assert profiles.has_phone.tolist() == [True, False, True]  # +1555 is the first profile's now
+    assert profiles.phone_person.tolist() == [1, -1, 3]
+    assert profiles.sms_sub.tolist() == [22, none, 41]
+
+
 def test_amazon_business_orders_and_masked_emails(tables: dict[str, pa.Table], truth: pa.Table) -> None:
     orders = _non_dirty(tables, truth, "amazon.orders")
     business = orders.filter(orders["is_business_order"])
