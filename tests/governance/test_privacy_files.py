@@ -299,6 +299,7 @@ def test_dbt_records_its_own_command_never_the_callers(tmp_path: Path, monkeypat
     monkeypatch.setattr(dbt.cli.main, "dbtRunner", Runner)
     monkeypatch.setattr(dbt_parse, "_parsed", OrderedDict())  # no parse kept from another test: dbt parses too
     monkeypatch.setattr(dbt_parse, "_written", {})
+    monkeypatch.setenv(dbt_parse.PARSE_CACHE_ENV, "off")  # nor one saved by another process
     monkeypatch.setattr(sys, "argv", ["cdw", "privacy", "erase", "--email", ANN, "--yes"])
     core_dbt.run_dbt(Paths(tmp_path), ["build", "--select", "marts"])
     assert len(seen) == 2, "the parse and the build"
