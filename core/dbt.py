@@ -172,11 +172,12 @@ def _release_warehouse() -> None:
 def _parsed_manifest(place: DbtPlace, command: list[str]):
     """The project's manifest, parsed without command-line vars (see core/dbt_parse.py).
 
-    None for a project other than this repository's (a test's edited copy): dbt parses it itself.
+    None for a project other than this repository's (a test's edited copy), and for a ``parse`` with
+    options of its own (``--warn-error-options``): dbt parses those itself.
     """
     from dbt.cli.main import dbtRunner
 
-    if command[:1] == ["parse"] and command != ["parse"] or place.project_dir != DBT_PROJECT_DIR:
+    if (command[:1] == ["parse"] and command != ["parse"]) or place.project_dir != DBT_PROJECT_DIR:
         return None
     manifest = dbt_parse.cached(place.build_db.stem)
     if manifest is not None:
