@@ -19,7 +19,6 @@ same package, so a file counts as loaded exactly when its rows did.
 
 from __future__ import annotations
 
-import logging
 import os
 import re
 import shutil
@@ -148,20 +147,9 @@ would otherwise keep every loaded Parquet job under ``pipelines_dir`` and the la
 """
 
 
-class _DeclaredDeduplicated(logging.Filter):
-    """Drops dlt's warning that a ``dedup_sort`` hint is ignored on a landing load (declared
-    deduplicated, see :func:`run_pipeline`): the hint is there for the API loads of the same table."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        return "declared as already deduplicated" not in record.getMessage()
-
-
 def keep_dlt_quiet() -> None:
     for key, value in DLT_DEFAULTS.items():
         os.environ.setdefault(key, value)
-    dlt_log = logging.getLogger("dlt")
-    if not any(isinstance(f, _DeclaredDeduplicated) for f in dlt_log.filters):
-        dlt_log.addFilter(_DeclaredDeduplicated())
 
 
 def _choose_systems(contracts: dict[str, SystemContract], landing_dir: Path, systems: list[str] | None) -> list[str]:
