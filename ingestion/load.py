@@ -193,28 +193,14 @@ class PipelineRun:
     """Packages an interrupted earlier run had left pending."""
 
 
-STAGE_DEDUPLICATED = "x-stage-data-deduplicated"
-"""dlt's table hint: the staged rows hold each primary key once, so the merge skips its own dedup."""
-
-
-def run_pipeline(new_pipeline: Callable[[], dlt.Pipeline], source: Any, say: Progress | None = None,
-                 *, deduplicated: bool = False) -> PipelineRun:
+def run_pipeline(new_pipeline: Callable[[], dlt.Pipeline], source: Any, say: Progress | None = None) -> PipelineRun:
     """Finish what an interrupted run left pending, then extract, normalize and load ``source``.
 
     ``new_pipeline`` makes the pipeline object (it is made twice when packages were pending, so the
     second instance re-reads the state those packages carried into the warehouse). Raises when a
     package does not end ``loaded`` (dlt's :class:`PipelineStepFailed`, or :class:`RuntimeError`).
-
-    ``deduplicated``: every resource yields each primary key once per load (the landing reader
-    reduces its files to the newest version per key before dlt sees them), so dlt's merge need not
-    number and filter the staged rows again: at a million customers that window over every staged
-    row was most of the load's time and memory. It is stamped on every table of ``source`` either
-    way: the landing files and the vendor's API share one dlt schema per system, and an API page
-    may repeat a key.
     """
     say = say or (lambda _message: None)
-    for resource in source.resources.values():
-        resource.apply_hints(additional_table_hints={STAGE_DEDUPLICATED: deduplicated})
     pipeline = new_pipeline()
     remove_abandoned_extracts(pipeline, say)
     resumed = finish_pending_packages(pipeline, say)
@@ -295,7 +281,7 @@ def _run_system(
     say(f"{contract.system}: reading {landing_dir / contract.system}" + (" (forced)" if force else ""))
     try:
         run = run_pipeline(lambda: make_pipeline(contract.system, contract.schema, warehouse, pipelines_dir),
-                           reader_source(reader), say, deduplicated=True)
+                           reader_source(reader), say)
     except PipelineStepFailed as failure:
         cause = _landing_error(failure, landing_dir, report)
         if cause is not None:
