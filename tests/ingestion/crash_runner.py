@@ -13,11 +13,12 @@ from __future__ import annotations
 import os
 import signal
 import sys
+import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-STAGES = ("extract", "extracted", "normalize", "normalized", "load", "loaded", "recorded")
+STAGES = ("extract", "extracted", "normalize", "normalized", "load", "copied", "loaded", "recorded")
 """Where a run can die, in pipeline order:
 
 - ``extract``: inside extraction (the table rows are in dlt's extract files; the quarantine
@@ -26,6 +27,8 @@ STAGES = ("extract", "extracted", "normalize", "normalized", "load", "loaded", "
 - ``normalize``: normalized files written, the package not yet moved to the load storage, per system;
 - ``normalized``: the package is normalized, loading not started, per system;
 - ``load``: at the start of the nth DuckDB copy job (earlier jobs of the package loaded);
+- ``copied``: right after the nth DuckDB copy job put its rows into the staging table, before dlt
+  records the job done (resumed, the job is copied again);
 - ``loaded``: every job done, the package not yet marked loaded (no ``_dlt_loads`` row), per system;
 - ``recorded`` (drops only): the packages are loaded, ``raw_file_drops.processed_files`` not yet written.
 """
@@ -39,14 +42,17 @@ def die() -> None:
 def on_call(nth: int, function: Callable[..., Any], *, after: bool = False) -> Callable[..., Any]:
     """``function``, killing the process before (or after) its ``nth`` call."""
     calls = 0
+    counting = threading.Lock()
 
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         nonlocal calls
-        calls += 1
-        if calls == nth and not after:
+        with counting:  # dlt runs load jobs on a thread pool
+            calls += 1
+            this_call = calls
+        if this_call == nth and not after:
             die()
         result = function(*args, **kwargs)
-        if calls == nth and after:
+        if this_call == nth and after:
             die()
         return result
 
@@ -73,6 +79,8 @@ def arm(stage: str, nth: int) -> None:
         Pipeline.load = on_call(nth, Pipeline.load)  # type: ignore[method-assign]
     elif stage == "load":
         DuckDbCopyJob.run = on_call(nth, DuckDbCopyJob.run)  # type: ignore[method-assign]
+    elif stage == "copied":
+        DuckDbCopyJob.run = on_call(nth, DuckDbCopyJob.run, after=True)  # type: ignore[method-assign]
     elif stage == "loaded":
         Load.complete_package = on_call(nth, Load.complete_package)  # type: ignore[method-assign]
     elif stage == "recorded":
