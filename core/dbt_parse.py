@@ -37,25 +37,32 @@ _written: dict[Path, int] = {}
 
 
 def _project_folders() -> list[Path]:
-    """Every folder dbt reads project files from (models and seeds live beside the project)."""
-    return [DBT_PROJECT_DIR / "dbt_project.yml", DBT_PROJECT_DIR / "profiles.yml", DBT_PROJECT_DIR.parent / "models",
-            DBT_PROJECT_DIR.parent / "seeds", *(DBT_PROJECT_DIR / name for name in
-                                                 ("macros", "tests", "analyses", "snapshots", "dbt_packages"))]
+    """Every file and folder dbt reads project files from (models and seeds live beside the project)."""
+    return [DBT_PROJECT_DIR / "dbt_project.yml", DBT_PROJECT_DIR / "profiles.yml", DBT_PROJECT_DIR / "packages.yml",
+            DBT_PROJECT_DIR.parent / "models", DBT_PROJECT_DIR.parent / "seeds",
+            *(DBT_PROJECT_DIR / name for name in ("macros", "tests", "analyses", "snapshots", "dbt_packages"))]
+
+
+def project_files() -> list[tuple[str, os.stat_result]]:
+    """Path and stat of every file of the dbt project (what a parse reads)."""
+    found: list[tuple[str, os.stat_result]] = []
+    for root in _project_folders():
+        if root.is_file():
+            found.append((str(root), root.stat()))
+            continue
+        for folder, _, files in os.walk(root):
+            found.extend((os.path.join(folder, name), os.stat(os.path.join(folder, name))) for name in files)
+    return found
 
 
 def project_fingerprint() -> tuple:
     """Name, size and modification time of every project file: any edit gives a new fingerprint."""
-    entries: list[tuple[str, int, int]] = []
-    for root in _project_folders():
-        if root.is_file():
-            stat = root.stat()
-            entries.append((str(root), stat.st_size, stat.st_mtime_ns))
-            continue
-        for folder, _, files in os.walk(root):
-            for name in files:
-                stat = os.stat(os.path.join(folder, name))
-                entries.append((os.path.join(folder, name), stat.st_size, stat.st_mtime_ns))
-    return tuple(sorted(entries))
+    return tuple(sorted((path, stat.st_size, stat.st_mtime_ns) for path, stat in project_files()))
+
+
+def newest_project_change() -> float:
+    """Modification time of the newest project file (0 when there is none)."""
+    return max((stat.st_mtime for _, stat in project_files()), default=0.0)
 
 
 def cached(database: str) -> Any | None:

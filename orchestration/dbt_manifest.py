@@ -14,26 +14,10 @@ import tempfile
 from pathlib import Path
 
 from core.dbt import DbtError, run_dbt
-from core.settings import DBT_PROJECT_DIR, REPO_ROOT, get_paths
+from core.dbt_parse import newest_project_change
+from core.settings import get_paths
 
 log = logging.getLogger(__name__)
-WATCHED = (REPO_ROOT / "models", REPO_ROOT / "seeds", DBT_PROJECT_DIR / "macros", DBT_PROJECT_DIR / "tests",
-           DBT_PROJECT_DIR / "snapshots", DBT_PROJECT_DIR / "analyses", DBT_PROJECT_DIR / "dbt_project.yml",
-           DBT_PROJECT_DIR / "profiles.yml", DBT_PROJECT_DIR / "packages.yml")
-SUFFIXES = {".sql", ".yml", ".yaml", ".csv", ".py", ".md"}
-
-
-def newest_project_change() -> float:
-    """Modification time of the newest dbt project file (0 when there is none)."""
-    newest = 0.0
-    for root in WATCHED:
-        if root.is_file():
-            newest = max(newest, root.stat().st_mtime)
-        elif root.is_dir():
-            for path in root.rglob("*"):
-                if path.suffix in SUFFIXES and path.is_file():
-                    newest = max(newest, path.stat().st_mtime)
-    return newest
 
 
 def ensure_manifest(manifest_path: Path) -> Path:
