@@ -169,6 +169,16 @@ def _release_warehouse() -> None:
         environment.close()
 
 
+@contextmanager
+def _in_process(place: DbtPlace, command: list[str]) -> Iterator[None]:
+    """The environment, argv and warehouse release around one in-process dbt command."""
+    with _environment(place.environment()), _argv(["dbt", *command]):
+        try:
+            yield
+        finally:
+            _release_warehouse()
+
+
 def _parsed_manifest(place: DbtPlace, command: list[str]):
     """The project's manifest, parsed without command-line vars (see core/dbt_parse.py).
 
@@ -220,15 +230,12 @@ def invoke_dbt(place: DbtPlace, command: list[str], as_of: AsOfLike = None,
     started = time.perf_counter()
     if command == ["parse"] and place.project_dir == DBT_PROJECT_DIR:
         return _parse(place, started)
-    with _environment(place.environment()), _argv(["dbt", *command]):
-        try:
-            manifest = _parsed_manifest(place, command)
-            runner = dbtRunner(manifest=manifest, callbacks=[callback])
-            result = runner.invoke([*command, *place.flags(as_of), *NO_CONSOLE_LOG])
-            if manifest is not None:  # after the command: dbt's flags are set by then
-                dbt_parse.ensure_written(manifest, place.target)
-        finally:
-            _release_warehouse()
+    with _in_process(place, command):
+        manifest = _parsed_manifest(place, command)
+        runner = dbtRunner(manifest=manifest, callbacks=[callback])
+        result = runner.invoke([*command, *place.flags(as_of), *NO_CONSOLE_LOG])
+        if manifest is not None:  # after the command: dbt's flags are set by then
+            dbt_parse.ensure_written(manifest, place.target)
     seconds = time.perf_counter() - started
     if result.exception is not None:
         raise DbtError(f"dbt {' '.join(command)} could not run: {result.exception}")
@@ -257,14 +264,12 @@ def _parse(place: DbtPlace, started: float) -> DbtBuildResult:
     """``dbt parse``: the project's manifest (parsed, or the same project's saved parse) written to the target."""
     import time
 
-    with _environment(place.environment()), _argv(["dbt", "parse"]):
-        try:
+    try:
+        with _in_process(place, ["parse"]):
             manifest = _parsed_manifest(place, ["parse"])
             dbt_parse.ensure_written(manifest, place.target)
-        except DbtError as exc:
-            return DbtBuildResult(success=False, failures=[str(exc)], seconds=time.perf_counter() - started)
-        finally:
-            _release_warehouse()
+    except DbtError as exc:
+        return DbtBuildResult(success=False, failures=[str(exc)], seconds=time.perf_counter() - started)
     return DbtBuildResult(success=True, seconds=time.perf_counter() - started)
 
 
