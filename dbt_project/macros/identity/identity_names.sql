@@ -179,9 +179,11 @@
     partition columns and `name_key` (one row per distinct name). Returns the partition columns,
     `name_key` and `name_group`: the smallest full name (first and last) connected to it by
     matching names (three steps);
-    a name without a last name joins the one full-name group it matches, stays its own group
-    when it matches none, and gets no group (null) when it matches several (`Jane` beside
-    `Jane Miller` and `Jane Smith`: which Jane is unknown).
+    a partial name (no last name, or only an initial for a first name) joins the one full-name
+    group it matches, stays its own group when it matches none, and gets no group (null) when
+    it matches several (`Jane` beside `Jane Miller` and `Jane Smith`, `R. Mendez` beside
+    `Randy Mendez` and `Raymond Mendez`: which one is unknown). A partial name never bridges
+    two full names: `R. Mendez` does not make Randy and Raymond one person.
 -#}
 {% macro identity_name_groups_sql(sql, partition_columns) %}
     {%- set parts = [] -%}
@@ -202,10 +204,13 @@
 
     ),
 
+    -- Full names: a first name of two letters or more and a last name (an initial is partial).
     full_names as (
 
         select * from names
-        where {{ dbt.split_part('name_key', "'|'", 2) }} != ''
+        where
+            {{ dbt.split_part('name_key', "'|'", 2) }} != ''
+            and {{ dbt.length(dbt.split_part('name_key', "'|'", 1)) }} > 1
 
     ),
 
@@ -270,6 +275,7 @@
 
     ),
 
+    -- Partial names (`jane|`, `r|mendez`) and the full-name groups they fit.
     first_only as (
 
         select
@@ -281,10 +287,10 @@
         left join full_groups as groups
             on
                 names.partition_key = groups.partition_key
-                and {{ identity_first_names_match(
-                    dbt.split_part('names.name_key', "'|'", 1),
-                    dbt.split_part('groups.name_key', "'|'", 1)) }}
-        where {{ dbt.split_part('names.name_key', "'|'", 2) }} = ''
+                and {{ identity_person_names_match('names.name_key', 'groups.name_key') }}
+        where
+            {{ dbt.split_part('names.name_key', "'|'", 2) }} = ''
+            or {{ dbt.length(dbt.split_part('names.name_key', "'|'", 1)) }} = 1
         group by names.partition_key, names.name_key
 
     ),
