@@ -6,7 +6,8 @@
 -- * weak types (address alone, name alone) never link on their own;
 -- * shared values: a strong personal value carried by records that show more distinct people
 --   than the type's `shared_threshold` (distinct phone numbers, or distinct person names told
---   apart with tolerance: identity_name_groups_sql) is demoted to weak, e.g. a household's
+--   apart with tolerance: identity_name_groups_sql; for the types marked counts_email_owner,
+--   also the owner a personal e-mail address names: email_owners) is demoted to weak, e.g. a household's
 --   shared inbox, store account or landline; where the type names a `split_shared_by` evidence
 --   type, the value is split instead: it still links the records that name the same person
 --   (int_identity_edges), e.g. one member's orders shipped under her own name. Business values
@@ -133,6 +134,75 @@ evidence as (
 
 ),
 
+-- The owner a personal e-mail address names (seed column counts_email_owner): its local part
+-- read with the record's own last name (three letters or more), digits, `+tags` and separators
+-- (`.`, `_`, `-`) left out: a first name or initial then the last name (`d.brooks@`,
+-- `dbrooks@`, `jane.m.smith@`), or the last name first with a separator (`brooks.d@`). On a
+-- record naming Amanda Brooks, `d.brooks@` names D. Brooks: the inbox is also someone else's.
+-- Nothing when the local part does not spell the last name or its first part has two letters.
+email_locals as (
+
+    select
+        emails.record_node_id,
+        translate(
+            {{ dbt.split_part(dbt.split_part('lower(emails.raw_value)', "'@'", 1), "'+'", 1) }},
+            '_-0123456789',
+            '..'
+        ) as local_part,
+        {{ dbt.split_part('named.identifier_value', "'|'", 2) }} as last_name
+
+    from identifiers as emails
+    inner join identifiers as named
+        on emails.record_node_id = named.record_node_id
+    where
+        emails.identifier_type = 'email'
+        and named.identifier_type = 'person_name'
+        and not emails.is_business_record
+
+),
+
+email_owner_parts as (
+
+    select
+        record_node_id,
+        last_name,
+        case
+            when local_part like '%.%'
+                then
+                    case
+                        when reverse({{ dbt.split_part('reverse(local_part)', "'.'", 1) }}) = last_name
+                            then {{ dbt.split_part('local_part', "'.'", 1) }}
+                        when {{ dbt.split_part('local_part', "'.'", 1) }} = last_name
+                            then reverse({{ dbt.split_part('reverse(local_part)', "'.'", 1) }})
+                    end
+            when
+                {{ dbt.length('local_part') }} > {{ dbt.length('last_name') }}
+                and substring(
+                    local_part,
+                    {{ dbt.length('local_part') }} - {{ dbt.length('last_name') }} + 1,
+                    {{ dbt.length('last_name') }}
+                ) = last_name
+                then substring(local_part, 1, {{ dbt.length('local_part') }} - {{ dbt.length('last_name') }})
+        end as owner_first_name
+
+    from email_locals
+    where {{ dbt.length('last_name') }} >= 3
+
+),
+
+email_owners as (
+
+    select
+        record_node_id,
+        {{ dbt.concat(['owner_first_name', "'|'", 'last_name']) }} as owner_name
+
+    from email_owner_parts
+    where
+        {{ dbt.length('owner_first_name') }} = 1
+        or {{ dbt.length('owner_first_name') }} >= 3
+
+),
+
 checked as (
 
     select
@@ -158,7 +228,21 @@ value_names as (
         from checked
         inner join evidence
             on checked.record_node_id = evidence.record_node_id
-        where evidence.evidence_type = 'person_name'",
+        where evidence.evidence_type = 'person_name'
+        union all
+        select checked.identifier_type, checked.identifier_value, checked.match_scope,
+            email_owners.owner_name as name_key
+        from checked
+        inner join rules
+            on checked.identifier_type = rules.identifier_type
+        inner join distinct_values
+            on
+                checked.identifier_type = distinct_values.identifier_type
+                and checked.identifier_value = distinct_values.identifier_value
+                and checked.match_scope = distinct_values.match_scope
+        inner join email_owners
+            on checked.record_node_id = email_owners.record_node_id
+        where rules.counts_email_owner and distinct_values.records_count > 1",
         ['identifier_type', 'identifier_value', 'match_scope']
     ) }}
 
