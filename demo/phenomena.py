@@ -26,7 +26,8 @@ Phenomena (share of candidates):
   upper case, a mistyped domain), orders spread over them;
 * ``sms_only``: a Klaviyo profile with only a phone, which the store knows only from the orders'
   shipping/billing phone or the account's default address phone (only for numbers no profile
-  holds yet: Klaviyo keeps one profile per phone);
+  holds yet: Klaviyo keeps one profile per phone; and never a household's shared landline,
+  which takes no texts);
 * ``ticket_order_ref``: a help-desk user otherwise unknown (an address used nowhere else) whose
   ticket quotes an order number only in its subject (``#1234``, ``123-1234567-1234567``).
 """
@@ -460,8 +461,15 @@ def sms_only(rng: np.random.Generator, persons: Persons, frames: Frames, tags: T
     held = set(_objects(profiles.columns["attributes__phone_number"])[profiles.kind == VALID].tolist())
     buyers = buyers[np.array([p not in held for p in _phone(persons, buyers - 1).tolist()], dtype=bool)]
     chosen = _sample(rng, buyers, SHARES["sms_only"])
+    # Texts need a mobile: a number several members of a household share is their landline
+    # (demo.people), which takes no texts, so nobody signs up for SMS with it (filtered after
+    # the draw, so the random stream stays as it was).
+    numbers, holders = np.unique(_phone(persons, np.arange(len(persons))).astype(str), return_counts=True)
+    landlines = set(numbers[holders > 1].tolist())
+    chosen = chosen[np.array([p not in landlines for p in _phone(persons, chosen - 1).astype(str).tolist()],
+                             dtype=bool)]
     _, first = np.unique(_phone(persons, chosen - 1).astype(str), return_index=True)
-    chosen = chosen[np.sort(first)]  # two members of a household on one line: one sign-up
+    chosen = chosen[np.sort(first)]
     if len(chosen) == 0:
         return
     phone = _phone(persons, chosen - 1)
