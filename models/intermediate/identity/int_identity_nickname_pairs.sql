@@ -2,7 +2,7 @@
 -- identity_first_names_match looks pairs up here:
 --
 -- * nicknames (seed identity_nicknames): a name and its nickname (robert|bob, bob|robert) and
---   two nicknames of one name (bob|rob);
+--   two nicknames of one name (bob|rob); the initial of one beside the other (b|robert, r|bob);
 -- * spelling variants learnt from the seller's own names: a first name of four letters or more
 --   seen with at most var `identity_spelling_variant_max_surnames` last names (one person's
 --   typo: Ruoh Owens, Lram Guzman) one edit (a letter added, dropped, replaced or two swapped)
@@ -158,6 +158,18 @@ spelling_variants as (
 
 ),
 
+-- The initial of a name beside its nicknames and the other way round: B. is Robert's initial
+-- through Bob, R. Bob's through Robert (`b.smith@` on Robert Smith, `R. Smith` beside Bob).
+nickname_initials as (
+
+    select
+        substring(first_name_a, 1, 1) as initial,
+        first_name_b as first_name
+    from nickname_pairs
+    where substring(first_name_a, 1, 1) != substring(first_name_b, 1, 1)
+
+),
+
 pairs as (
 
     select
@@ -165,6 +177,18 @@ pairs as (
         first_name_b,
         'nickname' as pair_source
     from nickname_pairs
+    union all
+    select
+        initial as first_name_a,
+        first_name as first_name_b,
+        'nickname_initial' as pair_source
+    from nickname_initials
+    union all
+    select
+        first_name as first_name_a,
+        initial as first_name_b,
+        'nickname_initial' as pair_source
+    from nickname_initials
     union all
     select
         rare_name as first_name_a,
