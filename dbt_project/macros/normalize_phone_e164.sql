@@ -61,6 +61,60 @@
 
 {#- `portable=true` binds the steps as every warehouse can (tests run that form on DuckDB too). -#}
 {% macro default__normalize_phone_e164(column, default_region, country_column, portable=false) -%}
+    {%- set plan = phone_e164_plan(column, default_region, country_column) -%}
+    {{ return(sql_lets(plan.steps, plan.result, portable)) }}
+{%- endmacro %}
+
+{#-
+    The E.164 form of every row of a relation, as a select of `columns` and `phone_e164`: the
+    same steps as normalize_phone_e164, each a column of its own derived table, so every step is
+    computed once per row on every warehouse and no lambda binds it (DuckDB runs regular
+    expressions inside lambdas several times slower than in a plain projection). Staging calls it
+    on the distinct phone numbers of a source (with their country) and joins the result back to
+    the rows: each number is normalised once, not once per row and column that repeats it.
+    `relation`: a relation or a CTE name; `column` and `country_column` name its columns (the
+    names `ph_*` are the steps' own).
+-#}
+{% macro normalize_phone_e164_select(relation, column, columns, default_region=none, country_column=none) -%}
+    {%- set region = (default_region or var('default_phone_region', 'US')) | string | upper -%}
+    {%- set plan = phone_e164_plan(column, region, country_column) -%}
+    {%- set sql = namespace(text='select * from ' ~ relation ~ ' as phone_input') -%}
+    {%- for name, expression in plan.steps -%}
+        {%- set sql.text = 'select *, ' ~ expression ~ ' as ' ~ name
+            ~ ' from (' ~ sql.text ~ ') as ' ~ name ~ '_step' -%}
+    {%- endfor -%}
+    select {{ columns | join(', ') }}, {{ plan.result }} as phone_e164 from ({{ sql.text }}) as phone_steps
+{%- endmacro %}
+
+{#-
+    Every distinct phone number of `relation`'s column `column` (as typed), with the country it is
+    read in, normalised once: a select of `phone_raw`, `country_key` (phone_country_key) and
+    `phone_e164`. A view joins its rows back on both keys, so a number repeated across rows (a
+    buyer's orders) is normalised once; the keys are unique, so a query that reads no phone drops
+    the join (DuckDB). One such CTE per phone column, each read once: a CTE read twice is
+    materialised, and a query reading none of its numbers would pay for them. `relation`: the
+    source table itself, for the same reason. `country_column`: an expression over `relation`
+    (optional, as in normalize_phone_e164).
+-#}
+{% macro normalize_phone_e164_values(relation, column, default_region=none, country_column=none) -%}
+    {%- set values = '(select distinct ' ~ column ~ ' as phone_raw, ' ~ phone_country_key(country_column)
+        ~ ' as country_key from ' ~ relation ~ ' as phone_rows where ' ~ column ~ ' is not null)' -%}
+    {{ normalize_phone_e164_select(
+        values, 'phone_raw', ['phone_raw', 'country_key'],
+        default_region, 'country_key' if country_column is not none else none) }}
+{%- endmacro %}
+
+{#- The country a phone number is read in, as the join key of normalize_phone_e164_values:
+    normalize_phone_e164 reads a country as upper(trim(...)), and null and '' both mean the
+    default region (no country of the numbering plan is ''); '' without a country column. -#}
+{% macro phone_country_key(country_column=none) -%}
+    {%- if country_column is none -%}''{%- else -%}coalesce(upper(trim({{ country_column }})), ''){%- endif -%}
+{%- endmacro %}
+
+{#- The steps of the phone rule (`(name, expression)` pairs, each using the names before it) and
+    its result expression, as a dict: normalize_phone_e164 binds them with sql_lets,
+    normalize_phone_e164_select as columns of nested derived tables. -#}
+{% macro phone_e164_plan(column, default_region, country_column) -%}
     {%- set rules = phone_rules() -%}
     {%- set punctuation = "-x. ()/~*\u00a0\u2013\u2014" -%}
     {%- set extension = ";ext=[0-9]{1,20}"
@@ -111,5 +165,5 @@
         tested against both at once), and not one digit repeated. -#}
     {%- set valid = regexp_full_match("ph_chs || '|' || ph_chs", lengths ~ '[|](' ~ rules.patterns ~ ')')
         ~ " and not " ~ regexp_full_match('ph_chs', '(' ~ rules.calling_codes ~ ')(0+|1+|2+|3+|4+|5+|6+|7+|8+|9+)') -%}
-    {{ return(sql_lets(steps, "case when " ~ valid ~ " then '+' || ph_chs end", portable)) }}
+    {{ return({'steps': steps, 'result': "case when " ~ valid ~ " then '+' || ph_chs end"}) }}
 {%- endmacro %}

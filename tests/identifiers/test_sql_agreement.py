@@ -4,7 +4,8 @@ dbt compiles one query calling ``normalize_phone_e164`` (per default region, and
 case's country), ``normalize_email`` and the identity rules' ``identity_email_key`` over a table of
 the cases; DuckDB runs the compiled SQL. The phone macro runs in both its forms: as DuckDB builds
 the warehouse (steps bound by lambdas) and as every other warehouse gets it (steps bound by scalar
-subqueries), so both are proven, not only the one we run.
+subqueries), so both are proven, not only the one we run; and as staging runs it, over the distinct
+numbers (``normalize_phone_e164_values``: the steps as columns of nested derived tables).
 """
 
 from __future__ import annotations
@@ -43,6 +44,11 @@ def _query() -> str:
         "phone_portable": _per_region("default__normalize_phone_e164('input', '{region}', 'country', portable=true)"),
         "email": "{{ normalize_email('input') }}",
         "email_key": "{{ identity_email_key('input') }}",
+        # Staging's form: each distinct (number, country) once, joined back on both keys.
+        "phone_values": _per_region(
+            "'(select phone_e164 from (' ~ normalize_phone_e164_values('cases', 'input', '{region}', 'country') ~ ')"
+            " as numbers where numbers.phone_raw = cases.input"
+            " and numbers.country_key = ' ~ phone_country_key('cases.country') ~ ')'"),
     }
     return "select id, " + ", ".join(f"{sql} as {name}" for name, sql in columns.items()) + " from cases"
 
@@ -92,6 +98,8 @@ def test_phone_macro_agrees_with_python_and_the_expected_values(sql_results):
     assert not mismatches(PHONES, by_country, lambda c: python[c.id])
     portable = {c.id: sql_results[c.id][2] for c in PHONES}
     assert not mismatches(PHONES, portable, lambda c: c.expected)
+    distinct_values = {c.id: sql_results[c.id][5] for c in PHONES}
+    assert not mismatches(PHONES, distinct_values, lambda c: c.expected)
     plain = [c for c in PHONES if c.country is None]
     by_region = {c.id: sql_results[c.id][0] for c in plain}
     assert not mismatches(plain, by_region, lambda c: c.expected)

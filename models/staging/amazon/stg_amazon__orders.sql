@@ -6,6 +6,17 @@ source as (
 
 ),
 
+-- Each distinct phone number once, with the country it is read in (the shipping country): a
+-- buyer's number repeats across orders, and normalising is the costliest step of this view.
+order_phones as (
+
+    {{ normalize_phone_e164_values(
+        source('raw_amazon', 'orders'), 'shipping_address__phone',
+        var('default_phone_region'), 'shipping_address__country_code'
+    ) }}
+
+),
+
 renamed as (
 
     select
@@ -20,9 +31,8 @@ renamed as (
         order_type,
         order_total__currency_code as currency,
         {{ normalize_email('buyer_info__buyer_email') }} as email,
-        {{ normalize_phone_e164(
-            'shipping_address__phone', var('default_phone_region'), 'shipping_address__country_code'
-        ) }} as phone,
+        shipping_address__phone as phone_raw,
+        {{ phone_country_key('shipping_address__country_code') }} as phone_country_key,
         buyer_info__buyer_name as buyer_name,
         buyer_info__buyer_tax_info__company_legal_name as buyer_company_name,
         shipping_address__name as shipping_name,
@@ -55,6 +65,21 @@ renamed as (
 
 ),
 
+-- The phone numbers in E.164 (normalize_phone_e164), looked up among the distinct numbers.
+phoned as (
+
+    select
+        renamed.*,
+        order_phones.phone_e164 as phone
+
+    from renamed
+    left join order_phones
+        on
+            renamed.phone_raw = order_phones.phone_raw
+            and renamed.phone_country_key = order_phones.country_key
+
+),
+
 versioned as (
 
     select
@@ -64,7 +89,7 @@ versioned as (
             order by last_updated_at desc nulls last, loaded_at desc nulls last
         ) as version_rank
 
-    from renamed
+    from phoned
 
 )
 

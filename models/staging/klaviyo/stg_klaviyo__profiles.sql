@@ -6,6 +6,17 @@ source as (
 
 ),
 
+-- Each distinct phone number once, with the country it is read in (the profile's country):
+-- versions of a profile repeat its number, and normalising is the costliest step of this view.
+profile_phones as (
+
+    {{ normalize_phone_e164_values(
+        source('raw_klaviyo', 'profiles'), 'attributes__phone_number',
+        var('default_phone_region'), 'attributes__location__country'
+    ) }}
+
+),
+
 renamed as (
 
     select
@@ -15,9 +26,8 @@ renamed as (
 
         -- strings
         {{ normalize_email('attributes__email') }} as email,
-        {{ normalize_phone_e164(
-            'attributes__phone_number', var('default_phone_region'), 'attributes__location__country'
-        ) }} as phone,
+        attributes__phone_number as phone_raw,
+        {{ phone_country_key('attributes__location__country') }} as phone_country_key,
         attributes__first_name as first_name,
         attributes__last_name as last_name,
         attributes__organization as organization_name,
@@ -46,6 +56,21 @@ renamed as (
 
 ),
 
+-- The phone numbers in E.164 (normalize_phone_e164), looked up among the distinct numbers.
+phoned as (
+
+    select
+        renamed.*,
+        profile_phones.phone_e164 as phone
+
+    from renamed
+    left join profile_phones
+        on
+            renamed.phone_raw = profile_phones.phone_raw
+            and renamed.phone_country_key = profile_phones.country_key
+
+),
+
 versioned as (
 
     select
@@ -55,7 +80,7 @@ versioned as (
             order by updated_at desc nulls last, loaded_at desc nulls last
         ) as version_rank
 
-    from renamed
+    from phoned
 
 )
 

@@ -6,6 +6,16 @@ source as (
 
 ),
 
+-- Each distinct phone number once: a shopper's number repeats across checkouts, and normalising is
+-- the costliest step of this view.
+checkout_phones as (
+
+    {{ normalize_phone_e164_values(
+        source('raw_shopify', 'abandoned_checkouts'), 'phone', var('default_phone_region')
+    ) }}
+
+),
+
 renamed as (
 
     select
@@ -16,7 +26,8 @@ renamed as (
         -- strings
         token as checkout_token,
         {{ normalize_email('email') }} as email,
-        {{ normalize_phone_e164('phone', var('default_phone_region')) }} as phone,
+        phone as phone_raw,
+        {{ phone_country_key() }} as phone_country_key,
         currency,
         landing_site,
         abandoned_checkout_url as recovery_url,
@@ -43,6 +54,21 @@ renamed as (
 
 ),
 
+-- The phone numbers in E.164 (normalize_phone_e164), looked up among the distinct numbers.
+phoned as (
+
+    select
+        renamed.*,
+        checkout_phones.phone_e164 as phone
+
+    from renamed
+    left join checkout_phones
+        on
+            renamed.phone_raw = checkout_phones.phone_raw
+            and renamed.phone_country_key = checkout_phones.country_key
+
+),
+
 versioned as (
 
     select
@@ -52,7 +78,7 @@ versioned as (
             order by updated_at desc nulls last, loaded_at desc nulls last
         ) as version_rank
 
-    from renamed
+    from phoned
 
 )
 

@@ -6,6 +6,27 @@ source as (
 
 ),
 
+-- Each distinct phone number of a column once, with the country it is read in (the default
+-- address's country): a number may repeat across accounts, and normalising is the costliest step
+-- of this view (one CTE per column: a query reading none of its numbers skips it).
+account_phones as (
+
+    {{ normalize_phone_e164_values(
+        source('raw_shopify', 'customers'), 'phone',
+        var('default_phone_region'), 'default_address__country_code'
+    ) }}
+
+),
+
+address_phones as (
+
+    {{ normalize_phone_e164_values(
+        source('raw_shopify', 'customers'), 'default_address__phone',
+        var('default_phone_region'), 'default_address__country_code'
+    ) }}
+
+),
+
 renamed as (
 
     select
@@ -14,11 +35,9 @@ renamed as (
 
         -- strings
         {{ normalize_email('email') }} as email,
-        {{ normalize_phone_e164('phone', var('default_phone_region'), 'default_address__country_code') }}
-            as phone,
-        {{ normalize_phone_e164(
-            'default_address__phone', var('default_phone_region'), 'default_address__country_code'
-        ) }} as default_address_phone,
+        phone as phone_raw,
+        default_address__phone as default_address_phone_raw,
+        {{ phone_country_key('default_address__country_code') }} as phone_country_key,
         first_name,
         last_name,
         state as account_state,
@@ -55,6 +74,26 @@ renamed as (
 
 ),
 
+-- The phone numbers in E.164 (normalize_phone_e164), looked up among the distinct numbers.
+phoned as (
+
+    select
+        renamed.*,
+        account_phones.phone_e164 as phone,
+        address_phones.phone_e164 as default_address_phone
+
+    from renamed
+    left join account_phones
+        on
+            renamed.phone_raw = account_phones.phone_raw
+            and renamed.phone_country_key = account_phones.country_key
+    left join address_phones
+        on
+            renamed.default_address_phone_raw = address_phones.phone_raw
+            and renamed.phone_country_key = address_phones.country_key
+
+),
+
 versioned as (
 
     select
@@ -64,7 +103,7 @@ versioned as (
             order by updated_at desc nulls last, loaded_at desc nulls last
         ) as version_rank
 
-    from renamed
+    from phoned
 
 )
 

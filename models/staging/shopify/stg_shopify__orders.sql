@@ -6,6 +6,35 @@ source as (
 
 ),
 
+-- Each distinct phone number of a column once, with the country it is read in (the shipping
+-- country): a buyer's number repeats across orders, and normalising is the costliest step of this
+-- view (one CTE per column: a query reading none of its numbers skips it).
+order_phones as (
+
+    {{ normalize_phone_e164_values(
+        source('raw_shopify', 'orders'), 'phone', var('default_phone_region'), 'shipping_address__country_code'
+    ) }}
+
+),
+
+shipping_phones as (
+
+    {{ normalize_phone_e164_values(
+        source('raw_shopify', 'orders'), 'shipping_address__phone',
+        var('default_phone_region'), 'shipping_address__country_code'
+    ) }}
+
+),
+
+billing_phones as (
+
+    {{ normalize_phone_e164_values(
+        source('raw_shopify', 'orders'), 'billing_address__phone',
+        var('default_phone_region'), 'shipping_address__country_code'
+    ) }}
+
+),
+
 renamed as (
 
     select
@@ -17,14 +46,11 @@ renamed as (
         -- strings
         name as order_name,
         {{ normalize_email('email') }} as email,
-        {{ normalize_phone_e164('phone', var('default_phone_region'), 'shipping_address__country_code') }}
-            as phone,
-        {{ normalize_phone_e164(
-            'shipping_address__phone', var('default_phone_region'), 'shipping_address__country_code'
-        ) }} as shipping_phone,
-        {{ normalize_phone_e164(
-            'billing_address__phone', var('default_phone_region'), 'shipping_address__country_code'
-        ) }} as billing_phone,
+        -- as typed (normalised in phoned)
+        phone as phone_raw,
+        shipping_address__phone as shipping_phone_raw,
+        billing_address__phone as billing_phone_raw,
+        {{ phone_country_key('shipping_address__country_code') }} as phone_country_key,
         financial_status,
         fulfillment_status,
         currency,
@@ -76,6 +102,31 @@ renamed as (
 
 ),
 
+-- The phone numbers in E.164 (normalize_phone_e164), each looked up among the distinct numbers.
+phoned as (
+
+    select
+        renamed.*,
+        order_phones.phone_e164 as phone,
+        shipping_phones.phone_e164 as shipping_phone,
+        billing_phones.phone_e164 as billing_phone
+
+    from renamed
+    left join order_phones
+        on
+            renamed.phone_raw = order_phones.phone_raw
+            and renamed.phone_country_key = order_phones.country_key
+    left join shipping_phones
+        on
+            renamed.shipping_phone_raw = shipping_phones.phone_raw
+            and renamed.phone_country_key = shipping_phones.country_key
+    left join billing_phones
+        on
+            renamed.billing_phone_raw = billing_phones.phone_raw
+            and renamed.phone_country_key = billing_phones.country_key
+
+),
+
 versioned as (
 
     select
@@ -85,7 +136,7 @@ versioned as (
             order by updated_at desc nulls last, loaded_at desc nulls last
         ) as version_rank
 
-    from renamed
+    from phoned
 
 )
 

@@ -6,6 +6,17 @@ source as (
 
 ),
 
+-- Each distinct phone number once, with the country it is read in (the locale's country): versions
+-- of a user repeat its number, and normalising is the costliest step of this view.
+user_phones as (
+
+    {{ normalize_phone_e164_values(
+        source('raw_zendesk', 'users'), 'phone',
+        var('default_phone_region'), dbt.split_part('locale', "'-'", 2)
+    ) }}
+
+),
+
 renamed as (
 
     select
@@ -17,9 +28,8 @@ renamed as (
         -- strings
         name as user_name,
         {{ normalize_email('email') }} as email,
-        {{ normalize_phone_e164(
-            'phone', var('default_phone_region'), dbt.split_part('locale', "'-'", 2)
-        ) }} as phone,
+        phone as phone_raw,
+        {{ phone_country_key(dbt.split_part('locale', "'-'", 2)) }} as phone_country_key,
         role as user_role,
         time_zone,
         locale,
@@ -43,6 +53,21 @@ renamed as (
 
 ),
 
+-- The phone numbers in E.164 (normalize_phone_e164), looked up among the distinct numbers.
+phoned as (
+
+    select
+        renamed.*,
+        user_phones.phone_e164 as phone
+
+    from renamed
+    left join user_phones
+        on
+            renamed.phone_raw = user_phones.phone_raw
+            and renamed.phone_country_key = user_phones.country_key
+
+),
+
 versioned as (
 
     select
@@ -52,7 +77,7 @@ versioned as (
             order by updated_at desc nulls last, loaded_at desc nulls last
         ) as version_rank
 
-    from renamed
+    from phoned
 
 )
 
