@@ -189,19 +189,30 @@ def killed_run(door: str, stage: str, nth: int, where: Home) -> subprocess.Compl
         cwd=REPO, env=env, capture_output=True, text=True, timeout=300)
 
 
-@pytest.fixture(scope="module")
-def clean(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, list[str]]]:
-    """What one uninterrupted run of all the files leaves, per door."""
-    out = {}
-    for name, door in DOORS.items():
-        where = home(tmp_path_factory.mktemp(f"clean-{name}"))
+class _CleanRuns(dict):
+    """Door -> what one uninterrupted run of all its files leaves, made on first use (the suite's
+    scheduler may run each door's tests on another worker: see tests/conftest.py)."""
+
+    def __init__(self, tmp_path_factory: pytest.TempPathFactory) -> None:
+        super().__init__()
+        self.tmp_path_factory = tmp_path_factory
+
+    def __missing__(self, name: str) -> dict[str, list[str]]:
+        door = DOORS[name]
+        where = home(self.tmp_path_factory.mktemp(f"clean-{name}"))
         door.before(where.landing)
         door.ingest(where.landing, where.warehouse, where.pipelines)
         door.killed(where.landing)
         door.after(where.landing)
         door.ingest(where.landing, where.warehouse, where.pipelines)
-        out[name] = snapshot(where.warehouse)
-    return out
+        self[name] = snapshot(where.warehouse)
+        return self[name]
+
+
+@pytest.fixture(scope="module")
+def clean(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, list[str]]]:
+    """What one uninterrupted run of all the files leaves, per door (each made when a test needs it)."""
+    return _CleanRuns(tmp_path_factory)
 
 
 @pytest.mark.parametrize(("door", "stage", "nth"), KILLS, ids=[f"{d}-{s}-{n}" for d, s, n in KILLS])
