@@ -139,7 +139,9 @@ def _argv(argv: list[str]) -> Iterator[None]:
 
 
 @contextmanager
-def _environment(values: dict[str, str]) -> Iterator[None]:
+def environment_set(values: dict[str, str]) -> Iterator[None]:
+    """The process environment with ``values`` set, restored afterwards: a dbt subprocess started
+    inside copies them, and a later run in the same process (another home, a test) does not see them."""
     saved = {key: os.environ.get(key) for key in values}
     os.environ.update(values)
     try:
@@ -172,7 +174,7 @@ def _release_warehouse() -> None:
 @contextmanager
 def _in_process(place: DbtPlace, command: list[str]) -> Iterator[None]:
     """The environment, argv and warehouse release around one in-process dbt command."""
-    with _environment(place.environment()), _argv(["dbt", *command]):
+    with environment_set(place.environment()), _argv(["dbt", *command]):
         try:
             yield
         finally:

@@ -14,7 +14,6 @@ preview, read once dbt has released the warehouse. dbt's artifacts for each run 
 """
 
 import json
-import os
 from collections.abc import Iterator
 from graphlib import TopologicalSorter
 from typing import Any
@@ -25,7 +24,7 @@ from dagster_dbt import DbtCliInvocation, DbtCliResource, DbtProject, dbt_assets
 from cdw import steps
 from cdw.artifacts import dbt_run_target, prune_dbt_runs
 from cdw.steps.build import AFTER_STEPS, Phase
-from core.dbt import dbt_invocation_env
+from core.dbt import dbt_invocation_env, environment_set
 from core.settings import DBT_PROJECT_DIR
 from orchestration.dbt_manifest import ensure_manifest
 from orchestration.resources import WRITER_POOL, WarehouseResource, writer
@@ -95,8 +94,11 @@ def _build(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: Wa
     with writer(ctx, context):
         steps.ensure_raw_tables(ctx)
         # dbt runs as a subprocess and finds the warehouse through the environment dagster-dbt copies
-        os.environ.update(dbt_invocation_env(ctx.paths))
-        invocation = dbt.cli(args, context=context, raise_on_error=False, target_path=dbt_run_target(ctx, phase))
+        # when it starts it; set only for that, so a later run in this process (an in-process job,
+        # another home) does not inherit this home's warehouse and spill folder.
+        with environment_set(dbt_invocation_env(ctx.paths)):
+            invocation = dbt.cli(args, context=context, raise_on_error=False,
+                                 target_path=dbt_run_target(ctx, phase))
         # Events are held until dbt exits: DuckDB lets no other process read the file while dbt writes it.
         events = list(_asset_events(invocation, context))
     prune_dbt_runs(ctx)

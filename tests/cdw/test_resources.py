@@ -6,7 +6,7 @@ import duckdb
 import pytest
 
 from core.config import ConfigFileError
-from core.dbt import _environment, _release_warehouse, dbt_flags, dbt_invocation_env
+from core.dbt import _release_warehouse, dbt_flags, dbt_invocation_env, environment_set
 from core.duckdb_files import connect_warehouse
 from core.resources import (
     INGEST_MEMORY_ENV,
@@ -52,6 +52,7 @@ def test_the_default_spills_beside_the_warehouse_and_the_environment_overrides(t
 
 def test_a_sort_larger_than_the_limit_completes_by_spilling(tmp_path, monkeypatch):
     monkeypatch.setenv(MEMORY_ENV, "64MiB")
+    monkeypatch.delenv(TEMP_ENV, raising=False)
     database = tmp_path / "warehouse" / "build.duckdb"
     database.parent.mkdir()
     with connect_warehouse(database) as con:
@@ -69,9 +70,10 @@ def test_dbt_builds_with_the_same_limit_and_spill_folder(tmp_path, monkeypatch):
     from dbt.cli.main import dbtRunner
 
     monkeypatch.setenv(MEMORY_ENV, "700MiB")
+    monkeypatch.delenv(TEMP_ENV, raising=False)
     paths = Paths(tmp_path).ensure()
     probe = "select current_setting('memory_limit') as memory, current_setting('temp_directory') as spill"
-    with _environment(dbt_invocation_env(paths)):
+    with environment_set(dbt_invocation_env(paths)):
         try:
             result = dbtRunner().invoke(["show", "--inline", probe, *dbt_flags(paths), "--quiet"])
         finally:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 
@@ -48,11 +49,16 @@ def mart_fingerprints(build_db: Path) -> dict[str, tuple[int, int]]:
 def test_whole_graph_materializes_in_process_with_every_check_passing(tmp_path: Path, shared_demo: SharedDemo):
     dagster_home = tmp_path / "dagster_run"
     checkout_targets = set((DBT_PROJECT_DIR / "target").glob("dbt_*"))
+    environment = dict(os.environ)
     result = defs.resolve_job_def("main_job").execute_in_process(
         resources={"warehouse": WarehouseResource(home=str(dagster_home), demo_customers=CUSTOMERS)},
         instance=INSTANCE, raise_on_error=False,
     )
     assert result.success, [e.message for e in result.all_events if e.is_failure]
+    # the dbt steps set the home's warehouse and spill folder for their dbt process only: a later run
+    # in this process (another home, a test) must not inherit them
+    leaked = {k: v for k, v in os.environ.items() if k.startswith("CDW_") and environment.get(k) != v}
+    assert not leaked, leaked
     evaluations = result.get_asset_check_evaluations()
     # warn-severity rules may flag rows (counted, allowed: refunds beyond item revenue); nothing else fails
     assert evaluations and all(e.passed or e.severity == dg.AssetCheckSeverity.WARN for e in evaluations), [
