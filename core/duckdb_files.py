@@ -38,13 +38,20 @@ def apply_resources(con: duckdb.DuckDBPyConnection, database: Path) -> duckdb.Du
     keeps its folder (DuckDB cannot switch it then).
     """
     resources = duckdb_resources(database)
-    resources.temp_directory.mkdir(parents=True, exist_ok=True)
-    con.execute(f"set memory_limit = '{resources.memory_limit}'")
+    return set_memory_and_spill(con, resources.memory_limit, resources.temp_directory)
+
+
+def set_memory_and_spill(con: duckdb.DuckDBPyConnection, memory_limit: str, temp_directory: Path
+                         ) -> duckdb.DuckDBPyConnection:
+    """Set the instance's memory limit and spill folder; an instance that has already spilled keeps
+    its folder (DuckDB refuses to set it again then, even to the same one)."""
+    temp_directory.mkdir(parents=True, exist_ok=True)
+    con.execute(f"set memory_limit = {literal(memory_limit)}")
     current = con.execute("select current_setting('temp_directory')").fetchall()[0][0]
-    if current != str(resources.temp_directory):
+    if current != str(temp_directory):
         # "cannot switch temporary directory after the current one has been used": keep it
         with suppress(duckdb.NotImplementedException):
-            con.execute(f"set temp_directory = {literal(str(resources.temp_directory))}")
+            con.execute(f"set temp_directory = {literal(str(temp_directory))}")
     return con
 
 

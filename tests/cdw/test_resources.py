@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import shutil
+
 import duckdb
 import pytest
 
 from core.config import ConfigFileError
-from core.dbt import _release_warehouse, dbt_flags, dbt_invocation_env, environment_set
+from core.dbt import DbtPlace, _release_warehouse, dbt_flags, dbt_invocation_env, environment_set, invoke_dbt
 from core.duckdb_files import connect_warehouse
 from core.resources import (
     INGEST_MEMORY_ENV,
@@ -17,7 +19,7 @@ from core.resources import (
     machine_memory_bytes,
     parse_memory,
 )
-from core.settings import Paths
+from core.settings import DBT_PROJECT_DIR, Paths
 
 BIG_SORT = "select count(*), count(distinct v) from (select * from t order by v)"
 
@@ -97,3 +99,30 @@ def test_the_ingest_work_database_has_a_limit_of_its_own_never_above_the_general
     monkeypatch.setenv(INGEST_MEMORY_ENV, "plenty")
     with pytest.raises(ConfigFileError, match=INGEST_MEMORY_ENV):
         ingest_resources(database)
+
+
+def test_a_dbt_build_goes_on_after_a_model_spilled(tmp_path, monkeypatch):
+    """The nodes after one that spilled still connect: dbt-duckdb applies the profile's `settings` on
+    every node's cursor, and DuckDB refuses to set the temp directory again (even to the same folder)
+    once it holds a spill file; the profile sets it once, when the warehouse opens."""
+    monkeypatch.setenv(MEMORY_ENV, "64MiB")
+    monkeypatch.delenv(TEMP_ENV, raising=False)
+    project = tmp_path / "project"
+    (project / "models").mkdir(parents=True)
+    shutil.copy(DBT_PROJECT_DIR / "profiles.yml", project / "profiles.yml")  # the profile under test
+    (project / "dbt_project.yml").write_text(
+        "name: spill_probe\nversion: '1.0'\nprofile: customer_warehouse\nmodel-paths: [models]\n")
+    (project / "models" / "a_sorted.sql").write_text(
+        "{{ config(materialized='table') }}\n"
+        "select v from (select repeat('x', 40) || range::varchar as v from range(3000000)) order by v")
+    (project / "models" / "b_after.sql").write_text(
+        "{{ config(materialized='table') }}\nselect count(*) as rows from {{ ref('a_sorted') }}")
+    (project / "models" / "c_after.sql").write_text(
+        "{{ config(materialized='table') }}\nselect rows from {{ ref('b_after') }}")
+    warehouse = tmp_path / "warehouse" / "build.duckdb"
+    warehouse.parent.mkdir()
+    result = invoke_dbt(DbtPlace.beside(warehouse, tmp_path / "dbt", project), ["run", "--threads", "1"])
+    assert result.success, result.failures + result.errors
+    assert result.counts == {"success": 3}
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        assert con.execute("select rows from main.c_after").fetchone() == (3_000_000,)
