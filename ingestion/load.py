@@ -228,7 +228,7 @@ def run_pipeline(new_pipeline: Callable[[], dlt.Pipeline], source: Any, say: Pro
     for resource in source.resources.values():
         resource.apply_hints(additional_table_hints={STAGE_DEDUPLICATED: deduplicated})
     pipeline = new_pipeline()
-    remove_abandoned_extracts(pipeline, say)
+    remove_interrupted_writes(pipeline, say)
     resumed = finish_pending_packages(pipeline, say)
     if resumed:
         pipeline = new_pipeline()
@@ -236,26 +236,38 @@ def run_pipeline(new_pipeline: Callable[[], dlt.Pipeline], source: Any, say: Pro
     return PipelineRun(pipeline=pipeline, load_ids=[*resumed, *confirmed_loaded(info)], resumed=resumed)
 
 
-_EXTRACT_FOLDER = re.compile(r"[0-9a-f]{16}")
+_DLT_TEMP_NAME = re.compile(r"[0-9a-f]{16}")
+"""How dlt names an extract in progress (a folder) and a file being saved atomically (written under
+a random name in the storage's root, then renamed)."""
 
 
-def remove_abandoned_extracts(pipeline: dlt.Pipeline, say: Progress) -> list[Path]:
-    """Delete the extract folders of runs killed while extracting; the folders deleted.
+def remove_interrupted_writes(pipeline: dlt.Pipeline, say: Progress) -> list[Path]:
+    """Delete what runs killed mid-write left in the pipeline's working folder; the paths deleted.
 
     dlt extracts into ``<working_dir>/normalize/<random id>/`` and moves the package to
     ``normalize/extracted/`` when extraction completes; a run killed before that leaves the folder,
-    with copies of customer rows, which nothing would ever read or delete. Only one process writes
-    a pipeline at a time (DuckDB allows one writer), so a folder there at the start of a run is
-    abandoned.
+    with copies of customer rows, which nothing would ever read or delete. Likewise every state,
+    schema and job-state file dlt writes goes first to a randomly named file in the root of its
+    storage (the working folder, ``schemas``, ``normalize/*``, ``load/*``) and is then renamed: a
+    kill between the two leaves that file. Only one process writes a pipeline at a time (DuckDB
+    allows one writer), so such a folder or file at the start of a run is abandoned.
     """
-    folder = Path(pipeline.working_dir) / "normalize"
-    if not folder.is_dir():
-        return []
-    abandoned = sorted(p for p in folder.iterdir() if p.is_dir() and _EXTRACT_FOLDER.fullmatch(p.name))
+    working = Path(pipeline.working_dir)
+    extracting = working / "normalize"
+    roots = [working, working / "schemas", extracting, *[working / "load" / f for f in ("new", "normalized", "loaded")]]
+    if extracting.is_dir():
+        roots += [p for p in extracting.iterdir() if p.is_dir() and not _DLT_TEMP_NAME.fullmatch(p.name)]
+    abandoned = sorted(
+        p for root in roots if root.is_dir() for p in root.iterdir()
+        if _DLT_TEMP_NAME.fullmatch(p.name) and (p.is_file() or root == extracting))
     for path in abandoned:
-        shutil.rmtree(path, ignore_errors=True)
+        if path.is_dir():
+            shutil.rmtree(path, ignore_errors=True)
+        else:
+            path.unlink(missing_ok=True)
     if abandoned:
-        say(f"{pipeline.pipeline_name}: removed {len(abandoned)} extract folder(s) a failed or killed run left")
+        say(f"{pipeline.pipeline_name}: removed {len(abandoned)} unfinished extract(s) or file(s) a failed or "
+            "killed run left")
     return abandoned
 
 

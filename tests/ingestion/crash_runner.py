@@ -18,7 +18,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-STAGES = ("extract", "extracted", "normalize", "normalized", "load", "copied", "loaded", "recorded")
+STAGES = ("extract", "extracted", "normalize", "normalized", "load", "copied", "saving", "loaded", "recorded")
 """Where a run can die, in pipeline order:
 
 - ``extract``: inside extraction (the table rows are in dlt's extract files; the quarantine
@@ -29,6 +29,9 @@ STAGES = ("extract", "extracted", "normalize", "normalized", "load", "copied", "
 - ``load``: at the start of the nth DuckDB copy job (earlier jobs of the package loaded);
 - ``copied``: right after the nth DuckDB copy job put its rows into the staging table, before dlt
   records the job done (resumed, the job is copied again);
+- ``saving``: dlt saving a file of a package being loaded (a job's state) has written it under its
+  temporary name and not yet renamed it (the nth such save); dlt saves this way on its loader
+  threads, so a kill at any stage can fall there;
 - ``loaded``: every job done, the package not yet marked loaded (no ``_dlt_loads`` row), per system;
 - ``recorded`` (drops only): the packages are loaded, ``raw_file_drops.processed_files`` not yet written.
 """
@@ -59,8 +62,40 @@ def on_call(nth: int, function: Callable[..., Any], *, after: bool = False) -> C
     return wrapper
 
 
+class _DieOnRename:
+    """``os`` for dlt's file storage module, dying where a save would rename its temporary file."""
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(os, name)
+
+    @staticmethod
+    def replace(*_args: Any, **_kwargs: Any) -> None:
+        die()
+
+
+def half_save_in(nth: int, storage: str, save_atomic: Callable[..., Any]) -> Callable[..., Any]:
+    """dlt's ``FileStorage.save_atomic``, killing the process on its ``nth`` save into ``storage`` (a
+    folder name) after the temporary file is written, before it is renamed."""
+    from dlt.common.storages import file_storage
+
+    calls = 0
+    counting = threading.Lock()
+
+    def save(storage_path: str, *args: Any, **kwargs: Any) -> Any:
+        nonlocal calls
+        if Path(storage_path).name == storage:
+            with counting:
+                calls += 1
+                if calls == nth:
+                    file_storage.os = _DieOnRename()  # type: ignore[assignment]
+        return save_atomic(storage_path, *args, **kwargs)
+
+    return save
+
+
 def arm(stage: str, nth: int) -> None:
     """Install the kill for ``stage``."""
+    from dlt.common.storages.file_storage import FileStorage
     from dlt.destinations.impl.duckdb.duck import DuckDbCopyJob
     from dlt.load.load import Load
     from dlt.normalize.normalize import Normalize
@@ -81,6 +116,8 @@ def arm(stage: str, nth: int) -> None:
         DuckDbCopyJob.run = on_call(nth, DuckDbCopyJob.run)  # type: ignore[method-assign]
     elif stage == "copied":
         DuckDbCopyJob.run = on_call(nth, DuckDbCopyJob.run, after=True)  # type: ignore[method-assign]
+    elif stage == "saving":
+        FileStorage.save_atomic = staticmethod(half_save_in(nth, "normalized", FileStorage.save_atomic))  # type: ignore[method-assign]
     elif stage == "loaded":
         Load.complete_package = on_call(nth, Load.complete_package)  # type: ignore[method-assign]
     elif stage == "recorded":

@@ -6,7 +6,8 @@ Every vendor has loaded before (an ordinary run); then new files of three vendor
 the run loading them is killed, a real subprocess receiving SIGKILL
 (``tests/ingestion/crash_runner.py``): in extraction, with a package extracted, in normalisation,
 with a package normalized, between two load jobs, right after a job's copy (before dlt records it
-done: resumed, the job is copied again), with every job done but the package not marked loaded,
+done: resumed, the job is copied again), while a file dlt saves is half written
+(its temporary name not yet renamed), with every job done but the package not marked loaded,
 and (drops) between the load and the ``processed_files`` record. The kill falls after some vendors
 loaded and before others. More files are dropped; then one ordinary run must leave the
 warehouse exactly as a clean run of the same files: the same rows (no duplicates, nothing lost),
@@ -117,9 +118,11 @@ DOORS = {
 
 KILLS = [
     ("drops", "extract", 2), ("drops", "extracted", 1), ("drops", "normalize", 2), ("drops", "normalized", 3),
-    ("drops", "load", 2), ("drops", "load", 6), ("drops", "loaded", 2), ("drops", "recorded", 2),
+    ("drops", "load", 2), ("drops", "load", 6), ("drops", "saving", 3), ("drops", "loaded", 2),
+    ("drops", "recorded", 2),
     ("landing", "extract", 3), ("landing", "extracted", 2), ("landing", "normalize", 1),
-    ("landing", "normalized", 2), ("landing", "load", 3), ("landing", "copied", 2), ("landing", "loaded", 1),
+    ("landing", "normalized", 2), ("landing", "load", 3), ("landing", "copied", 2), ("landing", "saving", 2),
+    ("landing", "loaded", 1),
 ]
 """(door, stage, nth): the kill comes at the nth call of the stage's hook in the killed run (see
 crash_runner.STAGES); per-system hooks are called once per vendor, in name order."""
