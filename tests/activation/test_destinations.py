@@ -13,6 +13,7 @@ from activation import queue_erasure, run_sync
 from activation.runner import RunHooks
 from tests.activation.conftest import (
     POISON,
+    SHORT_TIMEOUT,
     SimulatedCrash,
     assert_never_sent,
     make_harness,
@@ -36,11 +37,11 @@ def test_faults_are_survived_and_the_destination_holds_exactly_the_consented_mem
                    "meta": "POST /v25.0/", "google_ads": "POST /v26/", "webhook": "POST /hooks/"}[vendor]
     h.fake.fail_next("429", match=first_write, retry_after="3")
     h.fake.fail_next("500", match=first_write)
-    h.fake.fail_next("slow", match=first_write, delay=0.8)
+    h.fake.fail_next("slow", match=first_write, delay=SHORT_TIMEOUT + 0.3)
     if vendor == "meta":
         h.fake.fail_next("meta_throttle")
 
-    result = run_sync(con, h.sync(), h.client())
+    result = run_sync(con, h.sync(), h.client(timeout=SHORT_TIMEOUT))
 
     assert result.status == "partial", result.error
     assert h.fake.members() == h.expected(crowd, exclude=(POISON,))

@@ -62,7 +62,9 @@ def test_wait_waits_for_the_holder_to_finish(tmp_path: Path):
     process = _hold(tmp_path)
     started = time.monotonic()
     try:
-        subprocess.Popen(["sh", "-c", f"sleep 2; kill {process.pid}"])
+        # SIGKILL: a holder started from a pytest worker may inherit SIGTERM blocked or ignored
+        # from whatever ran in that worker before (seen once in CI order: the lock was never freed).
+        subprocess.Popen(["sh", "-c", f"sleep 2; kill -9 {process.pid}"])
         with run_lock(paths, "cdw run", wait=60):
             assert time.monotonic() - started >= 1.5
     finally:
