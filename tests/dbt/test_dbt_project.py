@@ -4,8 +4,10 @@ The end-to-end build runs on a DuckDB file in ``tmp_path`` whose raw tables are 
 landing contracts and filled with a few hand-written rows shaped the way the loader lands them
 (text timestamps and money, nested fields joined with ``__``, the pipeline's ``_cdw_source_file``
 and ``_cdw_loaded_at``, and dlt's ``_dlt_load_id``/``_dlt_id``, which staging must not need),
-including the awkward cases staging must handle: several versions of one record, e-mails in
-mixed case with spaces, phone numbers in many formats, timestamps with offsets.
+including the awkward cases staging must handle: e-mails in mixed case with spaces, phone numbers
+in many formats, timestamps with offsets. Raw holds one row per key, as the loader's merge leaves
+it (the newest version: ``tests/ingestion/test_load.py``); staging does not deduplicate again, and
+a raw table that repeats a key fails staging's unique test instead of being collapsed silently.
 When the demo generator and the loader exist, a second test builds on a small real demo.
 """
 
@@ -60,14 +62,7 @@ LOADED_AT = {LOAD_1: "2024-06-01 08:00:00+00", LOAD_2: "2024-06-02 08:00:00+00"}
 # null. `_load` picks the load (default: the first), which sets `_cdw_loaded_at` and `_dlt_load_id`.
 RAW_ROWS: dict[tuple[str, str], list[dict[str, Any]]] = {
     ("shopify", "customers"): [
-        {"id": 1001, "email": "  Ann.Lee@Example.COM ", "first_name": "Ann", "last_name": "Lee",
-         "phone": "(415) 555-0132", "state": "enabled", "verified_email": True, "currency": "USD",
-         "created_at": "2024-01-05T09:00:00-08:00", "updated_at": "2024-01-05T09:00:00-08:00",
-         "email_marketing_consent__state": "not_subscribed",
-         "email_marketing_consent__opt_in_level": "single_opt_in",
-         "default_address__city": "San Francisco", "default_address__province_code": "CA",
-         "default_address__zip": "94110", "default_address__country_code": "US"},
-        # A newer version of the same customer, landed by a later load: this one must win.
+        # Updated since the first load: the loader's merge left this version alone in raw.
         {"id": 1001, "email": "ann.lee@example.com", "first_name": "Ann", "last_name": "Lee",
          "phone": "+1 415 555 0132", "state": "enabled", "verified_email": True, "currency": "USD",
          "created_at": "2024-01-05T09:00:00-08:00", "updated_at": "2024-03-01T10:00:00-08:00",
@@ -86,14 +81,7 @@ RAW_ROWS: dict[tuple[str, str], list[dict[str, Any]]] = {
          "state": "disabled", "created_at": "2024-02-11T08:00:00+05:30", "updated_at": "2024-02-11T08:00:00+05:30"},
     ],
     ("shopify", "orders"): [
-        {"id": 5001, "name": "#1001", "email": "Ann.Lee@example.com", "phone": "415-555-0132",
-         "customer__id": 1001, "created_at": "2024-03-02T11:00:00-08:00", "updated_at": "2024-03-02T11:00:00-08:00",
-         "processed_at": "2024-03-02T11:00:00-08:00", "financial_status": "paid", "currency": "USD",
-         "subtotal_price": "45.00", "total_discounts": "5.00", "total_tax": "3.60",
-         "total_shipping_price_set__shop_money__amount": "4.99", "total_price": "48.59", "source_name": "web",
-         "landing_site": "/products/mug?utm_source=klaviyo&utm_medium=email&utm_campaign=spring",
-         "shipping_address__city": "San Francisco", "shipping_address__country_code": "US"},
-        # Refunded later: the newer version wins.
+        # Refunded later: the second load replaced the first version.
         {"id": 5001, "name": "#1001", "email": "Ann.Lee@example.com", "phone": "415-555-0132",
          "customer__id": 1001, "created_at": "2024-03-02T11:00:00-08:00", "updated_at": "2024-03-09T09:00:00-08:00",
          "processed_at": "2024-03-02T11:00:00-08:00", "financial_status": "partially_refunded",
@@ -167,13 +155,7 @@ RAW_ROWS: dict[tuple[str, str], list[dict[str, Any]]] = {
          "customer_id": 1001, "data__checkout__token": "tok_xyz"},
     ],
     ("amazon", "orders"): [
-        {"amazon_order_id": "111-1234567-1234567", "purchase_date": "2024-03-04T15:00:00Z",
-         "last_update_date": "2024-03-04T15:00:00Z", "order_status": "Unshipped", "fulfillment_channel": "AFN",
-         "sales_channel": "Amazon.com", "marketplace_id": "ATVPDKIKX0DER", "order_type": "StandardOrder",
-         "order_total__currency_code": "USD", "order_total__amount": "29.99", "number_of_items_shipped": 0,
-         "number_of_items_unshipped": 1, "is_business_order": False, "is_prime": True,
-         "buyer_info__buyer_email": "x9k2abc@marketplace.amazon.com", "shipping_address__city": "Seattle",
-         "shipping_address__country_code": "US", "shipping_address__phone": "+1 206-555-0100 ext. 12"},
+        # Shipped since the first load: the second load replaced the unshipped version.
         {"amazon_order_id": "111-1234567-1234567", "purchase_date": "2024-03-04T15:00:00Z",
          "last_update_date": "2024-03-05T09:30:00Z", "order_status": "Shipped", "fulfillment_channel": "AFN",
          "sales_channel": "Amazon.com", "marketplace_id": "ATVPDKIKX0DER", "order_type": "StandardOrder",
@@ -237,7 +219,7 @@ RAW_ROWS: dict[tuple[str, str], list[dict[str, Any]]] = {
     ],
     ("klaviyo", "list_members"): [
         {"list_id": "LST1", "profile_id": "01HPROFILEANN", "joined_group_at": "2024-03-01T18:00:00+00:00"},
-        {"list_id": "LST1", "profile_id": "01HPROFILEDAN", "joined_group_at": "2024-02-01T00:00:00+00:00"},
+        # Delivered again by the second load (the merge kept one row).
         {"list_id": "LST1", "profile_id": "01HPROFILEDAN", "joined_group_at": "2024-02-01T00:00:00+00:00",
          "_load": LOAD_2},
     ],
@@ -263,9 +245,6 @@ RAW_ROWS: dict[tuple[str, str], list[dict[str, Any]]] = {
          "suspended": False, "created_at": "2023-01-01T00:00:00Z", "updated_at": "2023-01-01T00:00:00Z"},
     ],
     ("zendesk", "tickets"): [
-        {"id": 42, "subject": "Chipped mug", "status": "open", "priority": "normal", "type": "problem",
-         "requester_id": 361001, "submitter_id": 361001, "assignee_id": 361002, "via__channel": "email",
-         "tags": "refund", "created_at": "2024-03-09T17:00:00Z", "updated_at": "2024-03-09T17:00:00Z"},
         {"id": 42, "subject": "Chipped mug", "status": "solved", "priority": "normal", "type": "problem",
          "requester_id": 361001, "submitter_id": 361001, "assignee_id": 361002, "via__channel": "email",
          "tags": "refund", "created_at": "2024-03-09T17:00:00Z", "updated_at": "2024-03-10T09:00:00Z",
@@ -412,7 +391,7 @@ def _query(database: Path, sql: str) -> list[tuple[Any, ...]]:
         con.close()
 
 
-def test_staging_normalises_and_deduplicates(
+def test_staging_normalises(
     built_fixture_warehouse: Built,
 ) -> None:
     database, _, result = built_fixture_warehouse
@@ -453,6 +432,29 @@ def test_staging_normalises_and_deduplicates(
             assert rows[0][0] > 0, f"stg_{system}__{entity} is empty"
             assert rows[0][1:] == (1, system)
 
+
+
+def test_a_raw_table_repeating_a_key_fails_staging_instead_of_being_collapsed(
+    built_fixture_warehouse: Built, tmp_path: Path,
+) -> None:
+    """Staging trusts raw's one row per key (the loader's merge) and does not pick a version again;
+    a raw table filled some other way that repeats a key is an error naming the model, not a silent
+    choice between two versions."""
+    database, _, result = built_fixture_warehouse
+    assert result.returncode == 0, result.stdout[-20000:]
+    copy = tmp_path / "build.duckdb"
+    copy.write_bytes(database.read_bytes())
+    con = duckdb.connect(str(copy))
+    try:
+        con.execute("insert into raw_shopify.customers select * replace ('ann@other.example' as email) "
+                    "from raw_shopify.customers where id = 1001")
+    finally:
+        con.close()
+    checked = run_dbt(["test", "--select", "stg_shopify__customers"], copy, tmp_path)
+    assert checked.returncode != 0
+    failed = {k: v for k, v in run_results(tmp_path).items() if v not in ("pass", "success")}
+    assert [(k.split(".")[2], v) for k, v in failed.items()] == [
+        ("unique_stg_shopify__customers_customer_id", "fail")], failed
 
 
 def test_an_orphan_between_two_exports_warns_instead_of_blocking_the_publish() -> None:

@@ -31,19 +31,6 @@ renamed as (
 
     from source
 
-),
-
-versioned as (
-
-    select
-        *,
-        row_number() over (
-            partition by amazon_order_id
-            order by rated_at desc nulls last, loaded_at desc nulls last
-        ) as version_rank
-
-    from renamed
-
 )
 
 select
@@ -67,5 +54,4 @@ select
     source_file,
     loaded_at
 
-from versioned
-where version_rank = 1
+from renamed

@@ -35,19 +35,6 @@ renamed as (
 
     from source
 
-),
-
-versioned as (
-
-    select
-        *,
-        row_number() over (
-            partition by order_item_id
-            order by loaded_at desc nulls last
-        ) as version_rank
-
-    from renamed
-
 )
 
 select
@@ -75,5 +62,4 @@ select
     source_file,
     loaded_at
 
-from versioned
-where version_rank = 1
+from renamed

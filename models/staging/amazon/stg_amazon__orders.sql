@@ -78,19 +78,6 @@ phoned as (
             renamed.phone_raw = order_phones.phone_raw
             and renamed.phone_country_key = order_phones.country_key
 
-),
-
-versioned as (
-
-    select
-        *,
-        row_number() over (
-            partition by amazon_order_id
-            order by last_updated_at desc nulls last, loaded_at desc nulls last
-        ) as version_rank
-
-    from phoned
-
 )
 
 select
@@ -134,5 +121,4 @@ select
     source_file,
     loaded_at
 
-from versioned
-where version_rank = 1
+from phoned

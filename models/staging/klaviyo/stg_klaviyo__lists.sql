@@ -28,19 +28,6 @@ renamed as (
 
     from source
 
-),
-
-versioned as (
-
-    select
-        *,
-        row_number() over (
-            partition by list_id
-            order by updated_at desc nulls last, loaded_at desc nulls last
-        ) as version_rank
-
-    from renamed
-
 )
 
 select
@@ -61,5 +48,4 @@ select
     source_file,
     loaded_at
 
-from versioned
-where version_rank = 1
+from renamed

@@ -24,19 +24,6 @@ renamed as (
 
     from source
 
-),
-
-versioned as (
-
-    select
-        *,
-        row_number() over (
-            partition by metric_id
-            order by loaded_at desc nulls last
-        ) as version_rank
-
-    from renamed
-
 )
 
 select
@@ -53,5 +40,4 @@ select
     source_file,
     loaded_at
 
-from versioned
-where version_rank = 1
+from renamed

@@ -7,7 +7,7 @@ source as (
 ),
 
 -- Each distinct phone number once, with the country it is read in (the profile's country):
--- versions of a profile repeat its number, and normalising is the costliest step of this view.
+-- profiles may share a number, and normalising is the costliest step of this view.
 profile_phones as (
 
     {{ normalize_phone_e164_values(
@@ -69,19 +69,6 @@ phoned as (
             renamed.phone_raw = profile_phones.phone_raw
             and renamed.phone_country_key = profile_phones.country_key
 
-),
-
-versioned as (
-
-    select
-        *,
-        row_number() over (
-            partition by profile_id
-            order by updated_at desc nulls last, loaded_at desc nulls last
-        ) as version_rank
-
-    from phoned
-
 )
 
 select
@@ -114,5 +101,4 @@ select
     source_file,
     loaded_at
 
-from versioned
-where version_rank = 1
+from phoned

@@ -54,19 +54,6 @@ with_currency as (
     left join checkout_currencies
         on renamed.checkout_id = checkout_currencies.checkout_id
 
-),
-
-versioned as (
-
-    select
-        *,
-        row_number() over (
-            partition by checkout_line_id
-            order by loaded_at desc nulls last
-        ) as version_rank
-
-    from with_currency
-
 )
 
 select
@@ -90,5 +77,4 @@ select
     source_file,
     loaded_at
 
-from versioned
-where version_rank = 1
+from with_currency

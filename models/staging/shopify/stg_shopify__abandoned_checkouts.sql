@@ -67,19 +67,6 @@ phoned as (
             renamed.phone_raw = checkout_phones.phone_raw
             and renamed.phone_country_key = checkout_phones.country_key
 
-),
-
-versioned as (
-
-    select
-        *,
-        row_number() over (
-            partition by checkout_id
-            order by updated_at desc nulls last, loaded_at desc nulls last
-        ) as version_rank
-
-    from phoned
-
 )
 
 select
@@ -113,5 +100,4 @@ select
     source_file,
     loaded_at
 
-from versioned
-where version_rank = 1
+from phoned

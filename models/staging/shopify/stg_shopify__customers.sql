@@ -92,19 +92,6 @@ phoned as (
             renamed.default_address_phone_raw = address_phones.phone_raw
             and renamed.phone_country_key = address_phones.country_key
 
-),
-
-versioned as (
-
-    select
-        *,
-        row_number() over (
-            partition by customer_id
-            order by updated_at desc nulls last, loaded_at desc nulls last
-        ) as version_rank
-
-    from phoned
-
 )
 
 select
@@ -145,5 +132,4 @@ select
     source_file,
     loaded_at
 
-from versioned
-where version_rank = 1
+from phoned

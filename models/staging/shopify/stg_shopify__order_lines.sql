@@ -6,15 +6,14 @@ source as (
 
 ),
 
--- Line items carry no currency of their own: it is their order's (the same in every version).
+-- Line items carry no currency of their own: it is their order's.
 order_currencies as (
 
     select
         {{ dbt.cast('id', dbt.type_bigint()) }} as order_id,
-        max(currency) as currency
+        currency
 
     from {{ source('raw_shopify', 'orders') }}
-    group by id
 
 ),
 
@@ -56,19 +55,6 @@ with_currency as (
     left join order_currencies
         on renamed.order_id = order_currencies.order_id
 
-),
-
-versioned as (
-
-    select
-        *,
-        row_number() over (
-            partition by order_line_id
-            order by loaded_at desc nulls last
-        ) as version_rank
-
-    from with_currency
-
 )
 
 select
@@ -94,5 +80,4 @@ select
     source_file,
     loaded_at
 
-from versioned
-where version_rank = 1
+from with_currency

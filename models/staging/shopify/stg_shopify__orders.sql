@@ -125,19 +125,6 @@ phoned as (
             renamed.billing_phone_raw = billing_phones.phone_raw
             and renamed.phone_country_key = billing_phones.country_key
 
-),
-
-versioned as (
-
-    select
-        *,
-        row_number() over (
-            partition by order_id
-            order by updated_at desc nulls last, loaded_at desc nulls last
-        ) as version_rank
-
-    from phoned
-
 )
 
 select
@@ -192,5 +179,4 @@ select
     source_file,
     loaded_at
 
-from versioned
-where version_rank = 1
+from phoned

@@ -55,19 +55,6 @@ with_currency as (
     left join refund_currencies
         on renamed.refund_id = refund_currencies.refund_id
 
-),
-
-versioned as (
-
-    select
-        *,
-        row_number() over (
-            partition by refund_line_id
-            order by loaded_at desc nulls last
-        ) as version_rank
-
-    from with_currency
-
 )
 
 select
@@ -90,5 +77,4 @@ select
     source_file,
     loaded_at
 
-from versioned
-where version_rank = 1
+from with_currency

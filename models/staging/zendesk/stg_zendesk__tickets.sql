@@ -37,19 +37,6 @@ renamed as (
 
     from source
 
-),
-
-versioned as (
-
-    select
-        *,
-        row_number() over (
-            partition by ticket_id
-            order by updated_at desc nulls last, loaded_at desc nulls last
-        ) as version_rank
-
-    from renamed
-
 )
 
 select
@@ -79,5 +66,4 @@ select
     source_file,
     loaded_at
 
-from versioned
-where version_rank = 1
+from renamed

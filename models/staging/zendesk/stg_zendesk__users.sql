@@ -6,8 +6,8 @@ source as (
 
 ),
 
--- Each distinct phone number once, with the country it is read in (the locale's country): versions
--- of a user repeat its number, and normalising is the costliest step of this view.
+-- Each distinct phone number once, with the country it is read in (the locale's country): users
+-- may share a number, and normalising is the costliest step of this view.
 user_phones as (
 
     {{ normalize_phone_e164_values(
@@ -66,19 +66,6 @@ phoned as (
             renamed.phone_raw = user_phones.phone_raw
             and renamed.phone_country_key = user_phones.country_key
 
-),
-
-versioned as (
-
-    select
-        *,
-        row_number() over (
-            partition by user_id
-            order by updated_at desc nulls last, loaded_at desc nulls last
-        ) as version_rank
-
-    from phoned
-
 )
 
 select
@@ -110,5 +97,4 @@ select
     source_file,
     loaded_at
 
-from versioned
-where version_rank = 1
+from phoned
