@@ -69,12 +69,12 @@ from intermediate.int_identity_records;
 
 create table intermediate.int_identifiers as
 select * from (values
-    ('shopify:customer:1', 'email', 'ann@example.com', 'ann@example.com'),
-    ('shopify:customer:1', 'phone', '+14155550101', '+14155550101'),
-    ('shopify:order:11', 'phone', '+14155550101', '+14155550101'),
-    ('shopify:customer:2', 'email', 'bob@example.com', 'bob@example.com'),
-    ('shopify:customer:3', 'email', 'cy@example.com', 'cy@example.com')
-) as t(record_id, identifier_type, identifier_value, raw_value);
+    ('n1', 'email', 'ann@example.com', 'ann@example.com'),
+    ('n1', 'phone', '+14155550101', '+14155550101'),
+    ('n2', 'phone', '+14155550101', '+14155550101'),
+    ('n3', 'email', 'bob@example.com', 'bob@example.com'),
+    ('n4', 'email', 'cy@example.com', 'cy@example.com')
+) as t(record_node_id, identifier_type, identifier_value, raw_value);
 
 create table intermediate.int_identity_profile_limits as
 select * from (values ('n1', 'email', 1, 5, false), ('n1', 'phone', 1, 1, false))

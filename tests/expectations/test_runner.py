@@ -68,6 +68,16 @@ def test_chunked_validation_sums_counts_across_chunks(tmp_path, monkeypatch):
     assert (email.element_count, email.unexpected_count) == (20, 5)
 
 
+def test_a_pattern_with_groups_does_not_warn_once_per_chunk(tmp_path, monkeypatch, recwarn):
+    """The e-mail rule's pattern groups alternatives; pandas warned about it for every chunk (thousands
+    of log lines at 1M customers)."""
+    monkeypatch.setattr(runner, "CHUNK_ROWS", 3)
+    con = _warehouse(tmp_path, [(i, f"p{i}@x.io", "2025-01-02", "1", "1") for i in range(1, 13)])
+    report = runner.validate_rules(con, table_rules(TABLE), run_id="r4b")
+    assert report.blocking_failures == []
+    assert [str(w.message) for w in recwarn if runner.REGEX_GROUPS_WARNING in str(w.message)] == []
+
+
 def test_results_are_stored_and_a_rerun_of_the_same_run_replaces_them(tmp_path):
     con = _warehouse(tmp_path, [(1, "bad", "2025-01-02", "1", "1")])
     report = runner.validate_rules(con, table_rules(TABLE), run_id="r5")
