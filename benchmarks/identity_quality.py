@@ -115,9 +115,10 @@ def score(database: Path, truth_dir: Path, keep: bool = False) -> dict[str, Any]
         con.execute("""
             create temp table identified_devices as
             with counted as (
-                select record_id, source_entity,
+                select records.record_id, records.source_entity,
                        count(*) over (partition by identifier_type, identifier_value) as carriers
-                from warehouse.intermediate.int_identifiers
+                from warehouse.intermediate.int_identifiers as identifiers
+                join warehouse.intermediate.int_identity_records as records using (record_node_id)
             )
             select distinct record_id from counted where source_entity = 'device' and carriers > 1
         """)
@@ -135,9 +136,10 @@ def score(database: Path, truth_dir: Path, keep: bool = False) -> dict[str, Any]
         """)
         con.execute(f"""
             create temp table carrying as
-            select distinct record_id from warehouse.intermediate.int_identifiers
-            where identifier_type in ({", ".join(f"'{t}'" for t in IDENTITY_TYPES)})
-               or (identifier_type = 'shopify_customer_id' and source_entity != 'customer')
+            select distinct records.record_id from warehouse.intermediate.int_identifiers as identifiers
+            join warehouse.intermediate.int_identity_records as records using (record_node_id)
+            where identifiers.identifier_type in ({", ".join(f"'{t}'" for t in IDENTITY_TYPES)})
+               or (identifiers.identifier_type = 'shopify_customer_id' and records.source_entity != 'customer')
         """)
         populations = {
             "all_records": "true",

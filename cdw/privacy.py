@@ -166,10 +166,12 @@ def find_subject(con: duckdb.DuckDBPyConnection, kind: str, value: str,
         subject.customer_ids.add(identifier)
     else:
         (subject.emails if kind == "email" else subject.phones).add(identifier)
-        if IDENTIFIERS in tables:
+        if IDENTIFIERS in tables and RECORDS in tables:
             rows = con.execute(
-                f"select distinct record_id from {IDENTIFIERS} where identifier_type in {types} "
-                "and (identifier_value = ? or lower(trim(raw_value)) = ?)", [identifier, identifier]).fetchall()
+                f"select distinct records.record_id from {IDENTIFIERS} as identifiers join {RECORDS} as records "
+                f"using (record_node_id) where identifiers.identifier_type in {types} "
+                "and (identifiers.identifier_value = ? or lower(trim(identifiers.raw_value)) = ?)",
+                [identifier, identifier]).fetchall()
             subject.record_ids.update(r[0] for r in rows)
         if SOURCE_MAP in tables and subject.record_ids:
             rows = con.execute(f"select distinct customer_id from {SOURCE_MAP} where record_id in "
@@ -193,14 +195,14 @@ def find_subject(con: duckdb.DuckDBPyConnection, kind: str, value: str,
             subject.node_ids.add(str(node))
             subject.records.add((system, entity, str(key)))
     _records_from_raw(con, subject, tables, dictionary)
-    if IDENTIFIERS in tables and subject.record_ids:
+    if IDENTIFIERS in tables and subject.node_ids:
+        nodes = f"{_text('record_node_id')} in {_in_list(subject.node_ids)}"
         rows = con.execute(f"select distinct identifier_type, identifier_value from {IDENTIFIERS} "
-                           f"where record_id in {_in_list(subject.record_ids)} and identifier_value is not null "
+                           f"where {nodes} and identifier_value is not null "
                            f"and identifier_type not in {_in_list(set(SHARED_IDENTIFIER_TYPES))}").fetchall()
         subject.identifier_values.update((str(t), str(v)) for t, v in rows)
         rows = con.execute(f"select identifier_type, identifier_value, raw_value from {IDENTIFIERS} "
-                           f"where record_id in {_in_list(subject.record_ids)} and identifier_type in {types}"
-                           ).fetchall()
+                           f"where {nodes} and identifier_type in {types}").fetchall()
         for _, identifier_value, raw_value in rows:
             for candidate in (identifier_value, raw_value):
                 if candidate and (email := normalise_email(candidate)):

@@ -52,7 +52,8 @@ def _choose_person(build_db: Path) -> tuple[Person, str]:
             with names as (
                 select lower(i.identifier_value) as full_name, count(distinct m.customer_id) as people
                 from intermediate.int_identifiers as i
-                join marts.customer_source_map as m using (record_id)
+                join intermediate.int_identity_records as r using (record_node_id)
+                join marts.customer_source_map as m on m.record_id = r.record_id
                 where i.identifier_type = 'full_name' group by 1
             )
             select c.email, c.phone, lower(c.first_name), lower(c.last_name)

@@ -43,11 +43,11 @@ create table intermediate.int_identity_records as select * from (values
     ('n6', 'shopify:order:9003', 'shopify', 'order', '9003'))
     as t(record_node_id, record_id, source_system, source_entity, source_key);
 create table intermediate.int_identifiers as select * from (values
-    ('shopify:customer:101', 'email', '{ANN}', '{ANN}'),
-    ('shopify:customer:101', 'phone', '{ANN_PHONE}', '{ANN_PHONE}'),
-    ('klaviyo:profile:01KLAV', 'email', 'annlee@example.com', '{ANN}'),
-    ('shopify:customer:102', 'email', '{BOB}', '{BOB}'))
-    as t(record_id, identifier_type, identifier_value, raw_value);
+    ('n1', 'email', '{ANN}', '{ANN}'),
+    ('n1', 'phone', '{ANN_PHONE}', '{ANN_PHONE}'),
+    ('n3', 'email', 'annlee@example.com', '{ANN}'),
+    ('n4', 'email', '{BOB}', '{BOB}'))
+    as t(record_node_id, identifier_type, identifier_value, raw_value);
 create table marts.customer_source_map as
 select source_system, source_entity, source_key,
        case when record_id in ('shopify:customer:101', 'shopify:order:9001', 'klaviyo:profile:01KLAV')

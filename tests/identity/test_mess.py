@@ -17,10 +17,12 @@ def test_gift_order_stays_with_its_buyer(identity_demo: IdentityDemo) -> None:
     assert demo.query("select count(*) from marts.identity_rule_events where identifier_value = "
                       "'grace.hopper@fastmail.com' and event_type = 'shared_identifier_demoted'")[0][0] == 0
     # The recipient's name, address and phone are not identifiers of the order.
-    carried = {t for (t,) in demo.query("select identifier_type from intermediate.int_identifiers "
-                                        "where record_id = 'shopify:order:991000011'")}
+    carried = {t for (t,) in demo.query(
+        "select identifier_type from intermediate.int_identifiers "
+        "join intermediate.int_identity_records using (record_node_id) where record_id = 'shopify:order:991000011'")}
     assert {"name_address", "postal_address"}.isdisjoint(carried)
-    assert demo.query("select count(*) from intermediate.int_identifiers where record_id = "
+    assert demo.query("select count(*) from intermediate.int_identifiers "
+                      "join intermediate.int_identity_records using (record_node_id) where record_id = "
                       "'shopify:order:991000011' and identifier_value = '+13125550199'")[0][0] == 0
 
 
@@ -35,7 +37,8 @@ def test_gift_from_a_household_account_is_not_the_holders(identity_demo: Identit
     assert demo.customer_of("shopify", "order", "991001011") == maya
     assert ravi != maya
     assert demo.customer_of("shopify", "order", "991001013") == ravi
-    named = demo.query("select count(*) from intermediate.int_identifiers where record_id = "
+    named = demo.query("select count(*) from intermediate.int_identifiers "
+                       "join intermediate.int_identity_records using (record_node_id) where record_id = "
                        "'shopify:order:991001013' and identifier_type = 'person_name'")
     assert named[0][0] == 0
 

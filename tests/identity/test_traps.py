@@ -82,7 +82,8 @@ def test_gmail_variants_are_one_person(identity_demo: IdentityDemo) -> None:
                  demo.customer_of("klaviyo", "profile", "TRAPCHRIS000000000000001")}
     assert len(customers) == 1
     keys = {value for (value,) in demo.query(
-        "select distinct identifier_value from intermediate.int_identifiers where identifier_type = 'email' "
+        "select distinct identifier_value from intermediate.int_identifiers "
+        "join intermediate.int_identity_records using (record_node_id) where identifier_type = 'email' "
         "and record_id in ('shopify:customer:990000401', 'shopify:customer:990000402', "
         "'klaviyo:profile:TRAPCHRIS000000000000001')")}
     assert keys == {"chrispark@gmail.com"}

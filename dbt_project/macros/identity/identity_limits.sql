@@ -616,24 +616,61 @@
             select * from weakest
         )
 
+        select * from dropped
+    ") -%}
+    {%- do identity_apply_dropped_links(edges, work_edges, pass_number) -%}
+{% endmacro %}
+
+{#- Mark the links of `dropped` (`record_node_id_a`, `record_node_id_b`, `identifier_type`,
+    `identifier_value`; a few per pass) inactive in `edges`, dropped in `pass_number`. Portable:
+    the edges table written again; DuckDB: an update of those rows (writing every link again
+    took seconds per pass at a million customers; var identity_update_in_place: false forces the
+    portable path). -#}
+{% macro identity_apply_dropped_links(edges, dropped, pass_number) %}
+    {{ return(adapter.dispatch('identity_apply_dropped_links', 'customer_warehouse')(
+        edges, dropped, pass_number)) }}
+{% endmacro %}
+
+{% macro default__identity_apply_dropped_links(edges, dropped, pass_number) %}
+    {%- set next_edges = identity_sibling_relation(edges, 'next') -%}
+    {#- the links' own columns (and those the model carries) as they are -#}
+    {%- set kept = [] -%}
+    {%- for column in adapter.get_columns_in_relation(edges) -%}
+        {%- if column.name | lower not in ('is_active', 'dropped_in_pass') -%}
+            {%- do kept.append('edges.' ~ adapter.quote(column.name)) -%}
+        {%- endif -%}
+    {%- endfor -%}
+    {%- do identity_replace_table(next_edges, "
         select
-            located.record_node_id_a,
-            located.record_node_id_b,
-            located.identifier_type,
-            located.identifier_value,
-            located.link_priority,
-            located.is_active and dropped.record_node_id_a is null as is_active,
+            " ~ kept | join(', ') ~ ",
+            edges.is_active and dropped.record_node_id_a is null as is_active,
             case
-                when located.is_active and dropped.record_node_id_a is not null then " ~ pass_number ~ "
-                else located.dropped_in_pass
+                when edges.is_active and dropped.record_node_id_a is not null then " ~ pass_number ~ "
+                else edges.dropped_in_pass
             end as dropped_in_pass
-        from " ~ edges ~ " as located
-        left join dropped
-            on located.record_node_id_a = dropped.record_node_id_a
-            and located.record_node_id_b = dropped.record_node_id_b
-            and located.identifier_type = dropped.identifier_type
-            and located.identifier_value = dropped.identifier_value
+        from " ~ edges ~ " as edges
+        left join " ~ dropped ~ " as dropped
+            on edges.record_node_id_a = dropped.record_node_id_a
+            and edges.record_node_id_b = dropped.record_node_id_b
+            and edges.identifier_type = dropped.identifier_type
+            and edges.identifier_value = dropped.identifier_value
     ") -%}
     {%- do adapter.drop_relation(edges) -%}
-    {%- do adapter.rename_relation(work_edges, edges) -%}
+    {%- do adapter.rename_relation(next_edges, edges) -%}
+{% endmacro %}
+
+{% macro duckdb__identity_apply_dropped_links(edges, dropped, pass_number) %}
+    {%- if not var('identity_update_in_place', true) -%}
+        {{ return(default__identity_apply_dropped_links(edges, dropped, pass_number)) }}
+    {%- endif -%}
+    {%- do run_query("
+        update " ~ edges ~ " as edges
+        set is_active = false, dropped_in_pass = " ~ pass_number ~ "
+        from " ~ dropped ~ " as dropped
+        where edges.is_active
+            and edges.record_node_id_a = dropped.record_node_id_a
+            and edges.record_node_id_b = dropped.record_node_id_b
+            and edges.identifier_type = dropped.identifier_type
+            and edges.identifier_value = dropped.identifier_value
+    ") -%}
 {% endmacro %}

@@ -161,17 +161,22 @@
     {%- set last_a = dbt.split_part(key_a, "'|'", 2) -%}
     {%- set first_b = dbt.split_part(key_b, "'|'", 1) -%}
     {%- set last_b = dbt.split_part(key_b, "'|'", 2) -%}
-    (
-        (
-            {{ identity_first_names_match(first_a, first_b) }}
-            and ({{ last_a }} = '' or {{ last_b }} = '' or {{ identity_last_names_match(last_a, last_b) }})
+    {#- Equal keys (most pairs) answer at once: a `case` evaluates the tolerant tests only for the
+        rest, where `or` would compute every edit distance for every row. -#}
+    (case
+        when {{ key_a }} = {{ key_b }} then true
+        else (
+            (
+                {{ identity_first_names_match(first_a, first_b) }}
+                and ({{ last_a }} = '' or {{ last_b }} = '' or {{ identity_last_names_match(last_a, last_b) }})
+            )
+            or (
+                {{ last_a }} != '' and {{ last_b }} != ''
+                and {{ identity_first_names_match(first_a, last_b) }}
+                and {{ identity_first_names_match(last_a, first_b) }}
+            )
         )
-        or (
-            {{ last_a }} != '' and {{ last_b }} != ''
-            and {{ identity_first_names_match(first_a, last_b) }}
-            and {{ identity_first_names_match(last_a, first_b) }}
-        )
-    )
+    end)
 {%- endmacro %}
 
 {#-
@@ -191,31 +196,68 @@
         {%- do parts.append("coalesce(cast(" ~ column ~ " as " ~ dbt.type_string() ~ "), '')") -%}
         {%- if not loop.last %}{% do parts.append("'~'") %}{% endif -%}
     {%- endfor -%}
+    {%- set same_partition = [] -%}
+    {%- for column in partition_columns -%}
+        {%- do same_partition.append('names.' ~ column ~ ' = partition_sizes.' ~ column) -%}
+    {%- endfor -%}
     with
 
     names as (
 
         select distinct
             {{ partition_columns | join(', ') }},
-            {{ dbt.concat(parts) }} as partition_key,
             name_key
         from ({{ sql }}) as named
         where name_key is not null
 
     ),
 
+    -- A name alone in its partition is its own group (most values name one person): only
+    -- partitions naming several go through the pairs below (their columns as one key).
+    partition_sizes as (
+
+        select
+            {{ partition_columns | join(', ') }},
+            count(*) as names_count
+        from names
+        group by {{ partition_columns | join(', ') }}
+
+    ),
+
+    sized_names as (
+
+        select
+            names.*,
+            partition_sizes.names_count
+        from names
+        inner join partition_sizes
+            on {{ same_partition | join(' and ') }}
+
+    ),
+
+    several_names as (
+
+        select
+            *,
+            {{ dbt.concat(parts) }} as partition_key
+        from sized_names
+        where names_count > 1
+
+    ),
+
     -- Full names: a first name of two letters or more and a last name (an initial is partial).
     full_names as (
 
-        select * from names
+        select * from several_names
         where
             {{ dbt.split_part('name_key', "'|'", 2) }} != ''
             and {{ dbt.length(dbt.split_part('name_key', "'|'", 1)) }} > 1
 
     ),
 
-    -- Every pair of full names of one person (itself included) inside a partition.
-    full_pairs as (
+    -- Every pair of full names of one person (itself included) inside a partition. The match
+    -- is symmetric (so is int_identity_nickname_pairs): each unordered pair is tested once.
+    matching_pairs as (
 
         select
             full_a.partition_key,
@@ -225,10 +267,30 @@
         inner join full_names as full_b
             on
                 full_a.partition_key = full_b.partition_key
-                and (
-                    full_b.name_key = full_a.name_key
-                    or {{ identity_person_names_match('full_a.name_key', 'full_b.name_key') }}
-                )
+                and full_a.name_key < full_b.name_key
+                and {{ identity_person_names_match('full_a.name_key', 'full_b.name_key') }}
+
+    ),
+
+    full_pairs as (
+
+        select
+            partition_key,
+            name_key,
+            name_key as other_key
+        from full_names
+        union all
+        select
+            partition_key,
+            name_key,
+            other_key
+        from matching_pairs
+        union all
+        select
+            partition_key,
+            other_key as name_key,
+            name_key as other_key
+        from matching_pairs
 
     ),
 
@@ -283,7 +345,7 @@
             names.name_key,
             count(distinct groups.name_group) as matched_groups,
             min(groups.name_group) as name_group
-        from names
+        from several_names as names
         left join full_groups as groups
             on
                 names.partition_key = groups.partition_key
@@ -318,11 +380,18 @@
         names.{{ partition_columns | join(', names.') }},
         names.name_key,
         grouped.name_group
-    from names
+    from several_names as names
     inner join grouped
         on
             names.partition_key = grouped.partition_key
             and names.name_key = grouped.name_key
+    union all
+    select
+        {{ partition_columns | join(', ') }},
+        name_key,
+        name_key as name_group
+    from sized_names
+    where names_count = 1
 {% endmacro %}
 
 {#-

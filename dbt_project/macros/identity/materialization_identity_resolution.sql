@@ -3,7 +3,9 @@
     with the customer identity owner's limits per profile (seed identity_limits).
 
     The model's SQL returns the candidate links: `record_node_id_a`, `record_node_id_b`,
-    `identifier_type`, `identifier_value`, `link_priority` (higher = lower priority). Config:
+    `identifier_type`, `identifier_value`, `link_priority` (higher = lower priority), and any
+    further columns, carried to `<model>__edges` as they are (so readers of the links need not
+    join them back to the model they came from). Config:
       nodes_model        model with one row per record (`record_node_id`): isolated records too;
       limit_values_model model of (`record_node_id`, `identifier_type`, `identifier_value`,
                          `max_per_profile`): the values each record brings that are limited;
@@ -23,7 +25,8 @@
 
     Writes the model's table (`record_node_id`, `component_node_id`: the smallest record node of
     the profile, `resolution_pass`, `resolution_rounds`) and two tables beside it:
-      `<model>__edges` every candidate link with `is_active` and the pass that dropped it;
+      `<model>__edges` every candidate link (with its carried columns), `is_active` and the pass
+                       that dropped it;
       `<model>__log`   one row per pass (rounds, links, profiles, violations, seconds) and one
                        row per limit that fired (profile, type, values, limit, dropped type).
 -#}
@@ -50,11 +53,7 @@
 
     {%- do identity_replace_table(edges_relation, "
         select
-            record_node_id_a,
-            record_node_id_b,
-            identifier_type,
-            identifier_value,
-            link_priority,
+            candidate_links.*,
             true as is_active,
             cast(null as integer) as dropped_in_pass
         from (" ~ sql ~ ") as candidate_links

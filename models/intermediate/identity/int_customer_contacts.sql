@@ -15,7 +15,7 @@ registry as (
 
 ),
 
-identifiers as (
+all_identifiers as (
 
     select * from {{ ref('int_identifiers') }}
 
@@ -30,6 +30,22 @@ value_rules as (
 records as (
 
     select * from {{ ref('int_identity_records') }}
+
+),
+
+-- The contact identifiers with the key of their record.
+identifiers as (
+
+    select
+        records.record_id,
+        all_identifiers.identifier_type,
+        all_identifiers.identifier_value,
+        all_identifiers.raw_value
+
+    from all_identifiers
+    inner join records
+        on all_identifiers.record_node_id = records.record_node_id
+    where all_identifiers.identifier_type in ('email', 'phone', 'amazon_buyer_email')
 
 ),
 

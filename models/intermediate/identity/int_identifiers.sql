@@ -66,6 +66,33 @@
     ('zendesk_ticket_orders', 'amazon_order_id', 'external_id', 'amazon_order_id'),
 ] %}
 
+{#- A record may carry one value of a type from several columns or CTEs (an order's phone,
+    billing and shipping phone; an Amazon order's e-mail on the order and on its shipments):
+    only those extractions are deduplicated (a grouping of every identifier row cost more than
+    the rest of the model). The CTEs that extract for one record family, and the CTEs that are
+    unions of several sources themselves: -#}
+{%- set record_families = {
+    'amazon_order_buyers': 'amazon_orders',
+    'shopify_device_logins': 'shopify_devices',
+    'shopify_device_checkouts': 'shopify_devices',
+    'zendesk_ticket_orders': 'zendesk_users',
+} -%}
+{%- set unioned_ctes = ['amazon_order_buyers', 'zendesk_ticket_orders'] -%}
+{%- set extractions_per_type = {} -%}
+{%- for cte, identifier_type, raw_value, value in extractions -%}
+    {%- set family_type = record_families.get(cte, cte) ~ '/' ~ identifier_type -%}
+    {%- do extractions_per_type.update({family_type: extractions_per_type.get(family_type, 0) + 1}) -%}
+{%- endfor -%}
+{%- set extraction_groups = {'once': [], 'repeating': []} -%}
+{%- for extraction in extractions -%}
+    {%- set family_type = record_families.get(extraction[0], extraction[0]) ~ '/' ~ extraction[1] -%}
+    {%- if extractions_per_type[family_type] > 1 or extraction[0] in unioned_ctes -%}
+        {%- do extraction_groups['repeating'].append(extraction) -%}
+    {%- else -%}
+        {%- do extraction_groups['once'].append(extraction) -%}
+    {%- endif -%}
+{%- endfor %}
+
 with
 
 identity_records as (
@@ -541,39 +568,20 @@ zendesk_ticket_orders as (
 
 ),
 
-extracted as (
+extracted_once as (
 
-    {% for cte, identifier_type, raw_value, value in extractions %}
-        select
-            source_system,
-            source_entity,
-            source_key,
-            {%- if identifier_type == 'email' %}
-                case
-                    when {{ identity_is_relay_email_of_normalized('email_normalized') }}
-                        then 'amazon_buyer_email'
-                    else 'email'
-                end as identifier_type,
-            {%- else %}
-                '{{ identifier_type }}' as identifier_type,
-            {%- endif %}
-            cast({{ raw_value }} as {{ dbt.type_string() }}) as raw_value,
-            {%- if identifier_type == 'email' %}
-                case
-                    when {{ identity_is_relay_email_of_normalized('email_normalized') }} then email_normalized
-                    else {{ value }}
-                end as identifier_value
-            {%- else %}
-                cast({{ value }} as {{ dbt.type_string() }}) as identifier_value
-            {%- endif %}
-
-        from {{ cte }}
-        {% if not loop.last %}union all{% endif %}
-    {% endfor %}
+    {{ identity_extractions_sql(extraction_groups['once']) }}
 
 ),
 
-deduplicated as (
+extracted_repeating as (
+
+    {{ identity_extractions_sql(extraction_groups['repeating']) }}
+
+),
+
+-- Values several columns of one record give (its phone twice, say), once.
+extracted_repeating_once as (
 
     select
         source_system,
@@ -583,16 +591,61 @@ deduplicated as (
         identifier_value,
         min(raw_value) as raw_value
 
-    from extracted
-    where
-        identifier_value is not null
-        and trim(identifier_value) != ''
+    from extracted_repeating
     group by
         source_system,
         source_entity,
         source_key,
         identifier_type,
         identifier_value
+
+),
+
+extracted as (
+
+    select
+        source_system,
+        source_entity,
+        source_key,
+        identifier_type,
+        identifier_value,
+        raw_value
+
+    from extracted_once
+    union all
+    select
+        source_system,
+        source_entity,
+        source_key,
+        identifier_type,
+        identifier_value,
+        raw_value
+
+    from extracted_repeating_once
+
+),
+
+-- Each extracted value on its record's node: the record's system, entity and key are
+-- int_identity_records' columns, not repeated on every identifier.
+record_identifiers as (
+
+    select
+        records.record_node_id,
+        extracted.identifier_type,
+        extracted.identifier_value,
+        extracted.raw_value,
+        records.is_business_record,
+        records.is_person_record
+
+    from extracted
+    inner join identity_records as records
+        on
+            extracted.source_system = records.source_system
+            and extracted.source_entity = records.source_entity
+            and extracted.source_key = records.source_key
+    where
+        extracted.identifier_value is not null
+        and trim(extracted.identifier_value) != ''
 
 ),
 
@@ -642,39 +695,24 @@ accepted as (
 resolved as (
 
     select
-        records.record_node_id,
-        records.record_id,
-        deduplicated.source_system,
-        deduplicated.source_entity,
-        deduplicated.source_key,
-        deduplicated.identifier_type,
-        deduplicated.identifier_value,
-        deduplicated.raw_value,
-        records.is_business_record,
-        records.is_person_record,
-        records.first_seen_at
+        record_node_id,
+        identifier_type,
+        identifier_value,
+        raw_value,
+        is_business_record,
+        is_person_record
 
-    from deduplicated
-    inner join identity_records as records
-        on
-            deduplicated.source_system = records.source_system
-            and deduplicated.source_entity = records.source_entity
-            and deduplicated.source_key = records.source_key
+    from record_identifiers
 
     union all
 
     select distinct
         records.record_node_id,
-        records.record_id,
-        records.source_system,
-        records.source_entity,
-        records.source_key,
         'accepted_match' as identifier_type,
         accepted.identifier_value,
         accepted.decision as raw_value,
         records.is_business_record,
-        records.is_person_record,
-        records.first_seen_at
+        records.is_person_record
 
     from accepted
     inner join identity_records as records
@@ -685,10 +723,6 @@ resolved as (
 select
     -- ids
     record_node_id,
-    record_id,
-    source_system,
-    source_entity,
-    source_key,
 
     -- strings
     identifier_type,
@@ -697,9 +731,6 @@ select
 
     -- booleans
     is_business_record,
-    is_person_record,
-
-    -- timestamps
-    first_seen_at
+    is_person_record
 
 from resolved

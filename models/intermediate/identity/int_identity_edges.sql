@@ -42,6 +42,19 @@ split_types as (
 
 ),
 
+rules as (
+
+    select * from {{ ref('identity_rules') }}
+
+),
+
+-- The blocklisted values (a handful).
+blocked_values as (
+
+    {{ identity_blocked_values_sql('all_value_rules') }}
+
+),
+
 -- The evidence each record carries for splitting (one value per record and type; not blocked).
 record_evidence as (
 
@@ -53,20 +66,16 @@ record_evidence as (
     from identifiers
     inner join split_types
         on identifiers.identifier_type = split_types.split_by_type
-    inner join all_value_rules as evidence_rules
+    inner join rules as evidence_rules
+        on identifiers.identifier_type = evidence_rules.identifier_type
+    left join blocked_values
         on
-            identifiers.identifier_type = evidence_rules.identifier_type
-            and identifiers.identifier_value = evidence_rules.identifier_value
-    where not evidence_rules.is_blocked
+            identifiers.identifier_type = blocked_values.identifier_type
+            and identifiers.identifier_value = blocked_values.identifier_value
+    where blocked_values.identifier_value is null
     group by
         identifiers.record_node_id,
         identifiers.identifier_type
-
-),
-
-rules as (
-
-    select * from {{ ref('identity_rules') }}
 
 ),
 
@@ -76,11 +85,8 @@ scoped as (
         identifiers.record_node_id,
         identifiers.identifier_type,
         identifiers.identifier_value,
-        case
-            when not rules.is_business_scoped then 'any'
-            when identifiers.is_business_record then 'business'
-            else 'personal'
-        end as match_scope
+        {{ identity_match_scope('rules.is_business_scoped', 'identifiers.is_business_record') }}
+            as match_scope
 
     from identifiers
     inner join rules
@@ -124,6 +130,8 @@ split_groups as (
 
 ),
 
+-- A linking value's star starts at the first record carrying it (int_identity_identifier_rules
+-- has it); a split value's at the first record of each group of records naming one person.
 linking as (
 
     select
@@ -133,7 +141,7 @@ linking as (
         scoped.match_scope,
         value_rules.link_priority,
         cast(null as {{ dbt.type_string() }}) as split_by_type,
-        cast(null as {{ dbt.type_string() }}) as split_value
+        value_rules.first_record_node_id as anchor_node_id
 
     from scoped
     inner join value_rules
@@ -142,7 +150,9 @@ linking as (
             and scoped.identifier_value = value_rules.identifier_value
             and scoped.match_scope = value_rules.match_scope
 
-    union all
+),
+
+split_linking as (
 
     select
         split_records.record_node_id,
@@ -173,11 +183,24 @@ anchored as (
         match_scope,
         link_priority,
         split_by_type,
+        anchor_node_id
+
+    from linking
+
+    union all
+
+    select
+        record_node_id,
+        identifier_type,
+        identifier_value,
+        match_scope,
+        link_priority,
+        split_by_type,
         min(record_node_id) over (
             partition by identifier_type, identifier_value, match_scope, split_value
         ) as anchor_node_id
 
-    from linking
+    from split_linking
 
 )
 

@@ -27,8 +27,9 @@
 --     make the count fall;
 -- * records that disappeared from the sources stay, inactive, with their last id.
 --
--- Rows changed by this run carry `assigned_at` = the run's start; identity_merge_history turns
--- them into merge and split events.
+-- A run writes only the rows it changes (new, moved, restored or removed records), with
+-- `assigned_at` = the run's start; identity_merge_history turns them into merge and split events.
+-- A record that keeps its id keeps its row.
 
 {%- set run_at = identity_run_timestamp() %}
 {#- the salt of a new id whose anchor had an id before: when it got that id, in whole seconds -#}
@@ -186,7 +187,6 @@ current_records as (
         assigned_ids.customer_id_created_at,
         assigned_ids.customer_first_seen_at,
         previous.customer_id as previous_customer_id,
-        previous.assigned_at as previous_assigned_at,
         previous.first_assigned_at as previous_first_assigned_at,
         previous.is_active as was_active
 
@@ -198,14 +198,15 @@ current_records as (
 
 ),
 
--- Records no longer in any source keep their last id, inactive.
+-- Records gone from the sources since the last run keep their last id, inactive (a record
+-- removed before keeps its row).
 removed_records as (
 
-    select previous.record_id
+    select previous_active.record_id
 
-    from previous
+    from previous_active
     left join profiles
-        on previous.record_id = profiles.record_id
+        on previous_active.record_id = profiles.record_id
     where profiles.record_id is null
 
 )
@@ -223,8 +224,7 @@ select
     case
         when previous_customer_id is null then 'new_record'
         when previous_customer_id != customer_id then 'moved'
-        when not was_active then 'restored'
-        else 'unchanged'
+        else 'restored'
     end as last_change,
 
     -- booleans
@@ -233,17 +233,16 @@ select
     -- timestamps
     customer_id_created_at,
     customer_first_seen_at,
-    case
-        when
-            previous_customer_id is null
-            or previous_customer_id != customer_id
-            or not was_active
-            then {{ run_at }}
-        else previous_assigned_at
-    end as assigned_at,
+    {{ run_at }} as assigned_at,
     coalesce(previous_first_assigned_at, {{ run_at }}) as first_assigned_at
 
 from current_records
+-- A record active under the same id is left as it is (its row says what its last change was):
+-- on a daily run that is nearly every record, so only the changes are written.
+where
+    previous_customer_id is null
+    or previous_customer_id != customer_id
+    or not was_active
 
 {% if is_incremental() %}
     union all
@@ -258,7 +257,7 @@ from current_records
         this_registry.customer_id as previous_customer_id,
 
         -- strings
-        case when this_registry.is_active then 'removed' else this_registry.last_change end as last_change,
+        'removed' as last_change,
 
         -- booleans
         false as is_active,
@@ -266,7 +265,7 @@ from current_records
         -- timestamps
         this_registry.customer_id_created_at,
         this_registry.customer_first_seen_at,
-        case when this_registry.is_active then {{ run_at }} else this_registry.assigned_at end as assigned_at,
+        {{ run_at }} as assigned_at,
         this_registry.first_assigned_at
 
     from {{ this }} as this_registry

@@ -44,11 +44,8 @@ scoped as (
         identifiers.identifier_value,
         identifiers.is_business_record,
         identifiers.is_person_record,
-        case
-            when not rules.is_business_scoped then 'any'
-            when identifiers.is_business_record then 'business'
-            else 'personal'
-        end as match_scope
+        {{ identity_match_scope('rules.is_business_scoped', 'identifiers.is_business_record') }}
+            as match_scope
 
     from identifiers
     inner join rules
@@ -56,11 +53,11 @@ scoped as (
 
 ),
 
--- Each record once per value (its flags are the record's own), so plain counts count records:
--- one aggregation instead of a distinct count per measure.
+-- Each record once per value (int_identifiers holds a record's value once; its flags are the
+-- record's own), so plain counts count records: one aggregation, no distinct count per measure.
 value_records as (
 
-    select distinct
+    select
         identifier_type,
         identifier_value,
         match_scope,
@@ -78,6 +75,7 @@ distinct_values as (
         identifier_type,
         identifier_value,
         match_scope,
+        min(record_node_id) as first_record_node_id,
         count(*) as records_count,
         count(case when is_person_record then 1 end) as person_records_count,
         count(case when is_business_record then 1 end) as business_records_count,
@@ -203,17 +201,20 @@ email_owners as (
 
 ),
 
+-- The records carrying each value a shared threshold applies to (read from identifiers, not
+-- from `scoped`: a CTE read twice is materialised, one read is streamed).
 checked as (
 
     select
-        scoped.record_node_id,
-        scoped.identifier_type,
-        scoped.identifier_value,
-        scoped.match_scope
+        identifiers.record_node_id,
+        identifiers.identifier_type,
+        identifiers.identifier_value,
+        {{ identity_match_scope('rules.is_business_scoped', 'identifiers.is_business_record') }}
+            as match_scope
 
-    from scoped
+    from identifiers
     inner join rules
-        on scoped.identifier_type = rules.identifier_type
+        on identifiers.identifier_type = rules.identifier_type
     where rules.shared_threshold is not null
 
 ),
@@ -285,29 +286,6 @@ phone_people as (
 
 ),
 
-people as (
-
-    select
-        distinct_values.identifier_type,
-        distinct_values.identifier_value,
-        distinct_values.match_scope,
-        coalesce(phone_people.distinct_phones, 0) as distinct_phones,
-        coalesce(named_people.distinct_names, 0) as distinct_first_names
-
-    from distinct_values
-    left join phone_people
-        on
-            distinct_values.identifier_type = phone_people.identifier_type
-            and distinct_values.identifier_value = phone_people.identifier_value
-            and distinct_values.match_scope = phone_people.match_scope
-    left join named_people
-        on
-            distinct_values.identifier_type = named_people.identifier_type
-            and distinct_values.identifier_value = named_people.identifier_value
-            and distinct_values.match_scope = named_people.match_scope
-
-),
-
 -- E-mail values carried by business and personal records alike (kept apart by scope).
 both_scopes as (
 
@@ -330,14 +308,15 @@ classified as (
         distinct_values.identifier_type,
         distinct_values.identifier_value,
         distinct_values.match_scope,
+        distinct_values.first_record_node_id,
         distinct_values.records_count,
         distinct_values.person_records_count,
-        coalesce(people.distinct_phones, 0) as distinct_phones,
-        coalesce(people.distinct_first_names, 0) as distinct_first_names,
+        coalesce(phone_people.distinct_phones, 0) as distinct_phones,
+        coalesce(named_people.distinct_names, 0) as distinct_first_names,
         case
-            when coalesce(people.distinct_phones, 0) > coalesce(people.distinct_first_names, 0)
-                then coalesce(people.distinct_phones, 0)
-            else coalesce(people.distinct_first_names, 0)
+            when coalesce(phone_people.distinct_phones, 0) > coalesce(named_people.distinct_names, 0)
+                then coalesce(phone_people.distinct_phones, 0)
+            else coalesce(named_people.distinct_names, 0)
         end as distinct_people,
         rules.priority as link_priority,
         rules.shared_threshold,
@@ -357,8 +336,8 @@ classified as (
                 and distinct_values.personal_accounts_count = 0
             )
             and (
-                coalesce(people.distinct_phones, 0) > rules.shared_threshold
-                or coalesce(people.distinct_first_names, 0) > rules.shared_threshold
+                coalesce(phone_people.distinct_phones, 0) > rules.shared_threshold
+                or coalesce(named_people.distinct_names, 0) > rules.shared_threshold
             )
         ) as is_over_threshold,
         blocked.identifier_value is not null as is_blocked,
@@ -367,11 +346,16 @@ classified as (
     from distinct_values
     inner join rules
         on distinct_values.identifier_type = rules.identifier_type
-    left join people
+    left join phone_people
         on
-            distinct_values.identifier_type = people.identifier_type
-            and distinct_values.identifier_value = people.identifier_value
-            and distinct_values.match_scope = people.match_scope
+            distinct_values.identifier_type = phone_people.identifier_type
+            and distinct_values.identifier_value = phone_people.identifier_value
+            and distinct_values.match_scope = phone_people.match_scope
+    left join named_people
+        on
+            distinct_values.identifier_type = named_people.identifier_type
+            and distinct_values.identifier_value = named_people.identifier_value
+            and distinct_values.match_scope = named_people.match_scope
     left join blocked
         on
             distinct_values.identifier_type = blocked.identifier_type
@@ -388,6 +372,7 @@ select
     identifier_type,
     identifier_value,
     match_scope,
+    first_record_node_id,
 
     -- strings
     case

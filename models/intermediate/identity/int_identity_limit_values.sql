@@ -30,14 +30,16 @@ vouched as (
 
 ),
 
-not_blocked as (
+rules as (
 
-    select distinct
-        identifier_type,
-        identifier_value
+    select * from {{ ref('identity_rules') }}
 
-    from value_rules
-    where not is_blocked
+),
+
+-- The blocklisted values (a handful): every other value of a ruled type counts.
+blocked as (
+
+    {{ identity_blocked_values_sql('value_rules') }}
 
 )
 
@@ -58,15 +60,18 @@ select
 from identifiers
 inner join limits
     on identifiers.identifier_type = limits.identifier_type
-inner join not_blocked
+inner join rules
+    on identifiers.identifier_type = rules.identifier_type
+left join blocked
     on
-        identifiers.identifier_type = not_blocked.identifier_type
-        and identifiers.identifier_value = not_blocked.identifier_value
+        identifiers.identifier_type = blocked.identifier_type
+        and identifiers.identifier_value = blocked.identifier_value
 -- The names on a business's records are its people's (colleagues ordering through one
 -- purchasing account), and a record a data owner matched by hand (an accepted suggestion) is
 -- vouched for: their names do not count toward the one-person name limit.
 where
-    not (limits.comparison = 'person_name' and identifiers.is_business_record)
+    blocked.identifier_value is null
+    and not (limits.comparison = 'person_name' and identifiers.is_business_record)
     and not (
         limits.comparison = 'person_name'
         and identifiers.record_node_id in (select vouched.record_node_id from vouched)

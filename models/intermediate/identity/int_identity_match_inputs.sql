@@ -24,6 +24,21 @@ value_rules as (
 
 ),
 
+rules as (
+
+    select * from {{ ref('identity_rules') }}
+
+),
+
+-- The blocklisted values (a handful).
+blocked as (
+
+    {{ identity_blocked_values_sql('value_rules') }}
+
+),
+
+-- Each record's values once (a value carried by business and personal records has a rule row
+-- per scope; it still counts once per record).
 usable as (
 
     select
@@ -34,12 +49,14 @@ usable as (
     from identifiers
     inner join profiles
         on identifiers.record_node_id = profiles.record_node_id
-    inner join value_rules
+    inner join rules
+        on identifiers.identifier_type = rules.identifier_type
+    left join blocked
         on
-            identifiers.identifier_type = value_rules.identifier_type
-            and identifiers.identifier_value = value_rules.identifier_value
+            identifiers.identifier_type = blocked.identifier_type
+            and identifiers.identifier_value = blocked.identifier_value
     where
-        not value_rules.is_blocked
+        blocked.identifier_value is null
         and identifiers.identifier_type in ('person_name', 'email', 'phone', 'postal_address')
 
 ),

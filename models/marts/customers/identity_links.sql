@@ -24,9 +24,17 @@ source_map as (
 
 ),
 
-edges as (
+-- Each record node's record and customer, joined once (not once per end of every link).
+record_customers as (
 
-    select * from {{ ref('int_identity_edges') }}
+    select
+        records.record_node_id,
+        records.record_id,
+        source_map.customer_id
+
+    from records
+    inner join source_map
+        on records.record_id = source_map.record_id
 
 )
 
@@ -34,18 +42,18 @@ select
     -- ids
     {{ dbt.hash(dbt.concat([
         'records_a.record_id', "'|'", 'records_b.record_id', "'|'", 'links.identifier_type', "'|'",
-        'links.identifier_value', "'|'", 'edges.match_scope'
+        'links.identifier_value', "'|'", 'links.match_scope'
     ])) }} as link_id,
-    map_a.customer_id as customer_id_a,
-    map_b.customer_id as customer_id_b,
+    records_a.customer_id as customer_id_a,
+    records_b.customer_id as customer_id_b,
     records_a.record_id as record_id_a,
     records_b.record_id as record_id_b,
 
     -- strings
     links.identifier_type,
     links.identifier_value,
-    edges.match_scope,
-    edges.rule_name,
+    links.match_scope,
+    links.rule_name,
     case when links.is_active then 'linked' else 'dropped_by_limit' end as link_status,
 
     -- numerics
@@ -56,17 +64,7 @@ select
     links.is_active
 
 from links
-inner join edges
-    on
-        links.record_node_id_a = edges.record_node_id_a
-        and links.record_node_id_b = edges.record_node_id_b
-        and links.identifier_type = edges.identifier_type
-        and links.identifier_value = edges.identifier_value
-inner join records as records_a
+inner join record_customers as records_a
     on links.record_node_id_a = records_a.record_node_id
-inner join records as records_b
+inner join record_customers as records_b
     on links.record_node_id_b = records_b.record_node_id
-inner join source_map as map_a
-    on records_a.record_id = map_a.record_id
-inner join source_map as map_b
-    on records_b.record_id = map_b.record_id
