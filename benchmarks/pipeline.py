@@ -95,8 +95,20 @@ def run(customers: int, seed: int) -> tuple[dict[str, dict], list[tuple[str, flo
     slowest = sorted(dbt_seconds.items(), key=lambda item: -item[1])[:TOP_NODES]
     result = {"generated_rows": generated.total_rows, "build_db_bytes": paths.build_db.stat().st_size,
               "serving_db_bytes": paths.serving_db.stat().st_size, "dbt": [phase1.counts, phase2.counts],
-              "memory_limit": duckdb_resources(paths.build_db).memory_limit}
+              "memory_limit": duckdb_resources(paths.build_db).memory_limit,
+              "slowest_checks": slowest_checks(report.group_seconds)}
     return figures, slowest, result
+
+
+def slowest_checks(group_seconds: list[tuple[str, int, float]]) -> list[tuple[str, int, float]]:
+    """(relation, rules, seconds) of the relations whose rules took longest to check."""
+    per_relation: dict[str, list[float]] = {}
+    for relation, rules, seconds in group_seconds:
+        totals = per_relation.setdefault(relation, [0, 0.0])
+        totals[0] += rules
+        totals[1] += seconds
+    ranked = sorted(per_relation.items(), key=lambda item: -item[1][1])[:TOP_NODES]
+    return [(relation, int(rules), round(seconds, 2)) for relation, (rules, seconds) in ranked]
 
 
 def _node_seconds(run_results: Path) -> dict[str, float]:
@@ -122,6 +134,8 @@ def report(customers: int, figures: dict[str, dict], slowest: list[tuple[str, fl
         print(f"{name:<16}{f['seconds']:>9.1f}{f['peak_mb']:>10,}{rows_in:>14}{rows_out:>14}")
     print(f"{'total (no generate)':<16}{total:>6.1f}{peak:>10,}")
     print("\nslowest dbt nodes: " + ", ".join(f"{name} {seconds:.1f} s" for name, seconds in slowest))
+    print("slowest checks: " + ", ".join(f"{relation} ({rules} rules) {seconds:.1f} s"
+                                         for relation, rules, seconds in result["slowest_checks"]))
     print(f"build warehouse {result['build_db_bytes'] / 1024**2:,.0f} MB; "
           f"serving warehouse {result['serving_db_bytes'] / 1024**2:,.0f} MB; dbt {result['dbt']}")
     print(json.dumps({"customers": customers, "steps": figures, "total_seconds": round(total, 2),

@@ -54,6 +54,8 @@ class CheckReport:
     outcomes: list[RuleOutcome] = field(default_factory=list)
     seconds: float = 0.0
     data_docs: Path | None = None  # index.html of the GX Data Docs site, once built
+    group_seconds: list[tuple[str, int, float]] = field(default_factory=list)
+    """(relation, rules, seconds) per group of rules read together, in the order they ran."""
 
     @property
     def blocking_failures(self) -> list[str]:
@@ -263,6 +265,7 @@ def validate_rules(con: duckdb.DuckDBPyConnection, rules: list[Rule], run_id: st
             continue
         groups[(rule.relation, rule.where, rule.scope, rule.query)].append(rule)
     for (relation, _where, _scope, _query), group in groups.items():
+        group_started = time.perf_counter()
         outcomes = [RuleOutcome(rule=r, success=True) for r in group]
         try:
             _validate_group(con, validator, group, outcomes)
@@ -274,6 +277,7 @@ def validate_rules(con: duckdb.DuckDBPyConnection, rules: list[Rule], run_id: st
             for outcome in outcomes:
                 outcome.success, outcome.error = False, f"cannot read {relation}: {exc}"
         report.outcomes.extend(outcomes)
+        report.group_seconds.append((relation, len(group), time.perf_counter() - group_started))
     report.seconds = time.perf_counter() - started
     return report
 
