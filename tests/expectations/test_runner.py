@@ -1,5 +1,6 @@
 """The GX runner on real DuckDB files: rules built from a contract, results stored and masked."""
 
+import warnings
 from pathlib import Path
 
 import duckdb
@@ -131,3 +132,62 @@ def test_a_rule_that_may_wait_reports_a_missing_relation_as_not_built(tmp_path):
     report = runner.validate_rules(con, [rule], run_id="r8")
     assert report.blocking_failures == [] and report.not_built == ["marts.dim_customers"]
     assert "not built yet" in report.warnings[0]
+
+
+def test_frames_are_not_fingerprinted_by_gx(tmp_path, monkeypatch):
+    """GX hashed every value of every frame (twice per validation) only to name the batch: over half
+    of the check step on big tables. The runner turns it off; the results do not depend on it."""
+    from great_expectations.execution_engine import pandas_execution_engine
+
+    def refuse(_frame):
+        raise AssertionError("GX fingerprinted a frame")
+
+    monkeypatch.setattr(pandas_execution_engine, "hash_pandas_dataframe", refuse)
+    con = _warehouse(tmp_path, [(1, "a@b.co", "2025-01-02T03:04:05Z", "1.50", "1"), (1, "x", "y", "z", "1")])
+    report = runner.validate_rules(con, table_rules(TABLE), run_id="r7")
+    assert all(o.error is None for o in report.outcomes)
+    assert len(report.blocking_failures) == 4
+
+
+def test_every_landing_pattern_runs_in_arrow_and_keeps_its_meaning():
+    """pandas leaves Arrow's regex engine for a Python loop over every value when a pattern uses
+    Python's white-space or digit classes; the landing patterns spell them out instead."""
+    import pandas as pd
+
+    from expectations.landing import DECIMAL_PATTERN, EMAIL_PATTERN, ISO_TIMESTAMP_PATTERN, NON_NEGATIVE_DECIMAL_PATTERN
+
+    values = pd.array(["x"], dtype=pd.StringDtype("pyarrow"))
+    patterns = (EMAIL_PATTERN, ISO_TIMESTAMP_PATTERN, DECIMAL_PATTERN, NON_NEGATIVE_DECIMAL_PATTERN)
+    assert [values._needs_python_regex(p) for p in patterns] == [False] * 4
+    cases = {
+        ISO_TIMESTAMP_PATTERN: (["2025-01-02", " 2025-01-02T03:04:05.123+05:30\t", "2025-01-02 03:04Z"],
+                                ["yesterday", "2025-1-2", "٢٠٢٥-01-02", "2025-01-02T03"]),
+        EMAIL_PATTERN: ([" Jane.Doe@Example.COM ", "a@b.co"], ["not-an-email", "a@b", "a b@c.co"]),
+        DECIMAL_PATTERN: (["-1.50", "0", "12"], ["1,5", "1.", "١٢"]),
+        NON_NEGATIVE_DECIMAL_PATTERN: (["0", "3.25"], ["-3", "+3"]),
+    }
+    for pattern, (good, bad) in cases.items():
+        frame = pd.Series(good + bad, dtype=pd.StringDtype("pyarrow"))
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", message=runner.REGEX_GROUPS_WARNING)
+            matched = frame.str.contains(pattern)
+        assert matched.tolist() == [True] * len(good) + [False] * len(bad), pattern
+
+
+def test_decimal_and_small_integer_columns_are_judged_as_numbers(tmp_path):
+    """DuckDB's decimals arrive as Python objects and its small integers as int32; GX compared those
+    value by value in Python. The frames carry doubles and int64, and the range rule still counts."""
+    import great_expectations as gx
+
+    from expectations.rules import Rule
+
+    con = duckdb.connect(str(tmp_path / "n.duckdb"))
+    con.execute("create table t as select * from (values (1, 2.50::decimal(18, 2), 3::integer), "
+                "(2, -0.01::decimal(18, 2), 0::integer), (3, null, null)) as v(id, amount, score)")
+    frame = next(runner._read_chunks(con, "t", ("amount", "score"), None))
+    assert {str(frame[column].dtype) for column in frame} <= {"float64", "int64"}
+    rules = [Rule(suite="s", relation="t", severity="error", columns=(column,),
+                  expectation=gx.expectations.ExpectColumnValuesToBeBetween(column=column, min_value=low))
+             for column, low in (("amount", 0), ("score", 1))]
+    report = runner.validate_rules(con, rules, run_id="r8")
+    assert [(o.element_count, o.unexpected_count) for o in report.outcomes] == [(3, 1), (3, 1)]
