@@ -32,8 +32,10 @@ from core.duckdb_files import connect_work
 from core.resources import ingest_resources
 from core.sql import quote_identifier as quote
 
-BATCH_ROWS = 100_000
-"""Rows per Arrow batch read from a landing file and handed to dlt: a few tens of MB at most."""
+BATCH_ROWS = 250_000
+"""Rows per Arrow batch read from a landing file and handed to dlt: around 100 MB for the widest
+tables. Each batch pays a fixed cost (its check query, its insert, its page query, dlt's file); at
+200,000 customers 250,000 rows loaded in 63.6 s at a 2.6 GB peak, 100,000 in 82.9 s at 2.2 GB."""
 
 PageSql = Callable[[int, int], str]
 """The SQL of one page: the rows whose row number is in ``[first, end)``."""
