@@ -155,12 +155,14 @@
 {%- endmacro %}
 
 {#- Two person-name keys (`first|last`) of one person: first names match and last names match
-    (or one is missing), or the names were entered the wrong way round. -#}
-{% macro identity_person_names_match(key_a, key_b) -%}
-    {%- set first_a = dbt.split_part(key_a, "'|'", 1) -%}
-    {%- set last_a = dbt.split_part(key_a, "'|'", 2) -%}
-    {%- set first_b = dbt.split_part(key_b, "'|'", 1) -%}
-    {%- set last_b = dbt.split_part(key_b, "'|'", 2) -%}
+    (or one is missing), or the names were entered the wrong way round. `parts_a` and `parts_b`:
+    optional (first name, last name) columns already split from the keys (a pair test over many
+    pairs then splits each key once, not in every comparison). -#}
+{% macro identity_person_names_match(key_a, key_b, parts_a=none, parts_b=none) -%}
+    {%- set first_a = parts_a[0] if parts_a else dbt.split_part(key_a, "'|'", 1) -%}
+    {%- set last_a = parts_a[1] if parts_a else dbt.split_part(key_a, "'|'", 2) -%}
+    {%- set first_b = parts_b[0] if parts_b else dbt.split_part(key_b, "'|'", 1) -%}
+    {%- set last_b = parts_b[1] if parts_b else dbt.split_part(key_b, "'|'", 2) -%}
     {#- Equal keys (most pairs) answer at once: a `case` evaluates the tolerant tests only for the
         rest, where `or` would compute every edit distance for every row. -#}
     (case
@@ -239,7 +241,9 @@
 
         select
             *,
-            {{ dbt.concat(parts) }} as partition_key
+            {{ dbt.concat(parts) }} as partition_key,
+            {{ dbt.split_part('name_key', "'|'", 1) }} as first_part,
+            {{ dbt.split_part('name_key', "'|'", 2) }} as last_part
         from sized_names
         where names_count > 1
 
@@ -250,8 +254,8 @@
 
         select * from several_names
         where
-            {{ dbt.split_part('name_key', "'|'", 2) }} != ''
-            and {{ dbt.length(dbt.split_part('name_key', "'|'", 1)) }} > 1
+            last_part != ''
+            and {{ dbt.length('first_part') }} > 1
 
     ),
 
@@ -268,7 +272,10 @@
             on
                 full_a.partition_key = full_b.partition_key
                 and full_a.name_key < full_b.name_key
-                and {{ identity_person_names_match('full_a.name_key', 'full_b.name_key') }}
+                and {{ identity_person_names_match(
+                    'full_a.name_key', 'full_b.name_key',
+                    ('full_a.first_part', 'full_a.last_part'), ('full_b.first_part', 'full_b.last_part')
+                ) }}
 
     ),
 
@@ -337,6 +344,16 @@
 
     ),
 
+    full_group_names as (
+
+        select
+            *,
+            {{ dbt.split_part('name_key', "'|'", 1) }} as first_part,
+            {{ dbt.split_part('name_key', "'|'", 2) }} as last_part
+        from full_groups
+
+    ),
+
     -- Partial names (`jane|`, `r|mendez`) and the full-name groups they fit.
     first_only as (
 
@@ -346,13 +363,16 @@
             count(distinct groups.name_group) as matched_groups,
             min(groups.name_group) as name_group
         from several_names as names
-        left join full_groups as groups
+        left join full_group_names as groups
             on
                 names.partition_key = groups.partition_key
-                and {{ identity_person_names_match('names.name_key', 'groups.name_key') }}
+                and {{ identity_person_names_match(
+                    'names.name_key', 'groups.name_key',
+                    ('names.first_part', 'names.last_part'), ('groups.first_part', 'groups.last_part')
+                ) }}
         where
-            {{ dbt.split_part('names.name_key', "'|'", 2) }} = ''
-            or {{ dbt.length(dbt.split_part('names.name_key', "'|'", 1)) }} = 1
+            names.last_part = ''
+            or {{ dbt.length('names.first_part') }} = 1
         group by names.partition_key, names.name_key
 
     ),

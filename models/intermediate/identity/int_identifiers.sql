@@ -78,6 +78,16 @@
     'zendesk_ticket_orders': 'zendesk_users',
 } -%}
 {%- set unioned_ctes = ['amazon_order_buyers', 'zendesk_ticket_orders'] -%}
+{#- The (source_system, source_entity) of each record family's records. -#}
+{%- set family_keys = {
+    'shopify_customers': ('shopify', 'customer'),
+    'shopify_orders': ('shopify', 'order'),
+    'shopify_checkouts': ('shopify', 'checkout'),
+    'shopify_devices': ('shopify', 'device'),
+    'amazon_orders': ('amazon', 'order'),
+    'klaviyo_profiles': ('klaviyo', 'profile'),
+    'zendesk_users': ('zendesk', 'user'),
+} -%}
 {%- set extractions_per_type = {} -%}
 {%- for cte, identifier_type, raw_value, value in extractions -%}
     {%- set family_type = record_families.get(cte, cte) ~ '/' ~ identifier_type -%}
@@ -568,84 +578,66 @@ zendesk_ticket_orders as (
 
 ),
 
+-- Each record family's extractions with the record's node and flags (identity_family_values_sql).
 extracted_once as (
 
-    {{ identity_extractions_sql(extraction_groups['once']) }}
+    {{ identity_family_values_sql(
+        extraction_groups['once'], record_families, family_keys, 'identity_records'
+    ) }}
 
 ),
 
 extracted_repeating as (
 
-    {{ identity_extractions_sql(extraction_groups['repeating']) }}
+    {{ identity_family_values_sql(
+        extraction_groups['repeating'], record_families, family_keys, 'identity_records'
+    ) }}
 
 ),
 
--- Values several columns of one record give (its phone twice, say), once.
+-- Values several columns of one record give (its phone twice, say), once (the flags are the
+-- record's own).
 extracted_repeating_once as (
 
     select
-        source_system,
-        source_entity,
-        source_key,
+        record_node_id,
         identifier_type,
         identifier_value,
-        min(raw_value) as raw_value
+        min(raw_value) as raw_value,
+        is_business_record,
+        is_person_record
 
     from extracted_repeating
     group by
-        source_system,
-        source_entity,
-        source_key,
+        record_node_id,
         identifier_type,
-        identifier_value
+        identifier_value,
+        is_business_record,
+        is_person_record
 
 ),
 
-extracted as (
+record_identifiers as (
 
     select
-        source_system,
-        source_entity,
-        source_key,
+        record_node_id,
         identifier_type,
         identifier_value,
-        raw_value
+        raw_value,
+        is_business_record,
+        is_person_record
 
     from extracted_once
     union all
     select
-        source_system,
-        source_entity,
-        source_key,
+        record_node_id,
         identifier_type,
         identifier_value,
-        raw_value
+        raw_value,
+        is_business_record,
+        is_person_record
 
     from extracted_repeating_once
-
-),
-
--- Each extracted value on its record's node: the record's system, entity and key are
--- int_identity_records' columns, not repeated on every identifier.
-record_identifiers as (
-
-    select
-        records.record_node_id,
-        extracted.identifier_type,
-        extracted.identifier_value,
-        extracted.raw_value,
-        records.is_business_record,
-        records.is_person_record
-
-    from extracted
-    inner join identity_records as records
-        on
-            extracted.source_system = records.source_system
-            and extracted.source_entity = records.source_entity
-            and extracted.source_key = records.source_key
-    where
-        extracted.identifier_value is not null
-        and trim(extracted.identifier_value) != ''
 
 ),
 
