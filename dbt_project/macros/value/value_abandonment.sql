@@ -83,6 +83,9 @@ episode_starts as (
 
 ),
 
+-- Episodes are runs of consecutive starts, so an episode's last event is the start followed by a
+-- new episode's first (or by none): read beside the running count in the same ordered pass,
+-- instead of ranking every episode's events again.
 numbered as (
 
     select
@@ -90,21 +93,12 @@ numbered as (
         sum(is_new_episode) over (
             partition by customer_id order by occurred_at, event_id
             rows between unbounded preceding and current row
-        ) as episode_number
+        ) as episode_number,
+        lead(is_new_episode) over (
+            partition by customer_id order by occurred_at, event_id
+        ) as next_is_new_episode
 
     from episode_starts
-
-),
-
-ranked as (
-
-    select
-        *,
-        row_number() over (
-            partition by customer_id, episode_number order by occurred_at desc, event_id desc
-        ) as event_rank
-
-    from numbered
 
 ),
 
@@ -118,8 +112,8 @@ episodes as (
         next_stop_at,
         {{ value_dateadd('hour', window_hours, 'occurred_at') }} as triggered_at
 
-    from ranked
-    where event_rank = 1
+    from numbered
+    where coalesce(next_is_new_episode, 1) = 1
 
 ),
 
