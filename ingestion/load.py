@@ -254,21 +254,25 @@ def remove_interrupted_writes(pipeline: dlt.Pipeline, say: Progress) -> list[Pat
     """
     working = Path(pipeline.working_dir)
     extracting = working / "normalize"
-    roots = [working, working / "schemas", extracting, *[working / "load" / f for f in ("new", "normalized", "loaded")]]
+    extracts = [p for p in _temp_named(extracting) if p.is_dir()]
+    loading = [working / "load" / folder for folder in ("new", "normalized", "loaded")]
+    storages = [working, working / "schemas", extracting, *loading]
     if extracting.is_dir():
-        roots += [p for p in extracting.iterdir() if p.is_dir() and not _DLT_TEMP_NAME.fullmatch(p.name)]
-    abandoned = sorted(
-        p for root in roots if root.is_dir() for p in root.iterdir()
-        if _DLT_TEMP_NAME.fullmatch(p.name) and (p.is_file() or root == extracting))
-    for path in abandoned:
-        if path.is_dir():
-            shutil.rmtree(path, ignore_errors=True)
-        else:
-            path.unlink(missing_ok=True)
-    if abandoned:
-        say(f"{pipeline.pipeline_name}: removed {len(abandoned)} unfinished extract(s) or file(s) a failed or "
-            "killed run left")
-    return abandoned
+        storages += [p for p in extracting.iterdir() if p.is_dir() and p not in extracts]
+    half_saved = [p for storage in storages for p in _temp_named(storage) if p.is_file()]
+    for path in extracts:
+        shutil.rmtree(path, ignore_errors=True)
+    for path in half_saved:
+        path.unlink(missing_ok=True)
+    if extracts or half_saved:
+        say(f"{pipeline.pipeline_name}: removed {len(extracts)} unfinished extract(s) and {len(half_saved)} "
+            "half-saved file(s) a failed or killed run left")
+    return sorted(extracts + half_saved)
+
+
+def _temp_named(folder: Path) -> list[Path]:
+    """What ``folder`` holds under a name dlt gives work in progress (none when it does not exist)."""
+    return [p for p in folder.iterdir() if _DLT_TEMP_NAME.fullmatch(p.name)] if folder.is_dir() else []
 
 
 def finish_pending_packages(pipeline: dlt.Pipeline, say: Progress) -> list[str]:
