@@ -27,6 +27,8 @@ from core.settings import DBT_PROJECT_DIR
 
 PARSE_CACHE_ENV = "CDW_DBT_PARSE_CACHE"
 """Folder of saved parses (default ``$XDG_CACHE_HOME/cdw/dbt-parse``, ``~/.cache/...``); ``off`` disables it."""
+DBT_PARSE_STATE = "partial_parse.msgpack"
+"""dbt's own parse state in a target folder (the whole manifest as msgpack)."""
 SAVED = 4
 """Saved parses kept on disk (each a few MB; older ones are removed)."""
 KEPT = 2
@@ -83,7 +85,19 @@ def remember(database: str, manifest: Any, target: Path) -> None:
     key = (database, project_fingerprint())
     _keep(key, manifest)
     _written[target] = id(manifest)
-    _save(key, target / "partial_parse.msgpack")
+    _save(key, target / DBT_PARSE_STATE)
+
+
+def parsed_here(manifest: Any) -> bool:
+    """Whether the manifest was parsed from this checkout of the project.
+
+    dbt's partial parse matches files by their path inside the project, so its state from a checkout
+    elsewhere (a home reused after the repository moved) gives a manifest whose seeds load their CSV
+    files from the other folder; seeds are the nodes that carry the project's folder.
+    """
+    here = DBT_PROJECT_DIR.resolve()
+    roots = {getattr(node, "root_path", None) for node in manifest.nodes.values()} - {None}
+    return all(Path(root).resolve() == here for root in roots)
 
 
 def _keep(key: tuple, manifest: Any) -> None:
@@ -143,6 +157,9 @@ def _load_saved(key: tuple) -> Any | None:
         return None
     # env vars read while parsing (dbt records them) must still have the values they had
     if any(os.environ.get(name) != value for name, value in manifest.env_vars.items()):
+        return None
+    if not parsed_here(manifest):
+        path.unlink(missing_ok=True)
         return None
     return _as_parsed(manifest)
 

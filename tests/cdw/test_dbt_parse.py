@@ -6,6 +6,7 @@ import json
 import time
 from pathlib import Path
 
+import duckdb
 import pytest
 
 from core import dbt_parse
@@ -101,3 +102,39 @@ def test_a_new_process_reads_the_saved_parse_unless_an_env_var_it_read_changed(
     monkeypatch.setenv(dbt_parse.PARSE_CACHE_ENV, "off")
     dbt_parse.forget()
     assert dbt_parse.cached("build") is None
+
+
+def _moved(manifest, elsewhere: str):
+    """The manifest as a checkout of the project in ``elsewhere`` parsed it (seeds carry the folder)."""
+    for node in manifest.nodes.values():
+        if getattr(node, "root_path", None) is not None:
+            node.root_path = elsewhere
+    return manifest
+
+
+def test_a_home_reused_from_a_checkout_elsewhere_parses_here(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """dbt's partial parse state (in the home) and the saved parses are keyed by paths inside the
+    project: left by a checkout in another folder (a moved repository, a second clone using the same
+    home), they gave seeds whose CSV files were looked for in that folder, and the build failed."""
+    from dbt.contracts.graph.manifest import Manifest
+    from dbt.parser.manifest import extended_mashumaro_encoder, extended_mashumuro_decoder
+
+    monkeypatch.setenv(dbt_parse.PARSE_CACHE_ENV, str(tmp_path / "cache"))
+    dbt_parse.forget()
+    paths = Paths(tmp_path / "home").ensure()
+    assert run_dbt(paths, ["parse"]).success
+    state = paths.home / "dbt" / "target" / "partial_parse.msgpack"
+    elsewhere = str(tmp_path / "old-checkout" / "dbt_project")
+    manifest = _moved(Manifest.from_msgpack(state.read_bytes(), decoder=extended_mashumuro_decoder), elsewhere)
+    state.write_bytes(manifest.to_msgpack(extended_mashumaro_encoder))
+    [saved] = (tmp_path / "cache").glob("*.msgpack")
+    saved.write_bytes(manifest.to_msgpack(extended_mashumaro_encoder))
+
+    dbt_parse.forget()  # a new process
+    result = run_dbt(paths, ["seed", "--select", "event_mapping"])
+    assert result.success, result.failures
+    dbt_parse.forget()  # the next process reads the parse saved now: this checkout's
+    here = str(Path(dbt_parse.DBT_PROJECT_DIR).resolve())
+    assert {getattr(node, "root_path", None) for node in dbt_parse.cached("build").nodes.values()} - {None} == {here}
+    with duckdb.connect(str(paths.build_db), read_only=True) as con:
+        assert con.execute("select count(*) from seeds.event_mapping").fetchone()[0] > 0
