@@ -166,7 +166,7 @@ class PublishSettings(StrictModel):
 class DuckDBSettings(StrictModel):
     """How much of the machine DuckDB may use (see core/resources.py)."""
 
-    memory_limit: str | int = "50%"
+    memory_limit: str | int = "25%"
     ingest_memory_limit: str | int = "1GB"
     temp_directory: str = ""
 

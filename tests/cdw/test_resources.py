@@ -42,7 +42,7 @@ def test_the_default_spills_beside_the_warehouse_and_the_environment_overrides(t
     database = tmp_path / "warehouse" / "build.duckdb"
     resources = duckdb_resources(database)
     assert resources.temp_directory == database.parent / "spill"
-    assert resources.memory_limit_bytes == pytest.approx(machine_memory_bytes() / 2, rel=0.01)  # the shipped 50%
+    assert resources.memory_limit_bytes == pytest.approx(machine_memory_bytes() / 4, rel=0.01)  # the shipped 25%
     monkeypatch.setenv(MEMORY_ENV, "300MiB")
     monkeypatch.setenv(TEMP_ENV, str(tmp_path / "elsewhere"))
     assert duckdb_resources(database).settings() == {"memory_limit": "300MiB",
