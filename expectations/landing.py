@@ -45,9 +45,10 @@ def table_rules(table: Table) -> list[Rule]:
     rules: list[Rule] = []
 
     def add(expectation: gx.expectations.Expectation, columns: tuple[str, ...], scope: str = "row",
-            batch: str | None = where) -> None:
+            batch: str | None = where, partition_by: tuple[str, ...] = ()) -> None:
         rules.append(Rule(suite=suite, relation=table.qualified_name, expectation=with_severity(expectation, "error"),
-                          severity="error", columns=columns, scope=scope, where=batch, pii_columns=pii))
+                          severity="error", columns=columns, scope=scope, where=batch, pii_columns=pii,
+                          partition_by=partition_by))
 
     for column in table.columns:
         name = column.name
@@ -64,11 +65,14 @@ def table_rules(table: Table) -> list[Rule]:
             add(gx.expectations.ExpectColumnValuesToBeBetween(column=name, min_value=column.min), (name,))
     # Keys must be unique across the whole table, not only within the new batch.
     keys = table.primary_key
+    # Duplicates of a key share its hash: judged bucket by bucket of the key's hash (every row, the
+    # memory of a bucket: a table of 20M events no longer sits in pandas at once).
     if len(keys) == 1:
-        add(gx.expectations.ExpectColumnValuesToBeUnique(column=keys[0]), keys, scope="table", batch=None)
+        add(gx.expectations.ExpectColumnValuesToBeUnique(column=keys[0]), keys, scope="table", batch=None,
+            partition_by=keys)
     else:
         add(gx.expectations.ExpectCompoundColumnsToBeUnique(column_list=list(keys)), keys, scope="table",
-            batch=None)
+            batch=None, partition_by=keys)
     return rules
 
 

@@ -34,7 +34,10 @@ class Rule:
 
     ``scope="row"`` rules judge each row on its own and run chunk by chunk (bounded memory);
     ``scope="table"`` rules (uniqueness, column sets) need every row of their columns at once and
-    run on a narrow frame holding only those columns.
+    run on a narrow frame holding only those columns. A table rule with ``partition_by`` (a
+    uniqueness rule: its keys) only needs the rows that share those columns' values together: it
+    runs on buckets of the rows' key hash, each holding every row of its keys (still every row,
+    with the memory of a bucket).
     """
 
     suite: str
@@ -52,6 +55,7 @@ class Rule:
     family: str = ""  # rule family in the data dictionary's ``rules`` (where its severity comes from)
     description: str = ""  # why the rule exists, in words, for reports
     plain: bool = False  # report failures as the description and the examples' values, in plain words
+    partition_by: tuple[str, ...] = ()  # table rules: rows with equal values here are judged together
 
     @property
     def name(self) -> str:

@@ -30,6 +30,8 @@ from expectations.catalog import Catalog
 from expectations.rules import Rule
 
 CHUNK_ROWS = 250_000
+BUCKET_ROWS = 2_000_000
+"""Rows per bucket of a partitioned table rule (a uniqueness rule over a large table)."""
 # GX's pandas regex rules call ``str.contains``, which warns once per chunk when a pattern has groups
 # (ours group alternatives; only the match is used). At 1M customers that was thousands of log lines.
 REGEX_GROUPS_WARNING = "This pattern is interpreted as a regular expression, and has match groups"
@@ -266,9 +268,27 @@ def _validate_group(con: duckdb.DuckDBPyConnection, validator: _Validator, group
                 _accumulate(outcome, raw)
         return
     for outcome in outcomes:
-        columns = tuple(sorted(set(outcome.rule.read_columns)))
-        frame = pd.concat(list(_read_chunks(con, relation, columns, where, query)))
-        _accumulate(outcome, validator.validate(frame, [outcome.rule], outcome.rule.example_columns)[0])
+        rule = outcome.rule
+        columns = tuple(sorted(set(rule.read_columns)))
+        for bucket_where in _buckets(con, relation, where, query, rule.partition_by):
+            frame = _frame(con.sql(_sql(relation, columns, bucket_where, query)).to_arrow_table())
+            _accumulate(outcome, validator.validate(frame, [rule], rule.example_columns)[0])
+
+
+def _buckets(con: duckdb.DuckDBPyConnection, relation: str, where: str | None, query: str | None,
+             partition_by: tuple[str, ...]) -> list[str | None]:
+    """The batches a table rule is judged on: ``where`` itself, or, for a rule with ``partition_by``
+    over more than BUCKET_ROWS rows, ``where`` split into buckets of the partition columns' hash
+    (rows with equal values share a bucket)."""
+    if not partition_by:
+        return [where]
+    source = f"({query}) as judged" if query is not None else relation
+    rows = con.execute(f"select count(*) from {source}" + (f" where {where}" if where else "")).fetchall()[0][0]
+    buckets = -(-rows // BUCKET_ROWS)
+    if buckets <= 1:
+        return [where]
+    key = f"hash({', '.join(quote_identifier(column) for column in partition_by)}) % {buckets}"
+    return [f"({where}) and {key} = {bucket}" if where else f"{key} = {bucket}" for bucket in range(buckets)]
 
 
 def validate_rules(con: duckdb.DuckDBPyConnection, rules: list[Rule], run_id: str) -> CheckReport:

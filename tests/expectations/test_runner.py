@@ -191,3 +191,28 @@ def test_decimal_and_small_integer_columns_are_judged_as_numbers(tmp_path):
              for column, low in (("amount", 0), ("score", 1))]
     report = runner.validate_rules(con, rules, run_id="r8")
     assert [(o.element_count, o.unexpected_count) for o in report.outcomes] == [(3, 1), (3, 1)]
+
+
+def test_a_uniqueness_rule_over_many_buckets_finds_every_duplicate_and_holds_one_bucket(tmp_path, monkeypatch):
+    """A key's duplicates share its hash, so bucket by bucket the rule still judges every row: the
+    same counts as the whole table at once, while GX is only ever given a bucket of rows."""
+    rows = [(i, None, "2025-01-02", "1", "1") for i in range(1, 1_001)]
+    rows += [(7, None, "2025-01-02", "1", "1"), (7, None, "2025-01-02", "1", "1"), (500, None, "2025-01-02", "1", "1"),
+             (None, None, "2025-01-02", "1", "1")]
+    con = _warehouse(tmp_path, rows)
+    rule = next(r for r in table_rules(TABLE) if r.name == "expect_column_values_to_be_unique(id)")
+    whole = runner.validate_rules(con, [rule], run_id="whole").outcomes[0]
+    frames: list[int] = []
+    validate = runner._Validator.validate
+
+    def counted(self, frame, rules, index_columns=()):
+        frames.append(len(frame))
+        return validate(self, frame, rules, index_columns)
+
+    monkeypatch.setattr(runner._Validator, "validate", counted)
+    monkeypatch.setattr(runner, "BUCKET_ROWS", 100)
+    bucketed = runner.validate_rules(con, [rule], run_id="bucketed").outcomes[0]
+    assert len(frames) == 11 and max(frames) < 200 and sum(frames) == len(rows)
+    assert not bucketed.success and bucketed.element_count == whole.element_count == len(rows)
+    assert bucketed.unexpected_count == whole.unexpected_count == 5  # three 7s, two 500s
+    assert sorted(bucketed.examples) == ["500", "500", "7", "7", "7"]
