@@ -77,6 +77,7 @@ value_status as (
         max(case when is_shared then 1 else 0 end) = 1 as is_shared
 
     from value_rules
+    where identifier_type in ('email', 'phone')
     group by
         identifier_type,
         identifier_value
@@ -99,7 +100,8 @@ contact_points as (
                 case when value_status.is_shared then 1 else 0 end,
                 source_ranks.source_rank asc,
                 source_ranks.last_seen_at desc nulls last,
-                identifiers.raw_value asc
+                identifiers.raw_value asc,
+                identifiers.record_id asc
         ) as contact_rank
 
     from identifiers
@@ -173,7 +175,12 @@ ranked_names as (
         names.last_name,
         row_number() over (
             partition by registry.customer_id
-            order by names.name_rank asc, source_ranks.last_seen_at desc nulls last, names.first_name asc
+            order by
+                names.name_rank asc,
+                source_ranks.last_seen_at desc nulls last,
+                names.first_name asc,
+                names.last_name asc,
+                names.record_id asc
         ) as name_order
 
     from names
