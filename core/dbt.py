@@ -195,7 +195,8 @@ def _parsed_manifest(place: DbtPlace, command: list[str]):
     if manifest is not None:
         return manifest
     parsed = dbtRunner().invoke(["parse", *place.flags(), *NO_CONSOLE_LOG])
-    if parsed.exception is None and parsed.success and not dbt_parse.parsed_here(parsed.result):
+    if parsed.exception is None and parsed.success and parsed.result is not None \
+            and not dbt_parse.parsed_here(parsed.result):
         # dbt's partial parse state in the target was left by a checkout elsewhere (a moved or
         # second clone reusing the home): its seeds would point at files that are not there
         (place.target / dbt_parse.DBT_PARSE_STATE).unlink(missing_ok=True)
