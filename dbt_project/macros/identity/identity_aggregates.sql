@@ -7,16 +7,6 @@
     string_agg(distinct {{ expression }}, '{{ delimiter }}' order by {{ expression }})
 {%- endmacro %}
 
-{#- One list per group, made distinct and sorted afterwards: DuckDB plans every distinct ordered
-    string_agg as a grouping of its own (dim_customers and the contacts have four to six). NULL when
-    the group has no value, as string_agg. -#}
-{% macro duckdb__identity_string_agg(expression, delimiter) -%}
-    case
-        when count({{ expression }}) > 0
-            then array_to_string(list_sort(list_distinct(list({{ expression }}))), '{{ delimiter }}')
-    end
-{%- endmacro %}
-
 {% macro snowflake__identity_string_agg(expression, delimiter) -%}
     listagg(distinct {{ expression }}, '{{ delimiter }}') within group (order by {{ expression }})
 {%- endmacro %}
