@@ -270,20 +270,19 @@ def _validate_group(con: duckdb.DuckDBPyConnection, validator: _Validator, group
     for outcome in outcomes:
         rule = outcome.rule
         columns = tuple(sorted(set(rule.read_columns)))
-        for bucket_where in _buckets(con, relation, where, query, rule.partition_by):
+        for bucket_where in _buckets(con, relation, columns, where, query, rule.partition_by):
             frame = _frame(con.sql(_sql(relation, columns, bucket_where, query)).to_arrow_table())
             _accumulate(outcome, validator.validate(frame, [rule], rule.example_columns)[0])
 
 
-def _buckets(con: duckdb.DuckDBPyConnection, relation: str, where: str | None, query: str | None,
-             partition_by: tuple[str, ...]) -> list[str | None]:
+def _buckets(con: duckdb.DuckDBPyConnection, relation: str, columns: tuple[str, ...], where: str | None,
+             query: str | None, partition_by: tuple[str, ...]) -> list[str | None]:
     """The batches a table rule is judged on: ``where`` itself, or, for a rule with ``partition_by``
     over more than BUCKET_ROWS rows, ``where`` split into buckets of the partition columns' hash
     (rows with equal values share a bucket)."""
     if not partition_by:
         return [where]
-    source = f"({query}) as judged" if query is not None else relation
-    rows = con.execute(f"select count(*) from {source}" + (f" where {where}" if where else "")).fetchall()[0][0]
+    rows = con.execute(f"select count(*) from ({_sql(relation, columns, where, query)}) as counted").fetchall()[0][0]
     buckets = -(-rows // BUCKET_ROWS)
     if buckets <= 1:
         return [where]
