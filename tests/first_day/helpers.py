@@ -29,6 +29,7 @@ EXPORTS = {
     "amazon_all_orders": "48392017443.txt",
     "klaviyo_profiles": "newsletter_profiles_export.csv",
     "zendesk_tickets": "zendesk/tickets_with_users.json",
+    "zendesk_tickets_without_users": "tickets_export.json",
 }
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import duckdb
 import pytest
 
 from tests.first_day.helpers import assert_published_with_every_raw_table, first_run
@@ -13,6 +14,9 @@ CASES = {
     "amazon_alone": (["amazon_all_orders"], "raw_amazon.orders", "no data from klaviyo, shopify, zendesk"),
     "klaviyo_alone": (["klaviyo_profiles"], "raw_klaviyo.profiles", "no data from amazon, shopify, zendesk"),
     "zendesk_alone": (["zendesk_tickets"], "raw_zendesk.tickets", "no data from amazon, klaviyo, shopify"),
+    # Requesters named by tickets with no users export: each is a customer of its own, none blocks.
+    "zendesk_tickets_without_users": (["zendesk_tickets_without_users"], "raw_zendesk.tickets",
+                                      "no data from amazon, klaviyo, shopify"),
 }
 
 
@@ -23,3 +27,10 @@ def test_one_system_publishes_and_names_the_empty_marts(case, tmp_path):
     assert_published_with_every_raw_table(run)
     assert run.build_rows(landed) > 0
     assert "empty:" in run.output and reason in run.output, run.output[-3000:]
+    with duckdb.connect(str(run.build_db), read_only=True) as con:
+        unmapped = con.execute(
+            "select count(*) from (select distinct actor_source_system, actor_entity, actor_key from marts.fct_events) "
+            "as a left join marts.customer_source_map as m on m.source_system = a.actor_source_system "
+            "and m.source_entity = a.actor_entity and m.source_key = a.actor_key where m.customer_id is null"
+        ).fetchall()[0][0]
+    assert unmapped == 0, "every actor an event names is a customer"

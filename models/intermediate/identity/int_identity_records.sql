@@ -163,6 +163,115 @@ zendesk_users as (
 
 ),
 
+-- Actors the vendors' events name whose own export never landed (a tickets export without the
+-- users export, Klaviyo events of profiles not exported, pixel events of store accounts absent
+-- from the customers export): each is a person record of its own, seen when its events were, so
+-- every fact's actor resolves to a customer. The record_id is the one the full record gets when
+-- its export lands, so the customer id stays the same.
+zendesk_requesters as (
+
+    select
+        requester_id,
+        created_at
+    from {{ ref('stg_zendesk__tickets') }}
+    union all
+    select
+        requester_id,
+        created_at
+    from {{ ref('stg_zendesk__satisfaction_ratings') }}
+
+),
+
+zendesk_requesters_without_user as (
+
+    select
+        'zendesk' as source_system,
+        'user' as source_entity,
+        cast(requesters.requester_id as {{ dbt.type_string() }}) as source_key,
+        min(requesters.created_at) as first_seen_at,
+        max(requesters.created_at) as last_seen_at
+
+    from zendesk_requesters as requesters
+    left join {{ ref('stg_zendesk__users') }} as known_users
+        on requesters.requester_id = known_users.user_id
+    where known_users.user_id is null
+    group by requesters.requester_id
+
+),
+
+-- Named first (one column of the events), timed only when some are missing: the events are
+-- the second-largest source and their timestamps cost more to read than their profile ids.
+klaviyo_event_profiles_missing as (
+
+    select distinct events.profile_id
+
+    from {{ ref('stg_klaviyo__events') }} as events
+    left join {{ ref('stg_klaviyo__profiles') }} as profiles
+        on events.profile_id = profiles.profile_id
+    where profiles.profile_id is null
+
+),
+
+klaviyo_profiles_without_profile as (
+
+    select
+        'klaviyo' as source_system,
+        'profile' as source_entity,
+        events.profile_id as source_key,
+        min(events.occurred_at) as first_seen_at,
+        max(events.occurred_at) as last_seen_at
+
+    from {{ ref('stg_klaviyo__events') }} as events
+    inner join klaviyo_event_profiles_missing as missing_profiles
+        on events.profile_id = missing_profiles.profile_id
+    group by events.profile_id
+
+),
+
+shopify_customers_without_customer as (
+
+    select
+        'shopify' as source_system,
+        'customer' as source_entity,
+        cast(devices.customer_id as {{ dbt.type_string() }}) as source_key,
+        min(devices.first_seen_at) as first_seen_at,
+        max(devices.last_seen_at) as last_seen_at
+
+    from {{ ref('int_identity_devices') }} as devices
+    left join {{ ref('stg_shopify__customers') }} as customers
+        on devices.customer_id = customers.customer_id
+    where devices.customer_id is not null and customers.customer_id is null
+    group by devices.customer_id
+
+),
+
+actors_without_record as (
+
+    select * from zendesk_requesters_without_user
+    union all
+    select * from klaviyo_profiles_without_profile
+    union all
+    select * from shopify_customers_without_customer
+
+),
+
+event_actors as (
+
+    select
+        source_system,
+        source_entity,
+        source_key,
+        cast(null as {{ dbt.type_string() }}) as full_name,
+        cast(null as {{ dbt.type_string() }}) as company_name,
+        false as is_business_record,
+        true as is_person_record,
+        first_seen_at,
+        last_seen_at
+
+    from actors_without_record
+
+),
+
 unioned as (
 
     select * from shopify_customers
@@ -178,6 +287,8 @@ unioned as (
     select * from klaviyo_profiles
     union all
     select * from zendesk_users
+    union all
+    select * from event_actors
 
 )
 
