@@ -207,10 +207,14 @@ class PipelineRun:
 
 STAGE_DEDUPLICATED = "x-stage-data-deduplicated"
 """dlt's table hint: the staged rows hold each primary key once, so the merge skips its own dedup."""
+FIRST_LOAD = "x-cdw-first-load"
+"""Our table hint: the package appends this merge table's rows because the table held none when the
+load began (see :func:`run_pipeline`); a resumed package's double copies are removed (:func:`drop_double_copies`)."""
+APPEND = "append"
 
 
 def run_pipeline(new_pipeline: Callable[[], dlt.Pipeline], source: Any, say: Progress | None = None,
-                 *, deduplicated: bool = False) -> PipelineRun:
+                 *, deduplicated: bool = False, warehouse: Path | None = None) -> PipelineRun:
     """Finish what an interrupted run left pending, then extract, normalize and load ``source``.
 
     ``new_pipeline`` makes the pipeline object (it is made twice when packages were pending, so the
@@ -223,17 +227,54 @@ def run_pipeline(new_pipeline: Callable[[], dlt.Pipeline], source: Any, say: Pro
     row was most of the load's time and memory. It is stamped on every table of ``source`` either
     way: the landing files and the vendor's API share one dlt schema per system, and an API page
     may repeat a key.
+
+    With ``deduplicated`` and the DuckDB ``warehouse`` file, a merge table that holds no row yet
+    (a first load: a new seller, a new table) is appended to instead: with one row per key and
+    nothing to replace, a merge is an append that first copies every row to a staging table. At a
+    million customers that copy was a third of the load.
     """
     say = say or (lambda _message: None)
     for resource in source.resources.values():
-        resource.apply_hints(additional_table_hints={STAGE_DEDUPLICATED: deduplicated})
+        resource.apply_hints(additional_table_hints={STAGE_DEDUPLICATED: deduplicated, FIRST_LOAD: False})
     pipeline = new_pipeline()
     remove_interrupted_writes(pipeline, say)
     resumed = finish_pending_packages(pipeline, say)
     if resumed:
         pipeline = new_pipeline()
+    if deduplicated and warehouse is not None:
+        append_to_empty_tables(source, warehouse, pipeline.dataset_name)
     info = pipeline.run(source)
     return PipelineRun(pipeline=pipeline, load_ids=[*resumed, *confirmed_loaded(info)], resumed=resumed)
+
+
+def append_to_empty_tables(source: Any, warehouse: Path, dataset: str) -> list[str]:
+    """Switch the merge resources of ``source`` whose table in ``dataset`` holds no row to append; their names.
+
+    Decided after pending packages were finished (they may have filled a table), in the one process
+    that writes the warehouse.
+    """
+    merging = {name: resource for name, resource in source.resources.items()
+               if _disposition(resource) == "merge" and isinstance(resource.table_name, str)}
+    if not merging or not Path(warehouse).is_file():
+        empty = list(merging)
+    else:
+        with duckdb.connect(str(warehouse), read_only=True) as con:
+            present = {name for (name,) in con.execute(
+                "select table_name from duckdb_tables() where schema_name = ?",
+                [dataset]).fetchall()}
+            filled = {name for name in present & {r.table_name for r in merging.values()}
+                      if con.execute(f"select count(*) from (select 1 from {quote_relation(f'{dataset}.{name}')} "
+                                     "limit 1)").fetchall()[0][0]}
+        empty = [name for name, resource in merging.items() if resource.table_name not in filled]
+    for name in empty:
+        merging[name].apply_hints(write_disposition=APPEND, additional_table_hints={FIRST_LOAD: True})
+    return empty
+
+
+def _disposition(resource: Any) -> str:
+    """A resource's write disposition (dlt keeps the merge strategy with it: ``{"disposition": ...}``)."""
+    declared = resource.write_disposition
+    return declared.get("disposition", "") if isinstance(declared, dict) else str(declared)
 
 
 _DLT_TEMP_NAME = re.compile(r"[0-9a-f]{16}")
@@ -282,7 +323,9 @@ def finish_pending_packages(pipeline: dlt.Pipeline, say: Progress) -> list[str]:
     a staging table and one merge statement keyed by the primary key. A job can reach the staging
     table twice (the kill fell between its copy and dlt's record of it; dlt does not empty the
     staging tables of a package it resumes), so every resumed package loads with the merge's own
-    dedup, whatever its tables declared (:func:`stage_dedup_on_resume`).
+    dedup, whatever its tables declared (:func:`stage_dedup_on_resume`). A table the package
+    appended to (it was empty, :data:`FIRST_LOAD`) gets the same job twice in the table itself: the
+    double copy is removed once the package is loaded (:func:`drop_double_copies`).
     """
     if not pipeline.has_pending_data:
         return []
@@ -292,8 +335,11 @@ def finish_pending_packages(pipeline: dlt.Pipeline, say: Progress) -> list[str]:
     if pipeline.list_extracted_load_packages():
         pipeline.normalize()
     stage_dedup_on_resume(pipeline)
+    appended = first_loads_pending(pipeline)
     info = pipeline.load()
     loaded = confirmed_loaded(info)
+    if appended:
+        drop_double_copies(pipeline, appended)
     if pipeline.has_pending_data:
         raise RuntimeError(f"{pipeline.pipeline_name}: load packages still pending after resuming: "
                            f"{', '.join(sorted(pipeline.list_normalized_load_packages()))}")
@@ -317,6 +363,37 @@ def stage_dedup_on_resume(pipeline: dlt.Pipeline) -> list[str]:
             packages.save_schema(load_id, schema)
             changed.append(load_id)
     return changed
+
+
+def first_loads_pending(pipeline: dlt.Pipeline) -> dict[str, list[str]]:
+    """Tables the normalized packages append because they were empty (:data:`FIRST_LOAD`) -> their key columns."""
+    packages = pipeline._get_load_storage().normalized_packages  # noqa: SLF001 - dlt has no public handle
+    tables: dict[str, list[str]] = {}
+    for load_id in pipeline.list_normalized_load_packages():
+        for name, table in packages.load_schema(load_id).tables.items():
+            if table.get(FIRST_LOAD):
+                tables[name] = [c["name"] for c in table.get("columns", {}).values() if c.get("primary_key")]
+    return tables
+
+
+def drop_double_copies(pipeline: dlt.Pipeline, tables: dict[str, list[str]]) -> int:
+    """Keep one row per key in tables a resumed package appended to; the rows deleted.
+
+    Such a table was empty when its package began and the package holds each key once, so a key
+    held twice is one job copied twice (the kill fell between its copy and dlt's record of it).
+    """
+    deleted = 0
+    with pipeline.sql_client() as client:
+        for name, keys in tables.items():
+            if not keys:
+                continue
+            table = client.make_qualified_table_name(name)
+            partition = ", ".join(client.escape_column_name(k) for k in keys)
+            rows = client.execute_sql(
+                f"DELETE FROM {table} WHERE rowid IN (SELECT rowid FROM (SELECT rowid, row_number() OVER "
+                f"(PARTITION BY {partition} ORDER BY rowid) AS copy FROM {table}) WHERE copy > 1) RETURNING 1")
+            deleted += len(rows or [])
+    return deleted
 
 
 def confirmed_loaded(info: LoadInfo | None) -> list[str]:
@@ -345,7 +422,7 @@ def _run_system(
     say(f"{contract.system}: reading {landing_dir / contract.system}" + (" (forced)" if force else ""))
     try:
         run = run_pipeline(lambda: make_pipeline(contract.system, contract.schema, warehouse, pipelines_dir),
-                           reader_source(reader), say, deduplicated=True)
+                           reader_source(reader), say, deduplicated=True, warehouse=warehouse)
     except PipelineStepFailed as failure:
         cause = _landing_error(failure, landing_dir, report)
         if cause is not None:

@@ -18,7 +18,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-STAGES = ("extract", "extracted", "normalize", "normalized", "load", "copied", "saving", "loaded", "recorded")
+STAGES = ("extract", "extracted", "normalize", "normalized", "load", "copied", "appended", "saving", "loaded",
+          "recorded")
 """Where a run can die, in pipeline order:
 
 - ``extract``: inside extraction (the table rows are in dlt's extract files; the quarantine
@@ -29,6 +30,9 @@ STAGES = ("extract", "extracted", "normalize", "normalized", "load", "copied", "
 - ``load``: at the start of the nth DuckDB copy job (earlier jobs of the package loaded);
 - ``copied``: right after the nth DuckDB copy job put its rows into the staging table, before dlt
   records the job done (resumed, the job is copied again);
+- ``appended``: right after the nth DuckDB copy job into a table the package appends to (it held no
+  row when the load began, no staging table), before dlt records the job done (resumed, the job
+  is copied into the table itself again);
 - ``saving``: dlt saving a file of a package being loaded (a job's state) has written it under its
   temporary name and not yet renamed it (the nth such save); dlt saves this way on its loader
   threads, so a kill at any stage can fall there;
@@ -57,6 +61,25 @@ def on_call(nth: int, function: Callable[..., Any], *, after: bool = False) -> C
         result = function(*args, **kwargs)
         if this_call == nth and after:
             die()
+        return result
+
+    return wrapper
+
+
+def on_append(nth: int, run: Callable[..., Any]) -> Callable[..., Any]:
+    """A copy job's ``run``, killing the process after the ``nth`` job that appends to its table."""
+    calls = 0
+    counting = threading.Lock()
+
+    def wrapper(job: Any) -> Any:
+        nonlocal calls
+        result = run(job)
+        table = job._load_table  # noqa: SLF001 - the job's table as the package declares it
+        if table.get("write_disposition") == "append" and not table["name"].startswith("_dlt"):
+            with counting:
+                calls += 1
+                if calls == nth:
+                    die()
         return result
 
     return wrapper
@@ -116,6 +139,8 @@ def arm(stage: str, nth: int) -> None:
         DuckDbCopyJob.run = on_call(nth, DuckDbCopyJob.run)  # type: ignore[method-assign]
     elif stage == "copied":
         DuckDbCopyJob.run = on_call(nth, DuckDbCopyJob.run, after=True)  # type: ignore[method-assign]
+    elif stage == "appended":
+        DuckDbCopyJob.run = on_append(nth, DuckDbCopyJob.run)  # type: ignore[method-assign]
     elif stage == "saving":
         FileStorage.save_atomic = staticmethod(half_save_in(nth, "normalized", FileStorage.save_atomic))  # type: ignore[method-assign]
     elif stage == "loaded":

@@ -6,7 +6,8 @@ Every vendor has loaded before (an ordinary run); then new files of three vendor
 the run loading them is killed, a real subprocess receiving SIGKILL
 (``tests/ingestion/crash_runner.py``): in extraction, with a package extracted, in normalisation,
 with a package normalized, between two load jobs, right after a job's copy (before dlt records it
-done: resumed, the job is copied again), while a file dlt saves is half written
+done: resumed, the job is copied again), right after such a copy into a table loaded for the first
+time (appended, no staging table: the second copy lands in the table itself), while a file dlt saves is half written
 (its temporary name not yet renamed), with every job done but the package not marked loaded,
 and (drops) between the load and the ``processed_files`` record. The kill falls after some vendors
 loaded and before others. More files are dropped; then one ordinary run must leave the
@@ -33,7 +34,17 @@ from ingestion.file_drops import load_drops
 from ingestion.file_drops.load import CONVERSION_DIR
 from ingestion.load import load_landing
 from tests.file_drops.conftest import EXPORTED_AT, FIXTURES, fixture_copy
-from tests.ingestion.test_load import FEEDBACK, FEEDBACK_NAMES, LINE_ITEMS, MEMBERS, TICKETS, USERS, user, write_landing
+from tests.ingestion.test_load import (
+    FEEDBACK,
+    FEEDBACK_NAMES,
+    LINE_ITEMS,
+    MEMBERS,
+    T0,
+    TICKETS,
+    USERS,
+    user,
+    write_landing,
+)
 
 pytestmark = pytest.mark.slow
 
@@ -79,7 +90,11 @@ def land_before(landing: Path) -> None:
 
 
 def land_killed(landing: Path) -> None:
-    """Three vendors' new files (klaviyo, shopify, zendesk load in that order)."""
+    """Three vendors' new files (klaviyo, shopify, zendesk load in that order); Klaviyo's lists land
+    for the first time (appended: the table is empty)."""
+    write_landing(landing, "klaviyo", "lists", [{"id": "L1", "attributes__name": "Newsletter",
+                                                 "attributes__updated": "2024-06-01T00:00:00Z"},
+                                                {"id": "L2", "attributes__name": "VIP", "attributes__updated": T0}])
     write_landing(landing, "klaviyo", "list_members", [{**m, "profile_id": m["profile_id"] + "b"} for m in MEMBERS],
                   name="2024-06-01.parquet")
     write_landing(landing, "shopify", "orders__line_items", [{**li, "id": li["id"] + 10} for li in LINE_ITEMS],
@@ -122,7 +137,7 @@ KILLS = [
     ("drops", "recorded", 2),
     ("landing", "extract", 3), ("landing", "extracted", 2), ("landing", "normalize", 1),
     ("landing", "normalized", 2), ("landing", "load", 3), ("landing", "copied", 2), ("landing", "saving", 2),
-    ("landing", "loaded", 1),
+    ("landing", "loaded", 1), ("landing", "appended", 1), ("drops", "appended", 1),
 ]
 """(door, stage, nth): the kill comes at the nth call of the stage's hook in the killed run (see
 crash_runner.STAGES); per-system hooks are called once per vendor, in name order."""

@@ -417,3 +417,22 @@ def test_a_pending_package_is_finished_and_new_files_are_extracted_in_the_same_r
     assert {7, 8} <= {row[0] for row in setup.query("SELECT id FROM raw_zendesk.users")}
     assert not make_pipeline("zendesk", contract.schema, setup.warehouse, setup.pipelines).has_pending_data
     assert setup.load().rows_landed == 0
+
+
+def test_a_first_load_appends_and_a_later_one_merges_without_duplicates(setup: Setup) -> None:
+    """An empty table needs no staging copy (one row per key, nothing to replace); a filled one merges."""
+
+    def staging_tables() -> set[str]:
+        with duckdb.connect(str(setup.warehouse), read_only=True) as con:
+            return {t for (t,) in con.execute("SELECT table_name FROM duckdb_tables() "
+                                              "WHERE schema_name = 'raw_zendesk_staging'").fetchall()}
+
+    setup.load(systems=["zendesk"])
+    assert staging_tables() == set(), "every zendesk table was empty: appended, never staged"
+    write_landing(setup.landing, "zendesk", "users", [user(1, "2024-06-01T00:00:00Z", name="Ann v3"),
+                                                       user(7, name="Gus")], name="2024-06-01.parquet")
+    setup.load(systems=["zendesk"])
+    assert "users" in staging_tables(), "a table holding rows merges through its staging table"
+    assert setup.query("SELECT id, count(*) FROM raw_zendesk.users GROUP BY id HAVING count(*) > 1") == []
+    assert dict(setup.query("SELECT id, name FROM raw_zendesk.users"))[1] == "Ann v3"
+    assert setup.counts()["raw_zendesk.users"] == EXPECTED_COUNTS["raw_zendesk.users"] + 1
