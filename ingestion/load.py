@@ -149,11 +149,15 @@ would otherwise keep every loaded Parquet job under ``pipelines_dir`` and the la
 
 
 class _DeclaredDeduplicated(logging.Filter):
-    """Drops dlt's warning that a ``dedup_sort`` hint is ignored on a landing load (declared
-    deduplicated, see :func:`run_pipeline`): the hint is there for the API loads of the same table."""
+    """Drops dlt's warnings that a ``dedup_sort`` hint is ignored on a landing load (declared
+    deduplicated, or appended to an empty table, see :func:`run_pipeline`): the hint is there for
+    the API loads of the same table."""
+
+    IGNORED = ("declared as already deduplicated", 'is only applied when using the "merge" write disposition')
 
     def filter(self, record: logging.LogRecord) -> bool:
-        return "declared as already deduplicated" not in record.getMessage()
+        message = record.getMessage()
+        return not any(text in message for text in self.IGNORED)
 
 
 def keep_dlt_quiet() -> None:

@@ -37,10 +37,12 @@ def test_an_api_page_repeating_a_key_still_merges_to_one_row_after_a_landing_loa
 
     try:
         landed = run_pipeline(pipeline, _source([{"id": 1, "name": "Ann", "updated_at": 1},
-                                                 {"id": 2, "name": "Bob", "updated_at": 1}]), deduplicated=True)
+                                                 {"id": 2, "name": "Bob", "updated_at": 1}]), deduplicated=True,
+                              warehouse=warehouse)  # the table is empty: appended
     finally:
         logging.getLogger("dlt").removeHandler(warnings)
     assert landed.pipeline.default_schema.tables["customers"][STAGE_DEDUPLICATED] is True
+    assert landed.pipeline.default_schema.tables["customers"]["write_disposition"] == "append"
     assert not [m for m in warnings.messages if "dedup_sort" in m], "the API's hint is not the user's problem"
 
     # an API page that repeats a key (the record changed while the pages were read)
