@@ -12,8 +12,14 @@
 {%- endmacro %}
 
 {% macro duckdb__parse_timestamp(column) -%}
+    {#- Text in UTC already (`Z`, `+00:00`: what vendor APIs mostly send) or without an offset
+        casts straight to a timestamp; only other offsets take the slower time-zone cast, which
+        is also the one that honours them. The regex test is skipped for the common case: at a
+        million customers this macro runs on tens of millions of event times per read. -#}
     {%- set text = 'trim(cast(' ~ column ~ ' as varchar))' -%}
     case
+        when suffix({{ text }}, 'Z') or suffix({{ text }}, '+00:00') then try_cast({{ text }} as timestamp)
+        when suffix({{ text }}, 'z') then try_cast(rtrim({{ text }}, 'z') as timestamp)
         when regexp_matches({{ text }}, '\d:\d{2}(:\d{2}(\.\d+)?)?\s*([zZ]|[+-]\d{2}(:?\d{2})?)$')
             then timezone('UTC', try_cast({{ text }} as timestamptz))
         else try_cast({{ text }} as timestamp)
