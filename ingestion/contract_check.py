@@ -54,8 +54,8 @@ QUARANTINE_SCHEMA = pa.schema(
 )
 """Columns of ``raw_<system>.quarantine``."""
 
-REASON = "__cdw_reason"
-PAYLOAD = "__cdw_payload"
+_REASON = "__cdw_reason"
+_PAYLOAD = "__cdw_payload"
 _BATCH = "__cdw_batch"
 
 
@@ -109,40 +109,29 @@ def check_batch(
     Raises :class:`LandingFileError` naming ``source_file`` when a column the contract requires is
     not in the batch at all: that is a broken file, not a dirty row.
     """
-    extras, absent = batch_columns(batch.schema, table, source_file)
-    stamp = quarantined_at or datetime.now(UTC)
-
-    with duckdb_session(connection) as con:
-        checked = _run(con, checked_sql(batch.schema, table, extras, _BATCH), batch)
-        is_valid = pc.equal(checked[REASON], "")
-        valid = checked.filter(is_valid).select([*table.column_names, *extras])
-        rejected = checked.filter(pc.invert(is_valid)).select([REASON, PAYLOAD])
-        quarantine = _run(con, quarantine_sql(table, source_file, _BATCH), rejected, stamp=stamp) \
-            .cast(QUARANTINE_SCHEMA)
-    return CheckResult(
-        valid=valid.cast(_valid_schema(valid.schema, table)),
-        quarantine=quarantine,
-        extra_columns=extras,
-        absent_columns=absent,
-    )
-
-
-def batch_columns(schema: pa.Schema, table: Table, source_file: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    """The batch's columns outside the contract and the contract's columns it lacks.
-
-    Raises :class:`LandingFileError` naming ``source_file`` when a column the contract requires is
-    not in the batch at all: that is a broken file, not a dirty row.
-    """
-    missing = [c.name for c in table.columns if c.required and c.name not in schema.names]
+    missing = [c.name for c in table.columns if c.required and c.name not in batch.column_names]
     if missing:
         raise LandingFileError(
             source_file,
             f"required column(s) {', '.join(missing)} of {table.qualified_name} missing from the file",
         )
     contract_names = set(table.column_names)
-    extras = tuple(name for name in schema.names if name not in contract_names)
-    absent = tuple(c.name for c in table.columns if c.name not in schema.names)
-    return extras, absent
+    extras = tuple(name for name in batch.column_names if name not in contract_names)
+    absent = tuple(c.name for c in table.columns if c.name not in batch.column_names)
+    stamp = quarantined_at or datetime.now(UTC)
+
+    with duckdb_session(connection) as con:
+        checked = _run(con, _check_sql(batch.schema, table, extras), batch)
+        is_valid = pc.equal(checked[_REASON], "")
+        valid = checked.filter(is_valid).select([*table.column_names, *extras])
+        rejected = checked.filter(pc.invert(is_valid)).select([_REASON, _PAYLOAD])
+        quarantine = _quarantine_rows(con, rejected, table, source_file, stamp)
+    return CheckResult(
+        valid=valid.cast(_valid_schema(valid.schema, table)),
+        quarantine=quarantine,
+        extra_columns=extras,
+        absent_columns=absent,
+    )
 
 
 def _run(con: duckdb.DuckDBPyConnection, sql: str, batch: pa.Table, **params: object) -> pa.Table:
@@ -160,25 +149,26 @@ def _valid_schema(schema: pa.Schema, table: Table) -> pa.Schema:
     return pa.schema([f.with_nullable(False) if f.name in keys else f for f in schema])
 
 
-def quarantine_sql(table: Table, source_file: str, relation: str) -> str:
-    """Rejected rows of ``relation`` (its reason and payload columns) as quarantine rows with a stable
-    id; the stamp is the ``$stamp`` parameter.
+def _quarantine_rows(
+    con: duckdb.DuckDBPyConnection, rejected: pa.Table, table: Table, source_file: str, stamp: datetime
+) -> pa.Table:
+    """Shape rejected rows (reason and payload computed) as quarantine rows with a stable id.
 
     The id hashes system, table and the canonical payload only, so the same bad row delivered
     again (in this file or any other) gets the same id and merges into one quarantine row.
     """
     prefix = f"{table.system}|{table.name}|"
-    return (
-        f"SELECT sha256({literal(prefix)} || {PAYLOAD}) AS quarantine_id, "
+    sql = (
+        f"SELECT sha256({literal(prefix)} || {_PAYLOAD}) AS quarantine_id, "
         f"{literal(table.system)} AS system, {literal(table.name)} AS table_name, "
-        f"{REASON} AS reason, {PAYLOAD} AS payload, {literal(source_file)} AS source_file, "
-        f"$stamp::TIMESTAMPTZ AS quarantined_at FROM {relation}"
+        f"{_REASON} AS reason, {_PAYLOAD} AS payload, {literal(source_file)} AS source_file, "
+        f"$stamp AS quarantined_at FROM {_BATCH}"
     )
+    return _run(con, sql, rejected, stamp=stamp).cast(QUARANTINE_SCHEMA)
 
 
-def checked_sql(schema: pa.Schema, table: Table, extras: tuple[str, ...], relation: str) -> str:
-    """One SELECT over ``relation`` (rows of ``schema``) giving typed contract columns, extras, the
-    reason text (``REASON``, empty for a valid row) and, for bad rows, the payload (``PAYLOAD``).
+def _check_sql(schema: pa.Schema, table: Table, extras: tuple[str, ...]) -> str:
+    """One SELECT giving typed contract columns, extras, the reason text and, for bad rows, the payload.
 
     A plain projection of one scan: with ``preserve_insertion_order`` DuckDB returns the rows in
     input order, which the newest-version tie-break (later row wins) relies on.
@@ -197,9 +187,9 @@ def checked_sql(schema: pa.Schema, table: Table, extras: tuple[str, ...], relati
     original = sorted(schema.names)
     payload = "to_json(struct_pack(" + ", ".join(f"{quote(n)} := {quote(n)}" for n in original) + "))"
     return (
-        f"WITH checked AS (SELECT *, {reason} AS {REASON} FROM {relation}) "
-        f"SELECT {', '.join(selects)}, {REASON}, "
-        f"CASE WHEN {REASON} <> '' THEN {payload} END AS {PAYLOAD} "
+        f"WITH checked AS (SELECT *, {reason} AS {_REASON} FROM {_BATCH}) "
+        f"SELECT {', '.join(selects)}, {_REASON}, "
+        f"CASE WHEN {_REASON} <> '' THEN {payload} END AS {_PAYLOAD} "
         f"FROM checked"
     )
 

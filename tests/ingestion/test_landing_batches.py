@@ -60,17 +60,17 @@ class Spy:
     def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
         self.checked: list[int] = []
         self.handed: list[int] = []
-        landed, stamped = landing_source.to_landed_names, landing_source.with_landed_at
+        check, stamped = landing_source.check_batch, landing_source.with_landed_at
 
-        def to_landed_names(batch: pa.Table, *args: Any, **kwargs: Any) -> Any:  # every batch read, then checked
+        def check_batch(batch: pa.Table, *args: Any, **kwargs: Any) -> Any:
             self.checked.append(batch.num_rows)
-            return landed(batch, *args, **kwargs)
+            return check(batch, *args, **kwargs)
 
         def with_landed_at(rows: pa.Table, *args: Any) -> pa.Table:
             self.handed.append(rows.num_rows)
             return stamped(rows, *args)
 
-        monkeypatch.setattr(landing_source, "to_landed_names", to_landed_names)
+        monkeypatch.setattr(landing_source, "check_batch", check_batch)
         monkeypatch.setattr(landing_source, "with_landed_at", with_landed_at)
 
 
