@@ -45,10 +45,11 @@ pytestmark = pytest.mark.e2e
 CUSTOMERS = 300
 SEED = 42
 YEARS = 1
-DAY = date(2026, 9, 29)
-"""At 300 customers over a year (seed 42) this day brings a partial refund of an order placed 24 days
-before (a newer version of a row part 1 holds: beyond the facts' 3-day look-back), new orders, new
-people, a merge and a move of ids: a small demo that has them all."""
+DAY = date(2026, 10, 5)
+"""At 300 customers over a year (seed 42) this day brings a refund of an order placed before the
+facts' 3-day look-back (a newer version of a row part 1 holds), new orders, a new person, a merge
+and a move of ids: a small demo that has them all. (People whose store account or profile row lands
+only on the day but whose events came earlier are customers from part 1 on: their events name them.)"""
 MODELS_ONLY = "resource_type:test"
 """What the builds leave out: data tests check the data, they do not change it."""
 STATEFUL = "+fct_events +fct_orders +fct_order_lines +fct_returns +identity_merge_history +customer_orders"
