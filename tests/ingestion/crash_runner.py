@@ -46,13 +46,17 @@ def die() -> None:
     os.kill(os.getpid(), signal.SIGKILL)
 
 
-def on_call(nth: int, function: Callable[..., Any], *, after: bool = False) -> Callable[..., Any]:
-    """``function``, killing the process before (or after) its ``nth`` call."""
+def on_call(nth: int, function: Callable[..., Any], *, after: bool = False,
+            counted: Callable[..., bool] = lambda *_args: True) -> Callable[..., Any]:
+    """``function``, killing the process before (or after) its ``nth`` call among those ``counted``
+    (called with the same arguments) accepts."""
     calls = 0
     counting = threading.Lock()
 
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         nonlocal calls
+        if not counted(*args):
+            return function(*args, **kwargs)
         with counting:  # dlt runs load jobs on a thread pool
             calls += 1
             this_call = calls
@@ -66,23 +70,10 @@ def on_call(nth: int, function: Callable[..., Any], *, after: bool = False) -> C
     return wrapper
 
 
-def on_append(nth: int, run: Callable[..., Any]) -> Callable[..., Any]:
-    """A copy job's ``run``, killing the process after the ``nth`` job that appends to its table."""
-    calls = 0
-    counting = threading.Lock()
-
-    def wrapper(job: Any) -> Any:
-        nonlocal calls
-        result = run(job)
-        table = job._load_table  # noqa: SLF001 - the job's table as the package declares it
-        if table.get("write_disposition") == "append" and not table["name"].startswith("_dlt"):
-            with counting:
-                calls += 1
-                if calls == nth:
-                    die()
-        return result
-
-    return wrapper
+def appends(job: Any) -> bool:
+    """Whether a copy job loads into a table its package appends to (not one of dlt's own tables)."""
+    table = job._load_table  # noqa: SLF001 - the job's table as the package declares it
+    return table.get("write_disposition") == "append" and not table["name"].startswith("_dlt")
 
 
 class _DieOnRename:
@@ -140,7 +131,7 @@ def arm(stage: str, nth: int) -> None:
     elif stage == "copied":
         DuckDbCopyJob.run = on_call(nth, DuckDbCopyJob.run, after=True)  # type: ignore[method-assign]
     elif stage == "appended":
-        DuckDbCopyJob.run = on_append(nth, DuckDbCopyJob.run)  # type: ignore[method-assign]
+        DuckDbCopyJob.run = on_call(nth, DuckDbCopyJob.run, after=True, counted=appends)  # type: ignore[method-assign]
     elif stage == "saving":
         FileStorage.save_atomic = staticmethod(half_save_in(nth, "normalized", FileStorage.save_atomic))  # type: ignore[method-assign]
     elif stage == "loaded":
