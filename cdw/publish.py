@@ -22,7 +22,9 @@ The serving file has three schemas:
   and the validation results: the interfaces analysts and BI use. Staging views and intermediate
   models are plumbing; they stay in the build warehouse (``cdw query --build --restricted`` reads them);
 * ``restricted``: the full rows of every relation that has personal columns, for the few who may
-  see them (grant access to this schema, or to a copy without it, by file);
+  see them (grant access to this schema, or to a copy without it, by file). Each is a view of its
+  analytics table joined by position to ``<name>__personal_columns``, the personal columns alone,
+  so a row is stored once (:mod:`cdw.publish_plan`); a build view keeps a full restricted table;
 * ``meta``: ``publication`` (run, time), ``columns`` (every published column, its PII class and
   where it went) and ``relations`` (every table, its rows, signature and the run that wrote it).
 
@@ -52,6 +54,7 @@ import duckdb
 from cdw.publish_plan import (
     ANALYTICS,
     META,
+    PERSONAL_SUFFIX,
     RESTRICTED,
     SERVING_STORAGE_VERSION,
     Changes,
@@ -63,7 +66,7 @@ from cdw.publish_plan import (
     read_previous,
 )
 from cdw.records import pid_alive
-from cdw.serving_docs import describe_serving
+from cdw.serving_docs import describe_serving, narrow_hugeints
 from cdw.serving_parquet import export_parquet, parquet_wanted, previous_export, switch_parquet
 from core.config import warehouse_settings
 from core.dictionary import load_dictionary
@@ -145,19 +148,47 @@ def _copy_previous(con: duckdb.DuckDBPyConnection, serving_db: Path, staging: Pa
 
 
 def _write_tables(con: duckdb.DuckDBPyConnection, catalog: str, todo: Changes) -> None:
-    """Drop what changed or went, then write what changed or is new, from the build warehouse ``catalog``."""
+    """Drop what changed or went, then write what changed or is new, from the build warehouse ``catalog``.
+
+    The restricted views are dropped first and made again by :func:`_write_views` once every table is in place.
+    """
     for schema in (ANALYTICS, RESTRICTED, META):
         con.execute(f"create schema if not exists {SERVING}.{schema}")
+    for (view,) in con.execute("select view_name from duckdb_views() where database_name = ? and schema_name = ? "
+                               "and not internal", [SERVING, RESTRICTED]).fetchall():
+        con.execute(f"drop view {SERVING}.{RESTRICTED}.{_quote(view)}")
+    tables = {f"{schema}.{name}" for schema, name in con.execute(
+        "select schema_name, table_name from duckdb_tables() where database_name = ?", [SERVING]).fetchall()}
     for key in todo.drop:
-        schema, _, name = key.partition(".")
-        con.execute(f"drop table {SERVING}.{_quote(schema)}.{_quote(name)}")
-    if todo.drop and todo.rewrite:
-        con.execute(f"checkpoint {SERVING}")  # the dropped tables' blocks become free for the new ones
+        for table in (key, key + PERSONAL_SUFFIX):
+            if table in tables:
+                schema, _, name = table.partition(".")
+                con.execute(f"drop table {SERVING}.{_quote(schema)}.{_quote(name)}")
+    if todo.drop and todo.rewrite:  # the dropped tables' blocks become free for the new ones
+        with suppress(duckdb.TransactionException):  # only a saving of space: the file is right either way
+            con.execute(f"checkpoint {SERVING}")
+    con.execute("set preserve_insertion_order = true")  # the two tables behind a restricted view pair by position
     for table in todo.rewrite:
         source_schema, _, source_name = table.source.partition(".")
         source = ".".join(_quote(part) for part in (catalog, source_schema, source_name))
         columns = ", ".join(_quote(column) for column in table.columns)
-        con.execute(f"create table {SERVING}.{table.schema}.{_quote(table.name)} as select {columns} from {source}")
+        con.execute(f"create table {SERVING}.{table.schema}.{_quote(table.table_name)} as "
+                    f"select {columns} from {source}")
+
+
+def _write_views(con: duckdb.DuckDBPyConnection, plan: Plan) -> None:
+    """``restricted.<name>``: the analytics table beside its personal columns, row for row (after
+    :func:`cdw.serving_docs.narrow_hugeints`: a view keeps the column types it was made with)."""
+    analytics = {table.name: table for table in plan.tables if table.schema == ANALYTICS}
+    for table in plan.tables:
+        if not table.view_columns:
+            continue
+        pair = f"{SERVING}.{ANALYTICS}.{_quote(table.name)}", f"{SERVING}.{RESTRICTED}.{_quote(table.table_name)}"
+        counts = [con.execute(f"select count(*) from {side}").fetchall()[0][0] for side in pair]
+        if counts[0] != counts[1]:  # never pair rows of different builds
+            raise RuntimeError(f"restricted.{table.name}: {counts[0]} analytics rows but {counts[1]} personal rows")
+        con.execute(f"create view {SERVING}.{RESTRICTED}.{_quote(table.name)} as "
+                    f"{table.view_sql(analytics[table.name].columns)}")
 
 
 def _write_meta(con: duckdb.DuckDBPyConnection, run_id: str, published_at: str, plan: Plan,
@@ -278,6 +309,8 @@ def publish(paths: Paths, blocking_failures: list[str], run_id: str, parquet: bo
         result.mode = FULL if previous is None else INCREMENTAL
         todo = changes(plan, previous)
         _write_tables(con, catalog, todo)
+        narrow_hugeints(con, SERVING)
+        _write_views(con, plan)
         _report(result, plan, todo)
         result.published_at = datetime.now(UTC).isoformat(timespec="seconds")
         _write_meta(con, run_id, result.published_at, plan, previous, todo)

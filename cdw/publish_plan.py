@@ -7,6 +7,15 @@ a column between the schemas changes the signature too. The serving file stores 
 ``meta.relations``; the next publish starts from a copy of that file and rewrites only the tables
 whose signature differs, drops the ones no longer wanted, and keeps the rest as they are.
 
+A relation with personal columns is written once in full: ``analytics.<name>`` holds its other
+columns and ``restricted.<name>__personal_columns`` only the personal ones, both copied from the
+same build table in the same statement order (DuckDB keeps a scan's insertion order), and
+``restricted.<name>`` is a view joining the two by position. Writing the whole row a second time
+cost as much as the analytics copy (at a million customers, ``fct_events`` took 53 s in full and
+3 s as its two personal columns). The two tables of a pair are always rewritten together, so their
+rows stay aligned; a build relation that is a view (no fixed order) or has no analytics columns
+keeps a full restricted table.
+
 A complete rewrite is chosen instead when the copy cannot be trusted or would keep what must go
 (:func:`full_rewrite_reason`): a file written before signatures or in another storage version, a
 person erased since the last publish (their rows would survive in the copy's free blocks), or too
@@ -34,6 +43,8 @@ PUBLISHED_SCHEMAS = ("marts", "seeds", "audit")
 # Relations kept in the build warehouse only: privacy request bookkeeping, figures of past publishes.
 UNPUBLISHED_RELATIONS = frozenset({"audit.privacy_requests", "audit.erased_subjects", "audit.published_metrics"})
 ANALYTICS, RESTRICTED, META = "analytics", "restricted", "meta"
+PERSONAL_SUFFIX = "__personal_columns"
+"""``restricted.<name><suffix>``: the personal columns of ``analytics.<name>``, row for row."""
 ERASURE_RECORDS = (("erased_subjects", "true"), ("privacy_requests", "action = 'erase'"))
 """What cdw/privacy.py writes to the build's ``audit`` schema on every erasure: the hashes of the erased
 identifiers and the request log's ``erase`` rows (not the ``export`` ones). When they change, a person
@@ -50,10 +61,29 @@ class ServingTable:
     columns: tuple[str, ...]
     rows: int
     signature: str
+    view_columns: tuple[str, ...] = ()
+    """Restricted over analytics: every column of the relation in order. This table then holds only the
+    personal ones (``columns``) as ``<name>__personal_columns``, and ``restricted.<name>`` is a view."""
 
     @property
     def key(self) -> str:
         return f"{self.schema}.{self.name}"
+
+    @property
+    def table_name(self) -> str:
+        """The table written: the name itself, or the personal columns' table of a restricted view."""
+        return f"{self.name}{PERSONAL_SUFFIX}" if self.view_columns else self.name
+
+    def view_sql(self, analytics: tuple[str, ...]) -> str:
+        """The restricted view: ``analytics.<name>`` (columns ``analytics``) beside the personal columns."""
+        personal = set(self.columns)
+        selected = ", ".join(f"{'p' if column in personal else 'a'}.{quote_identifier(column)}"
+                             for column in self.view_columns)
+        missing = set(self.view_columns) - personal - set(analytics)
+        if missing:
+            raise ValueError(f"restricted.{self.name}: columns in neither table: {sorted(missing)}")
+        return (f"select {selected} from {ANALYTICS}.{quote_identifier(self.name)} as a positional join "
+                f"{RESTRICTED}.{quote_identifier(self.table_name)} as p")
 
 
 @dataclass
@@ -85,18 +115,20 @@ class Changes:
     drop: list[str]  # "schema.name": changed, gone, or not ours
 
 
-def publishable_relations(con: duckdb.DuckDBPyConnection, catalog: str) -> list[tuple[str, str]]:
-    """(schema, name) of every table and view in the build warehouse that belongs in serving."""
+def publishable_relations(con: duckdb.DuckDBPyConnection, catalog: str) -> dict[tuple[str, str], bool]:
+    """(schema, name) -> whether it is a base table, for every relation of the build warehouse that belongs
+    in serving."""
     rows = con.execute(
         """
-        select table_schema, table_name
+        select table_schema, table_name, table_type = 'BASE TABLE'
         from information_schema.tables
         where table_catalog = ? and table_schema in (select unnest(?::varchar[]))
         order by 1, 2
         """,
         [catalog, list(PUBLISHED_SCHEMAS)],
     ).fetchall()
-    return [(schema, name) for schema, name in rows if f"{schema}.{name}".lower() not in UNPUBLISHED_RELATIONS]
+    return {(schema, name): is_table for schema, name, is_table in rows
+            if f"{schema}.{name}".lower() not in UNPUBLISHED_RELATIONS}
 
 
 def serving_names(relations: list[tuple[str, str]]) -> dict[tuple[str, str], str]:
@@ -109,7 +141,8 @@ def serving_names(relations: list[tuple[str, str]]) -> dict[tuple[str, str], str
 
 def plan_serving(con: duckdb.DuckDBPyConnection, catalog: str, dictionary: Dictionary) -> Plan:
     """Every serving table wanted from the build warehouse ``catalog``, fingerprinted."""
-    relations = publishable_relations(con, catalog)
+    base_tables = publishable_relations(con, catalog)
+    relations = list(base_tables)
     names = serving_names(relations)
     columns = relation_columns(con, catalog, PUBLISHED_SCHEMAS)
     excluded = dictionary.pii_policy.analytics_excludes
@@ -122,10 +155,19 @@ def plan_serving(con: duckdb.DuckDBPyConnection, catalog: str, dictionary: Dicti
         safe = tuple(column for column in every if classes[column] not in excluded)
         quoted = ".".join(quote_identifier(part) for part in (catalog, schema, name))
         content = fingerprint(con, quoted, typed)
-        wanted = ([(ANALYTICS, safe)] if safe else []) + ([(RESTRICTED, every)] if len(safe) < len(every) else [])
-        for serving_schema, kept in wanted:
-            signature = digest(content.digest, serving_schema, target, source, list(kept))
-            plan.tables.append(ServingTable(serving_schema, target, source, kept, content.rows, signature))
+        if safe:
+            signature = digest(content.digest, ANALYTICS, target, source, list(safe))
+            plan.tables.append(ServingTable(ANALYTICS, target, source, safe, content.rows, signature))
+        if len(safe) < len(every):
+            if safe and base_tables[(schema, name)]:  # a view over analytics and the personal columns
+                personal = tuple(column for column in every if column not in safe)
+                signature = digest(content.digest, RESTRICTED, target, source, list(personal), PERSONAL_SUFFIX,
+                                   list(every))
+                plan.tables.append(ServingTable(RESTRICTED, target, source, personal, content.rows, signature,
+                                                view_columns=every))
+            else:
+                signature = digest(content.digest, RESTRICTED, target, source, list(every))
+                plan.tables.append(ServingTable(RESTRICTED, target, source, every, content.rows, signature))
         plan.column_rows += [(target, source, column, classes[column], column in safe, len(safe) < len(every))
                              for column in every]
     return plan
@@ -164,6 +206,7 @@ def read_previous(con: duckdb.DuckDBPyConnection, catalog: str) -> Previous | No
                             f"from {meta}.relations").fetchall()
     present = con.execute("select schema_name || '.' || table_name from duckdb_tables() where database_name = ? "
                           "and schema_name in (?, ?)", [catalog, ANALYTICS, RESTRICTED]).fetchall()
+    present = [(key.removesuffix(PERSONAL_SUFFIX),) for (key,) in present]
     free, total = con.execute("select free_blocks, total_blocks from pragma_database_size() "
                               "where database_name = ?", [catalog]).fetchall()[0]
     return Previous(run_id=run_id, storage_version=storage_version, erasures=erasures,
@@ -191,6 +234,11 @@ def changes(plan: Plan, previous: Previous | None) -> Changes:
     signatures = previous.signatures if previous else {}
     present = previous.present if previous else frozenset()
     reuse = [t for t in plan.tables if t.key in present and signatures.get(t.key) == t.signature]
+    # the two tables behind a restricted view are written together or not at all: their rows pair by position
+    paired = {t.name for t in plan.tables if t.view_columns}
+    unchanged = {t.key for t in reuse}
+    reuse = [t for t in reuse
+             if t.name not in paired or {f"{ANALYTICS}.{t.name}", f"{RESTRICTED}.{t.name}"} <= unchanged]
     kept = {t.key for t in reuse}
     return Changes(rewrite=[t for t in plan.tables if t.key not in kept], reuse=reuse,
                    drop=sorted(present - kept))

@@ -4,7 +4,7 @@ Called by :func:`cdw.publish.publish` on the new serving file before it is renam
 
 * every HUGEINT column (DuckDB's type for ``sum()`` of integers; several BI drivers mishandle it)
   becomes BIGINT (counts and unit sums of a shop never come near 2^63);
-* every table and column gets a DuckDB comment (``COMMENT ON``): the description of its dbt model,
+* every table, view and column gets a DuckDB comment (``COMMENT ON``): the description of its dbt model,
   seed or source from the manifest dbt wrote for this home, the owner from the data dictionary and
   the build relation it was copied from; relations written by pipeline steps (validation results,
   CLV runs) and the ``meta`` tables get their own. DBeaver, Metabase, the duckdb CLI
@@ -19,6 +19,7 @@ from pathlib import Path
 
 import duckdb
 
+from cdw.publish_plan import PERSONAL_SUFFIX, RESTRICTED
 from core.dictionary import Dictionary
 from core.settings import Paths
 
@@ -43,11 +44,12 @@ META_TABLES = {
                  "column_name": "The column.",
                  "pii_class": "PII class from the data dictionary (none, indirect, direct, sensitive, ...).",
                  "in_analytics": "True when the column is in the analytics schema (not personal).",
-                 "in_restricted": "True when the relation also has a full copy in the restricted schema."}),
+                 "in_restricted": "True when the relation also has its full rows in the restricted schema."}),
     "relations": ("Every published table: its rows, its content signature and the run that last wrote it. A "
                   "publish rewrites only the tables whose signature changed and keeps the others.",
                   {"schema_name": "analytics or restricted.",
-                   "table_name": "The table's name in that schema.",
+                   "table_name": "The relation's name in that schema (a restricted relation beside an analytics "
+                                 "table is a view over it and the table <name>__personal_columns).",
                    "source_relation": "The relation in the build warehouse it was copied from (schema.name).",
                    "row_count": "Rows of the table.",
                    "signature": "Digest of the content (row count and an order-independent hash of every row), "
@@ -97,8 +99,9 @@ def _owner(dictionary: Dictionary, source_relation: str) -> str:
 
 def narrow_hugeints(con: duckdb.DuckDBPyConnection, catalog: str) -> list[str]:
     """Turn every HUGEINT column of ``catalog`` into BIGINT; returns them."""
-    rows = con.execute("select schema_name, table_name, column_name from duckdb_columns() "
-                       "where database_name = ? and data_type = 'HUGEINT' order by 1, 2, 3", [catalog]).fetchall()
+    rows = con.execute("select schema_name, table_name, column_name from duckdb_columns() join duckdb_tables() "
+                       "using (database_name, schema_name, table_name) where database_name = ? "
+                       "and data_type = 'HUGEINT' order by 1, 2, 3", [catalog]).fetchall()
     for schema, table, column in rows:
         con.execute(f"alter table {_quote(catalog)}.{_quote(schema)}.{_quote(table)} "
                     f"alter column {_quote(column)} set data type bigint")
@@ -106,18 +109,19 @@ def narrow_hugeints(con: duckdb.DuckDBPyConnection, catalog: str) -> list[str]:
 
 
 def describe_serving(con: duckdb.DuckDBPyConnection, catalog: str, paths: Paths, dictionary: Dictionary) -> Described:
-    """Narrow HUGEINTs and comment every table and column of the attached serving file ``catalog``.
+    """Narrow HUGEINTs and comment every table, view and column of the attached serving file ``catalog``.
 
-    Reads ``<catalog>.meta.columns`` (written by the publish) for where each table came from. A
+    Reads ``<catalog>.meta.columns`` (written by the publish) for where each relation came from. A
     comment already in place (a table a publish kept from the last serving copy) is not written again.
     """
     result = Described(narrowed=narrow_hugeints(con, catalog))
     docs = manifest_docs(paths.home / "dbt" / "target" / "manifest.json")
     sources = dict(con.execute(f"select distinct relation, source_relation from {_quote(catalog)}.meta.columns"
                                ).fetchall())
-    tables = {(schema, table): comment for schema, table, comment in con.execute(
-        "select schema_name, table_name, comment from duckdb_tables() where database_name = ? order by 1, 2",
-        [catalog]).fetchall()}
+    relations = {(schema, name): (kind, comment) for schema, name, kind, comment in con.execute(
+        "select schema_name, table_name, 'table', comment from duckdb_tables() where database_name = ? union all "
+        "select schema_name, view_name, 'view', comment from duckdb_views() where database_name = ? and not internal "
+        "order by 1, 2", [catalog, catalog]).fetchall()}
     present: dict[tuple[str, str], dict[str, str | None]] = {}
     for schema, table, column, comment in con.execute(
             "select schema_name, table_name, column_name, comment from duckdb_columns() where database_name = ? "
@@ -125,10 +129,10 @@ def describe_serving(con: duckdb.DuckDBPyConnection, catalog: str, paths: Paths,
         present.setdefault((schema, table), {})[column] = comment
     con.execute("begin")
     try:
-        for (schema, table), comment in tables.items():
+        for (schema, table), (kind, comment) in relations.items():
             target = f"{_quote(catalog)}.{_quote(schema)}.{_quote(table)}"
             description, columns = _table_docs(schema, table, sources, docs, dictionary)
-            _comment(con, f"table {target}", comment, description)
+            _comment(con, f"{kind} {target}", comment, description)
             result.tables += bool(description)
             for column, column_comment in present.get((schema, table), {}).items():
                 text = columns.get(column, "")
@@ -152,6 +156,11 @@ def _table_docs(schema: str, table: str, sources: dict[str, str], docs: dict[str
     """(table comment, {column: comment}) of one serving table."""
     if schema == "meta" and table in META_TABLES:
         return META_TABLES[table]
+    relation = table.removesuffix(PERSONAL_SUFFIX) if schema == RESTRICTED else table
+    if relation != table:
+        _, columns = _table_docs(schema, relation, sources, docs, dictionary)
+        return (f"The personal columns of restricted.{relation}, row for row beside analytics.{relation} (the "
+                f"view restricted.{relation} joins them by position): read restricted.{relation}.", columns)
     source = sources.get(table, "")
     description, columns = docs.get(source.lower(), (NOT_FROM_DBT.get(source.lower(), ""), {}))
     where = (" Personal columns included: grant access to the restricted schema only to those who "

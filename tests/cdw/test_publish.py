@@ -64,9 +64,31 @@ def test_analytics_schema_is_free_of_personal_columns_and_restricted_keeps_them(
                                ).fetchall())
     assert classes == {"customer_id": "none", "email": "direct", "first_name": "direct", "postal_code": "indirect",
                        "customer_status": "none", "v": "none"}
-    # tables without personal columns are not duplicated into restricted
-    assert con.execute("select count(*) from information_schema.tables where table_schema = 'restricted'"
-                       ).fetchone() == (1,)
+    # tables without personal columns are not duplicated into restricted; the personal ones are stored once
+    assert con.execute("select table_name, table_type from information_schema.tables where table_schema = "
+                       "'restricted' order by 1").fetchall() == [("dim_customers", "VIEW"),
+                                                                 ("dim_customers__personal_columns", "BASE TABLE")]
+    assert [r[0] for r in con.execute("select column_name from duckdb_columns() where table_name = "
+                                      "'dim_customers__personal_columns' order by column_index").fetchall()] == \
+        ["email", "first_name", "postal_code"]
+    build = duckdb.connect(str(paths.build_db), read_only=True)
+    assert sorted(con.execute("select * from restricted.dim_customers").fetchall()) == \
+        sorted(build.execute("select * from marts.dim_customers").fetchall())
+
+
+def test_a_build_view_with_personal_columns_keeps_a_full_restricted_table(tmp_path: Path):
+    """A view has no fixed row order: its restricted copy cannot pair with the analytics one by position."""
+    paths = Paths(tmp_path)
+    _build(paths, 1)
+    with duckdb.connect(str(paths.build_db)) as con:
+        con.execute("create view marts.customer_emails as select customer_id, email, v from marts.dim_customers")
+    result = publish(paths, [], run_id="run-1")
+    assert result.tables["analytics.customer_emails"] == result.tables["restricted.customer_emails"] == 3
+    con = duckdb.connect(str(paths.serving_db), read_only=True)
+    assert con.execute("select table_type from information_schema.tables where table_schema = 'restricted' "
+                       "and table_name = 'customer_emails'").fetchall() == [("BASE TABLE",)]
+    assert sorted(con.execute("select * from restricted.customer_emails").fetchall()) == \
+        [(f"cus_{i}", f"p{i}@example.com", 1) for i in range(3)]
 
 
 def test_a_blocked_run_leaves_the_last_good_copy_untouched(tmp_path: Path):

@@ -168,7 +168,8 @@ def test_a_pii_class_change_in_the_dictionary_moves_the_column(tmp_path: Path, m
     monkeypatch.setattr(publish_module, "load_dictionary",
                         lambda: _reclassified("marts.dim_customers.customer_status", "indirect"))
     moved = publish(paths, [], run_id="run-2")
-    assert moved.rewritten == ["analytics.dim_customers"]  # restricted keeps every column: unchanged
+    # the analytics table lost a column and the personal columns' table gained it: the pair is written anew
+    assert sorted(moved.rewritten) == ["analytics.dim_customers", "restricted.dim_customers"]
     columns = [r[0] for r in _query(paths.serving_db, "select column_name from duckdb_columns() where schema_name = "
                                     "'analytics' and table_name = 'dim_customers' order by column_index")]
     assert columns == ["customer_id", "v"]
@@ -178,10 +179,22 @@ def test_a_pii_class_change_in_the_dictionary_moves_the_column(tmp_path: Path, m
     monkeypatch.setattr(publish_module, "load_dictionary",
                         lambda: _reclassified("marts.fct_orders.v", "sensitive"))  # and status is "none" again
     back = publish(paths, [], run_id="run-3")
-    assert sorted(back.rewritten) == ["analytics.dim_customers", "restricted.fct_orders"]
+    assert sorted(back.rewritten) == ["analytics.dim_customers", "restricted.dim_customers", "restricted.fct_orders"]
     assert back.removed == ["analytics.fct_orders"]  # no column of it is left for analytics
     assert _query(paths.serving_db, "select v from restricted.fct_orders") == [(1,)]
     assert "customer_status" in [r[0] for r in _query(paths.serving_db, "describe analytics.dim_customers")]
+
+
+def test_the_tables_behind_a_restricted_view_are_rewritten_together(tmp_path: Path):
+    """analytics.X and restricted.X__personal_columns pair by position: never one from another build order."""
+    paths = _published(tmp_path)
+    _build(paths, order_by="i desc")  # dbt rebuilt the table: same rows (same signatures), another order
+    with duckdb.connect(str(paths.serving_db)) as con:  # the personal half went missing from the copy
+        con.execute("drop table restricted.dim_customers__personal_columns")
+    result = publish(paths, [], run_id="run-2")
+    assert sorted(result.rewritten) == ["analytics.dim_customers", "restricted.dim_customers"]
+    assert _query(paths.serving_db, "select customer_id, email from restricted.dim_customers order by 1") == \
+        [(f"cus_{i}", f"p{i}@example.com") for i in range(3)]
 
 
 def test_a_change_of_column_type_with_equal_values_is_a_change(tmp_path: Path):

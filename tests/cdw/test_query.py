@@ -122,8 +122,12 @@ def escapes(home: Paths) -> list[tuple[str, str]]:
         ("pivot restricted.dim_customers on customer_status in ('active') using count(*)", "--restricted"),
         ("explain analyze select email from restricted.dim_customers order by email limit 1", "--restricted"),
         ("select * from histogram(restricted.dim_customers, email)", "--restricted"),
-        ("select * from duckdb_table_sample('restricted.dim_customers')", "duckdb_table_sample is not allowed"),
-        ("select * from pragma_storage_info('restricted.dim_customers')", "pragma_storage_info is not allowed"),
+        # restricted.dim_customers is a view; its personal values are stored in this table
+        ("select email from restricted.dim_customers__personal_columns", "--restricted"),
+        ("select * from duckdb_table_sample('restricted.dim_customers__personal_columns')",
+         "duckdb_table_sample is not allowed"),
+        ("select * from pragma_storage_info('restricted.dim_customers__personal_columns')",
+         "pragma_storage_info is not allowed"),
         ("select * from duckdb_logs()", "duckdb_logs is not allowed"),
     ]
 
