@@ -30,6 +30,7 @@ EXPORTS = {
     "klaviyo_profiles": "newsletter_profiles_export.csv",
     "zendesk_tickets": "zendesk/tickets_with_users.json",
     "zendesk_tickets_without_users": "tickets_export.json",
+    "zendesk_internal_ticket": "zendesk/internal_ticket_by_an_agent.json",
 }
 
 

@@ -1,16 +1,33 @@
 -- Zendesk tickets (`ticket_created`) and satisfaction ratings (`satisfaction_rated`) as vendor
--- events; the actor is the requester.
+-- events; the actor is the requester. A ticket an agent or admin requested (an internal task, a
+-- note to the team) is the help desk's own work, not a customer's action: it stays in
+-- stg_zendesk__tickets and is no customer event (staff are no identity records either).
 with
+
+staff as (
+
+    select user_id from {{ ref('stg_zendesk__users') }}
+    where coalesce(user_role, 'end-user') != 'end-user'
+
+),
 
 tickets as (
 
-    select * from {{ ref('stg_zendesk__tickets') }}
+    select tickets.*
+    from {{ ref('stg_zendesk__tickets') }} as tickets
+    left join staff
+        on tickets.requester_id = staff.user_id
+    where staff.user_id is null
 
 ),
 
 satisfaction_ratings as (
 
-    select * from {{ ref('stg_zendesk__satisfaction_ratings') }}
+    select ratings.*
+    from {{ ref('stg_zendesk__satisfaction_ratings') }} as ratings
+    left join staff
+        on ratings.requester_id = staff.user_id
+    where staff.user_id is null
 
 ),
 
