@@ -90,7 +90,10 @@ Analysts, BI tools and the dashboard read the published **serving copy**, never 
 |---|---|---|
 | `build.marts.<name>` (the build relation) | `analytics.<name>` | `<CDW_HOME>/warehouse/serving.duckdb` |
 | `build.seeds.<name>` | `analytics.<name>` | the same file |
-| personal columns (e-mail, phone, names, addresses) | `restricted.<name>` (a view: the analytics table beside `<name>__personal_columns`) | only for those allowed |
+| personal columns (e-mail, phone, names, addresses) | `restricted.<name>` | only for those allowed |
+
+`restricted.<name>` is a view: the analytics table beside `restricted.<name>__personal_columns`, which
+stores only the personal columns, row for row.
 
 Open it read-only in any DuckDB client (DBeaver, the duckdb CLI, Metabase): every table and
 column carries the description you read here as a comment. `cdw query "select * from
