@@ -91,6 +91,32 @@ def test_a_build_view_with_personal_columns_keeps_a_full_restricted_table(tmp_pa
         [(f"cus_{i}", f"p{i}@example.com", 1) for i in range(3)]
 
 
+def test_a_relation_that_changes_materialization_moves_between_a_full_table_and_a_view(tmp_path: Path):
+    """dbt turns a view into a table (and back): the restricted relation follows, on an incremental publish."""
+    paths = Paths(tmp_path)
+    _build(paths, 1)
+    emails = [(f"cus_{i}", f"p{i}@example.com", 1) for i in range(3)]
+
+    def restricted() -> tuple[list[tuple], list[tuple]]:
+        with duckdb.connect(str(paths.serving_db), read_only=True) as con:
+            kinds = con.execute("select table_name, table_type from information_schema.tables where table_schema = "
+                                "'restricted' and table_name like 'customer_emails%' order by 1").fetchall()
+            return kinds, sorted(con.execute("select * from restricted.customer_emails").fetchall())
+
+    for step, materialization in enumerate(("view", "table", "view")):
+        with duckdb.connect(str(paths.build_db)) as con:
+            for (kind,) in con.execute("select table_type from information_schema.tables "
+                                       "where table_name = 'customer_emails'").fetchall():
+                con.execute(f"drop {'view' if kind == 'VIEW' else 'table'} marts.customer_emails")
+            con.execute(f"create {materialization} marts.customer_emails as "
+                        "select customer_id, email, v from marts.dim_customers")
+        result = publish(paths, [], run_id=f"run-{step}")
+        assert result.mode == ("full" if step == 0 else "incremental")
+        expected = [("customer_emails", "BASE TABLE")] if materialization == "view" else \
+            [("customer_emails", "VIEW"), ("customer_emails__personal_columns", "BASE TABLE")]
+        assert restricted() == (expected, emails), materialization
+
+
 def test_a_blocked_run_leaves_the_last_good_copy_untouched(tmp_path: Path):
     paths = Paths(tmp_path)
     _build(paths, 1)
