@@ -36,6 +36,8 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from cdw.publish_plan import PERSONAL_SUFFIX
+
 FORMATS = ("table", "csv", "json")
 DEFAULT_TABLE_ROWS = 100
 BATCH_ROWS = 2_000
@@ -229,8 +231,9 @@ def check_statement(con: duckdb.DuckDBPyConnection, statement: duckdb.Statement,
     if restricted:
         return
     catalog = con.execute("select current_database()").fetchall()[0][0]
-    personal = sorted(t.removeprefix(f"{catalog}.") for t in tables
-                      if warehouse.personal_everywhere or t.startswith(f"{catalog}.{RESTRICTED}."))
+    # a restricted view reads its personal columns' table: name the view the analyst wrote
+    personal = sorted({t.removeprefix(f"{catalog}.").removesuffix(PERSONAL_SUFFIX) for t in tables
+                       if warehouse.personal_everywhere or t.startswith(f"{catalog}.{RESTRICTED}.")})
     if personal:
         shown = ", ".join(personal)
         raise QueryRefused(f"{shown} holds personal data: add --restricted if you are allowed to see it "

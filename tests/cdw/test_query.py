@@ -195,6 +195,9 @@ def test_unqualified_names_read_analytics_and_restricted_needs_the_flag(home: Pa
     assert metadata.returncode == 0 and "email" in metadata.stdout and EMAIL not in metadata.stdout
     meta = _cdw(home.home, "query", "select count(*) as n from meta.publication")
     assert meta.returncode == 0 and "1" in meta.stdout
+    refused = _cdw(home.home, "query", "select email from restricted.dim_customers")  # the view, as written
+    said = " ".join(refused.stdout.split())
+    assert refused.returncode == 1 and "restricted.dim_customers holds personal data" in said
 
 
 def test_the_build_warehouse_needs_the_flag(home: Paths, intact):
