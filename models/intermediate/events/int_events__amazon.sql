@@ -3,7 +3,7 @@
 -- shipment), `return` (one per returned unit), `feedback`.
 with
 
-orders as (
+orders as {{ inline_cte() }} (
 
     select * from {{ ref('int_orders') }}
     where source_system = 'amazon'

@@ -2,7 +2,7 @@
 -- `refund_created`). Their channel is the order's (UTM parameters at creation).
 with
 
-orders as (
+orders as {{ inline_cte() }} (
 
     select * from {{ ref('int_orders') }}
     where source_system = 'shopify'

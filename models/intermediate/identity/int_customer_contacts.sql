@@ -8,7 +8,7 @@
 
 with
 
-registry as (
+registry as {{ inline_cte() }} (
 
     select * from {{ ref('int_identity_id_registry') }}
     where is_active
@@ -27,7 +27,7 @@ value_rules as (
 
 ),
 
-records as (
+records as {{ inline_cte() }} (
 
     select * from {{ ref('int_identity_records') }}
 

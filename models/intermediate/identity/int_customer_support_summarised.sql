@@ -4,7 +4,7 @@
 
 with
 
-registry as (
+registry as {{ inline_cte() }} (
 
     select * from {{ ref('int_identity_id_registry') }}
     where is_active

@@ -9,13 +9,13 @@
 
 with
 
-identifiers as (
+identifiers as {{ inline_cte() }} (
 
     select * from {{ ref('int_identifiers') }}
 
 ),
 
-all_value_rules as (
+all_value_rules as {{ inline_cte() }} (
 
     select * from {{ ref('int_identity_identifier_rules') }}
 

@@ -37,7 +37,7 @@
 
 with
 
-profiles as (
+profiles as {{ inline_cte() }} (
 
     select * from {{ ref('int_identity_profiles') }}
 

@@ -18,7 +18,7 @@
 
 with
 
-identifiers as (
+identifiers as {{ inline_cte() }} (
 
     select * from {{ ref('int_identifiers') }}
 

@@ -4,7 +4,7 @@
 
 with
 
-identifiers as (
+identifiers as {{ inline_cte() }} (
 
     select * from {{ ref('int_identifiers') }}
 

@@ -6,7 +6,7 @@
 
 with
 
-profiles as (
+profiles as {{ inline_cte() }} (
 
     select * from {{ ref('int_identity_profiles') }}
 

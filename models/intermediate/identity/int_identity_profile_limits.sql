@@ -5,7 +5,7 @@
 
 with
 
-resolution as (
+resolution as {{ inline_cte() }} (
 
     select * from {{ ref('int_identity_resolution') }}
 

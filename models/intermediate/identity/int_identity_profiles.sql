@@ -4,7 +4,7 @@
 
 with
 
-records as (
+records as {{ inline_cte() }} (
 
     select * from {{ ref('int_identity_records') }}
 

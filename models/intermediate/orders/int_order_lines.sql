@@ -32,7 +32,7 @@ amazon_order_items as (
 
 ),
 
-products as (
+products as {{ inline_cte() }} (
 
     select * from {{ ref('int_products') }}
 

@@ -61,7 +61,7 @@ channel_sources as (
 
 ),
 
-order_lines as (
+order_lines as {{ inline_cte() }} (
 
     select * from {{ ref('int_order_lines') }}
 

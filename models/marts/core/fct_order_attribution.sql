@@ -2,7 +2,7 @@
 
 with
 
-orders as (
+orders as {{ inline_cte() }} (
 
     select * from {{ ref('int_orders') }}
 

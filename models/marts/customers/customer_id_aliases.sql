@@ -4,13 +4,13 @@
 
 with recursive
 
-history as (
+history as {{ inline_cte() }} (
 
     select * from {{ ref('identity_merge_history') }}
 
 ),
 
-registry as (
+registry as {{ inline_cte() }} (
 
     select * from {{ ref('int_identity_id_registry') }}
 

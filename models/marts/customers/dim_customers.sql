@@ -15,7 +15,7 @@
 
 with
 
-source_map as (
+source_map as {{ inline_cte() }} (
 
     select * from {{ ref('customer_source_map') }}
 
@@ -27,7 +27,7 @@ contacts as (
 
 ),
 
-consent as (
+consent as {{ inline_cte() }} (
 
     select * from {{ ref('int_customer_consent_latest') }}
 

@@ -19,13 +19,13 @@ decisions as (
 
 ),
 
-source_map as (
+source_map as {{ inline_cte() }} (
 
     select * from {{ ref('customer_source_map') }}
 
 ),
 
-inputs as (
+inputs as {{ inline_cte() }} (
 
     select * from {{ ref('int_identity_match_inputs') }}
 

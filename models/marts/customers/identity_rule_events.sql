@@ -9,7 +9,7 @@
 
 with
 
-value_rules as (
+value_rules as {{ inline_cte() }} (
 
     select * from {{ ref('int_identity_identifier_rules') }}
 

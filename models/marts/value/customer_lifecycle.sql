@@ -12,7 +12,7 @@ source_map as (
 
 ),
 
-customer_ltv as (
+customer_ltv as {{ inline_cte() }} (
 
     select * from {{ ref('customer_ltv') }}
 

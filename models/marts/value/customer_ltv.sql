@@ -4,7 +4,7 @@
 
 with
 
-customer_orders as (
+customer_orders as {{ inline_cte() }} (
 
     select * from {{ ref('customer_orders') }}
 

@@ -9,13 +9,13 @@
 
 with
 
-customer_orders as (
+customer_orders as {{ inline_cte() }} (
 
     select * from {{ ref('customer_orders') }}
 
 ),
 
-source_map as (
+source_map as {{ inline_cte() }} (
 
     select * from {{ ref('customer_source_map') }}
 

@@ -12,7 +12,7 @@
 
 with
 
-customer_features as (
+customer_features as {{ inline_cte() }} (
 
     select * from {{ ref('customer_features') }}
 
