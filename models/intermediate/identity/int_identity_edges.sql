@@ -79,7 +79,7 @@ record_evidence as (
 
 ),
 
-scoped as (
+scoped as {{ inline_cte() }} (
 
     select
         identifiers.record_node_id,

@@ -203,7 +203,7 @@ email_owners as (
 
 -- The records carrying each value a shared threshold applies to (read from identifiers, not
 -- from `scoped`: a CTE read twice is materialised, one read is streamed).
-checked as (
+checked as {{ inline_cte() }} (
 
     select
         identifiers.record_node_id,
