@@ -14,6 +14,7 @@ When the demo generator and the loader exist, a second test builds on a small re
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -365,6 +366,44 @@ def test_dbt_build_on_fixture(built_fixture_warehouse: Built) -> None:
     assert set(ran.values()) <= {"success", "pass"}, {k: v for k, v in ran.items() if v not in {"success", "pass"}}
     kinds = {uid.split(".")[0] for uid in statuses}
     assert {"model", "test", "unit_test"} <= kinds
+
+
+# A CTE that only reads another model's relation: `name as [hint] (select * from {{ ref('x') }} [where ...])`.
+PASS_THROUGH_CTE = re.compile(
+    r"(\w+) as (\{\{ inline_cte\(\) \}\} )?\(\s*select \* from \{\{ ref\('(\w+)'\) \}\}\s*(?:where[^)]*)?\)", re.S)
+
+
+def test_a_table_read_several_times_through_a_cte_is_not_copied_first(built_fixture_warehouse: Built) -> None:
+    """DuckDB materialises a CTE that is referenced more than once: one that only reads a model's
+    table would be copied into memory before every reference read the copy (at 1,000,000 customers
+    the identity rules' 32.6M identifiers spilled that way). Such CTEs carry inline_cte()."""
+    database, work_dir, result = built_fixture_warehouse
+    assert result.returncode == 0, result.stdout[-5000:]
+    nodes = json.loads((work_dir / "target" / "manifest.json").read_text())["nodes"].values()
+    materialized = {node["name"]: node["config"]["materialized"] for node in nodes if node["resource_type"] == "model"}
+    tables = {name for name, kind in materialized.items() if kind not in {"view", "ephemeral"}}
+    unhinted = []
+    for path in sorted((REPO_ROOT / "models").rglob("*.sql")):
+        text = path.read_text()
+        for match in PASS_THROUGH_CTE.finditer(text):
+            name, hinted, model = match.groups()
+            readers = len(re.findall(rf"(?:from|join)\s+{name}\b", text[match.end():]))
+            if readers > 1 and model in tables and not hinted:
+                unhinted.append(f"{path.stem}: {name} ({readers} readers of {model})")
+    assert not unhinted, unhinted
+    # On DuckDB the hint is what keeps the copy out of the plan.
+    compiled = next((work_dir / "target" / "compiled").rglob("int_identity_identifier_rules.sql")).read_text()
+    assert "identifiers as not materialized (" in compiled
+    con = duckdb.connect(str(database), read_only=True)
+    try:
+        def materialized_ctes(sql: str) -> set[str]:
+            plan = "\n".join(row[1] for row in con.execute(f"explain {sql}").fetchall())
+            return set(re.findall(r"CTE Name:\s*(\w+)", plan))
+        assert "identifiers" not in materialized_ctes(compiled)
+        unhinted_sql = compiled.replace("identifiers as not materialized (", "identifiers as (")
+        assert "identifiers" in materialized_ctes(unhinted_sql)
+    finally:
+        con.close()
 
 
 def test_every_built_column_is_documented(built_fixture_warehouse: Built) -> None:
