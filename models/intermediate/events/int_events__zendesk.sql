@@ -7,7 +7,7 @@ with
 staff as (
 
     select user_id from {{ ref('stg_zendesk__users') }}
-    where coalesce(user_role, 'end-user') != 'end-user'
+    where not {{ zendesk_is_end_user('user_role') }}
 
 ),
 

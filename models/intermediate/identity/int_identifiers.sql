@@ -524,7 +524,7 @@ user_rows as {{ identity_cte_hint() }} (
         user_name
 
     from {{ ref('stg_zendesk__users') }}
-    where coalesce(user_role, 'end-user') = 'end-user'
+    where {{ zendesk_is_end_user('user_role') }}
 
 ),
 

@@ -159,7 +159,7 @@ zendesk_users as (
         coalesce(updated_at, created_at) as last_seen_at
 
     from {{ ref('stg_zendesk__users') }}
-    where coalesce(user_role, 'end-user') = 'end-user'
+    where {{ zendesk_is_end_user('user_role') }}
 
 ),
 
