@@ -1,13 +1,14 @@
 {#- The identifiers `extractions` read, as one union: a row per (record, identifier type, raw
     value, value) for each `(cte, identifier type, raw value column, value expression)`. The CTE
     names its record (`source_system`, `source_entity`, `source_key`); an e-mail extraction also
-    needs `email_normalized`, and a marketplace relay address becomes an `amazon_buyer_email`. -#}
+    needs `email` (through normalize_email, as staging holds it), and a marketplace relay address
+    becomes an `amazon_buyer_email`. -#}
 {% macro identity_extractions_sql(extractions) -%}
     {%- for cte, identifier_type, raw_value, value in extractions -%}
         {%- if identifier_type == 'email' -%}
-            {%- set is_relay = identity_is_relay_email_of_normalized('email_normalized') -%}
+            {%- set is_relay = identity_is_relay_email_of_normalized('email') -%}
             {%- set type_sql = "case when " ~ is_relay ~ " then 'amazon_buyer_email' else 'email' end" -%}
-            {%- set value_sql = "case when " ~ is_relay ~ " then email_normalized else " ~ value ~ " end" -%}
+            {%- set value_sql = "case when " ~ is_relay ~ " then email else " ~ value ~ " end" -%}
         {%- else -%}
             {%- set type_sql = "'" ~ identifier_type ~ "'" -%}
             {%- set value_sql = "cast(" ~ value ~ " as " ~ dbt.type_string() ~ ")" -%}

@@ -4,9 +4,10 @@
 -- value as staging holds it. Which types may merge records is decided by the rules seed, not here.
 
 {#- (CTE, identifier type, raw value, normalised value) per extracted identifier. Every source CTE
-    is computed once (identity_cte_hint) with its keys as columns: `email_normalized` (staging's
-    address through normalize_email, its regular expressions run once per row) and `email_key`
-    (identity_email_key of it); the values below are plain columns or cheap string tests. -#}
+    is computed once (identity_cte_hint) with its keys as columns: `email_key` (identity_email_key
+    of staging's `email`, which staging already put through normalize_email: its regular
+    expressions are not run again here); the values below are plain columns or cheap string
+    tests. -#}
 {%- set extractions = [
     ('shopify_customers', 'shopify_customer_id', 'customer_key', 'customer_key'),
     ('shopify_customers', 'email', 'email', 'email_key'),
@@ -123,7 +124,6 @@ customer_rows as {{ identity_cte_hint() }} (
         address_line_1,
         first_name,
         last_name,
-        {{ normalize_email('email') }} as email_normalized,
         {{ identity_address_key('address_line_1', 'postal_code', 'country_code') }} as address_key
 
     from {{ ref('stg_shopify__customers') }}
@@ -138,14 +138,13 @@ shopify_customers as {{ identity_cte_hint() }} (
         cast(customer_id as {{ dbt.type_string() }}) as source_key,
         cast(customer_id as {{ dbt.type_string() }}) as customer_key,
         email,
-        email_normalized,
-        {{ identity_email_key_of_normalized('email_normalized') }} as email_key,
+        {{ identity_email_key_of_normalized('email') }} as email_key,
         phone,
         default_address_phone,
         address_line_1,
         {{ identity_name_key('first_name', 'last_name') }} as full_name,
         {{ identity_person_name_key(
-            'first_name', 'last_name', email_key=identity_email_key_of_normalized('email_normalized')
+            'first_name', 'last_name', email_key=identity_email_key_of_normalized('email')
         ) }} as person_name,
         address_key
 
@@ -172,7 +171,6 @@ shipped_orders as {{ identity_cte_hint() }} (
         store_orders.order_name,
         store_orders.checkout_token,
         store_orders.email,
-        {{ normalize_email('store_orders.email') }} as email_normalized,
         store_orders.phone,
         store_orders.billing_phone,
         store_orders.shipping_phone,
@@ -266,8 +264,7 @@ shopify_orders as {{ identity_cte_hint() }} (
         -- The checkout that placed the order: the storefront device that completed it has it too.
         checkout_token,
         email,
-        email_normalized,
-        {{ identity_email_key_of_normalized('email_normalized') }} as email_key,
+        {{ identity_email_key_of_normalized('email') }} as email_key,
         phone,
         billing_phone,
         case when not is_gift_order then shipping_phone end as recipient_phone,
@@ -294,7 +291,6 @@ checkout_rows as {{ identity_cte_hint() }} (
         customer_id,
         checkout_token,
         email,
-        {{ normalize_email('email') }} as email_normalized,
         phone
 
     from {{ ref('stg_shopify__abandoned_checkouts') }}
@@ -310,8 +306,7 @@ shopify_checkouts as {{ identity_cte_hint() }} (
         cast(customer_id as {{ dbt.type_string() }}) as customer_key,
         checkout_token,
         email,
-        email_normalized,
-        {{ identity_email_key_of_normalized('email_normalized') }} as email_key,
+        {{ identity_email_key_of_normalized('email') }} as email_key,
         phone
 
     from checkout_rows
@@ -374,7 +369,6 @@ amazon_keyed_orders as {{ identity_cte_hint() }} (
     select
         amazon_order_id,
         email,
-        {{ normalize_email('email') }} as email_normalized,
         phone,
         shipping_address_line_1,
         coalesce(
@@ -395,7 +389,6 @@ amazon_named_orders as (
     select
         amazon_order_id,
         email,
-        email_normalized,
         phone,
         shipping_address_line_1,
         full_name,
@@ -419,8 +412,7 @@ amazon_orders as {{ identity_cte_hint() }} (
         amazon_order_id as source_key,
         amazon_order_id,
         email,
-        email_normalized,
-        {{ identity_email_key_of_normalized('email_normalized') }} as email_key,
+        {{ identity_email_key_of_normalized('email') }} as email_key,
         phone,
         full_name,
         {{ identity_person_name_key('full_name') }} as person_name,
@@ -455,23 +447,13 @@ amazon_order_buyer_emails as (
 
 ),
 
-amazon_order_buyer_rows as {{ identity_cte_hint() }} (
-
-    select
-        *,
-        {{ normalize_email('email') }} as email_normalized
-
-    from amazon_order_buyer_emails
-
-),
-
 amazon_order_buyers as {{ identity_cte_hint() }} (
 
     select
         *,
-        {{ identity_email_key_of_normalized('email_normalized') }} as email_key
+        {{ identity_email_key_of_normalized('email') }} as email_key
 
-    from amazon_order_buyer_rows
+    from amazon_order_buyer_emails
 
 ),
 
@@ -481,7 +463,6 @@ profile_rows as {{ identity_cte_hint() }} (
         profile_id,
         external_id,
         email,
-        {{ normalize_email('email') }} as email_normalized,
         phone,
         first_name,
         last_name
@@ -501,12 +482,11 @@ klaviyo_profiles as {{ identity_cte_hint() }} (
         -- Klaviyo's external id is the Shopify customer id its Shopify integration syncs.
         nullif(trim(external_id), '') as customer_key,
         email,
-        email_normalized,
-        {{ identity_email_key_of_normalized('email_normalized') }} as email_key,
+        {{ identity_email_key_of_normalized('email') }} as email_key,
         phone,
         {{ identity_name_key('first_name', 'last_name') }} as full_name,
         {{ identity_person_name_key(
-            'first_name', 'last_name', email_key=identity_email_key_of_normalized('email_normalized')
+            'first_name', 'last_name', email_key=identity_email_key_of_normalized('email')
         ) }} as person_name
 
     from profile_rows
@@ -519,7 +499,6 @@ user_rows as {{ identity_cte_hint() }} (
         user_id,
         external_id,
         email,
-        {{ normalize_email('email') }} as email_normalized,
         phone,
         user_name
 
@@ -539,12 +518,11 @@ zendesk_users as {{ identity_cte_hint() }} (
         -- The store links help-desk users to store accounts through `external_id`.
         nullif(trim(external_id), '') as customer_key,
         email,
-        email_normalized,
-        {{ identity_email_key_of_normalized('email_normalized') }} as email_key,
+        {{ identity_email_key_of_normalized('email') }} as email_key,
         phone,
         {{ identity_name_key('user_name') }} as full_name,
         {{ identity_person_name_key(
-            'user_name', none, email_key=identity_email_key_of_normalized('email_normalized')
+            'user_name', none, email_key=identity_email_key_of_normalized('email')
         ) }} as person_name
 
     from user_rows

@@ -92,14 +92,14 @@ shopify_devices as (
 amazon_business_buyers as (
 
     select
-        {{ normalize_email('email') }} as buyer_email,
+        email as buyer_email,
         max(nullif(trim(buyer_company_name), '')) as company_name
 
     from {{ ref('stg_amazon__orders') }}
     where
         email is not null
         and (is_business_order or nullif(trim(buyer_company_name), '') is not null)
-    group by {{ normalize_email('email') }}
+    group by email
 
 ),
 
@@ -123,7 +123,7 @@ amazon_orders as (
 
     from {{ ref('stg_amazon__orders') }} as orders
     left join amazon_business_buyers as business
-        on {{ normalize_email('orders.email') }} = business.buyer_email
+        on orders.email = business.buyer_email
 
 ),
 
