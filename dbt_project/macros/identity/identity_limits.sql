@@ -10,7 +10,7 @@
 {% macro identity_limit_counts_sql(components, limit_values) %}
     with
 
-    valued as (
+    valued as {{ inline_cte() }} (
 
         select
             components.component_id,
@@ -275,6 +275,27 @@
 
     ),
 
+    -- The exceeded types' values of the exceeded profiles' records (a few thousand profiles):
+    -- every step below reads these instead of every record's values again.
+    exceeded_values as (
+
+        select
+            components.component_id,
+            limit_values.record_node_id,
+            limit_values.identifier_type,
+            limit_values.identifier_value,
+            limit_values.comparison
+
+        from exceeded
+        inner join {{ components }} as components
+            on exceeded.component_id = components.component_id
+        inner join {{ limit_values }} as limit_values
+            on
+                components.node_id = limit_values.record_node_id
+                and exceeded.identifier_type = limit_values.identifier_type
+
+    ),
+
     active_links as (
 
         select
@@ -314,11 +335,11 @@
         from active_links
         inner join exceeded
             on active_links.component_id = exceeded.component_id
-        inner join {{ limit_values }} as values_a
+        inner join exceeded_values as values_a
             on
                 active_links.record_node_id_a = values_a.record_node_id
                 and exceeded.identifier_type = values_a.identifier_type
-        inner join {{ limit_values }} as values_b
+        inner join exceeded_values as values_b
             on
                 active_links.record_node_id_b = values_b.record_node_id
                 and exceeded.identifier_type = values_b.identifier_type
@@ -349,17 +370,11 @@
     carriers as (
 
         select distinct
-            exceeded.component_id,
-            exceeded.identifier_type as exceeded_type,
-            carried.record_node_id
+            component_id,
+            identifier_type as exceeded_type,
+            record_node_id
 
-        from exceeded
-        inner join {{ components }} as components
-            on exceeded.component_id = components.component_id
-        inner join {{ limit_values }} as carried
-            on
-                components.node_id = carried.record_node_id
-                and exceeded.identifier_type = carried.identifier_type
+        from exceeded_values
 
     ),
 
@@ -404,7 +419,7 @@
         from ({{ identity_limit_bridging_links_sql(
             'active_links',
             '(select component_id, identifier_type as exceeded_type from exceeded)',
-            limit_values) }}) as bridging_links
+            'exceeded_values') }}) as bridging_links
 
     ),
 
@@ -515,6 +530,21 @@
                 on components.component_id = violated.component_id
         ),
 
+        -- The exceeded types' values of the records of the profiles losing links.
+        dropping_values as (
+            select
+                limit_values.record_node_id,
+                limit_values.identifier_type,
+                limit_values.identifier_value,
+                limit_values.comparison
+            from (select distinct component_id, exceeded_type from dropping) as exceeded
+            inner join " ~ components ~ " as components
+                on exceeded.component_id = components.component_id
+            inner join " ~ limit_values ~ " as limit_values
+                on components.node_id = limit_values.record_node_id
+                and exceeded.exceeded_type = limit_values.identifier_type
+        ),
+
         value_pairs as (
             select
                 located.record_node_id_a,
@@ -534,10 +564,10 @@
                 on located.component_id = dropping.component_id
                 and located.link_priority = dropping.dropped_link_priority
                 and dropping.drop_scope = 'conflicting_links'
-            inner join " ~ limit_values ~ " as values_a
+            inner join dropping_values as values_a
                 on located.record_node_id_a = values_a.record_node_id
                 and dropping.exceeded_type = values_a.identifier_type
-            inner join " ~ limit_values ~ " as values_b
+            inner join dropping_values as values_b
                 on located.record_node_id_b = values_b.record_node_id
                 and dropping.exceeded_type = values_b.identifier_type
             where located.is_active
@@ -558,7 +588,7 @@
                 on located.component_id = dropping.component_id
                 and located.link_priority = dropping.dropped_link_priority
                 and dropping.drop_scope = 'links_of_limited_records'
-            inner join " ~ limit_values ~ " as carried
+            inner join dropping_values as carried
                 on carried.identifier_type = dropping.exceeded_type
                 and carried.record_node_id = located.record_node_id_a
             where located.is_active
@@ -570,7 +600,7 @@
                 on located.component_id = dropping.component_id
                 and located.link_priority = dropping.dropped_link_priority
                 and dropping.drop_scope = 'links_of_limited_records'
-            inner join " ~ limit_values ~ " as carried
+            inner join dropping_values as carried
                 on carried.identifier_type = dropping.exceeded_type
                 and carried.record_node_id = located.record_node_id_b
             where located.is_active
@@ -583,7 +613,7 @@
             inner join (" ~ identity_limit_bridging_links_sql(
                 "(select * from located where is_active and link_priority > 0)",
                 "(select component_id, exceeded_type from dropping where drop_scope = 'bridging_links')",
-                limit_values) ~ ") as bridging_links
+                'dropping_values') ~ ") as bridging_links
                 on located.record_node_id_a = bridging_links.record_node_id_a
                 and located.record_node_id_b = bridging_links.record_node_id_b
                 and located.identifier_type = bridging_links.identifier_type
