@@ -198,14 +198,18 @@ system_ids as (
         registry.customer_id,
         count(*) as records_count,
         count(distinct registry.source_system) as systems_count,
-        {{ identity_string_agg('registry.source_system') }} as source_systems,
+        {{ identity_string_agg('registry.source_system', few_per_group=true) }} as source_systems,
         {{ identity_string_agg(
-            "case when registry.source_entity = 'customer' then registry.source_key end"
+            "case when registry.source_entity = 'customer' then registry.source_key end", few_per_group=true
         ) }}
             as shopify_customer_ids,
-        {{ identity_string_agg("case when registry.source_entity = 'profile' then registry.source_key end") }}
+        {{ identity_string_agg(
+            "case when registry.source_entity = 'profile' then registry.source_key end", few_per_group=true
+        ) }}
             as klaviyo_profile_ids,
-        {{ identity_string_agg("case when registry.source_entity = 'user' then registry.source_key end") }}
+        {{ identity_string_agg(
+            "case when registry.source_entity = 'user' then registry.source_key end", few_per_group=true
+        ) }}
             as zendesk_user_ids,
         sum(case when registry.source_entity = 'device' then 1 else 0 end) as storefront_devices_count,
         max(case when registry.source_entity != 'device' then 1 else 0 end) = 0 as is_anonymous,
@@ -223,7 +227,7 @@ buyer_ids as (
 
     select
         registry.customer_id,
-        {{ identity_string_agg('identifiers.identifier_value') }} as amazon_buyer_ids
+        {{ identity_string_agg('identifiers.identifier_value', few_per_group=true) }} as amazon_buyer_ids
 
     from identifiers
     inner join registry
