@@ -94,8 +94,10 @@ scoped as {{ inline_cte() }} (
 
 ),
 
--- Records carrying a split value, with the evidence they carry.
-split_records as (
+-- Records carrying a split value (a few million of the identifiers), computed first
+-- (identity_cte_hint): DuckDB otherwise joins every identifier to its record's evidence before
+-- keeping the split ones, and probed 26.8M rows instead of 2.9M at a million customers.
+split_values as {{ identity_cte_hint() }} (
 
     select
         scoped.record_node_id,
@@ -103,8 +105,7 @@ split_records as (
         scoped.identifier_value,
         scoped.match_scope,
         split_rules.link_priority,
-        split_rules.split_by_type,
-        record_evidence.evidence_value
+        split_rules.split_by_type
 
     from scoped
     inner join split_rules
@@ -112,10 +113,26 @@ split_records as (
             scoped.identifier_type = split_rules.identifier_type
             and scoped.identifier_value = split_rules.identifier_value
             and scoped.match_scope = split_rules.match_scope
+
+),
+
+-- The split values' records with the evidence they carry.
+split_records as (
+
+    select
+        split_values.record_node_id,
+        split_values.identifier_type,
+        split_values.identifier_value,
+        split_values.match_scope,
+        split_values.link_priority,
+        split_values.split_by_type,
+        record_evidence.evidence_value
+
+    from split_values
     inner join record_evidence
         on
-            scoped.record_node_id = record_evidence.record_node_id
-            and split_rules.split_by_type = record_evidence.evidence_type
+            split_values.record_node_id = record_evidence.record_node_id
+            and split_values.split_by_type = record_evidence.evidence_type
 
 ),
 
