@@ -18,9 +18,12 @@ records as (
 
 ),
 
-source_map as (
+-- The customer of every record, as customer_source_map gives it (read from the id registry it is
+-- made from, so the links need not wait for the map).
+registry as (
 
-    select * from {{ ref('customer_source_map') }}
+    select * from {{ ref('int_identity_id_registry') }}
+    where is_active
 
 ),
 
@@ -30,11 +33,11 @@ record_customers as (
     select
         records.record_node_id,
         records.record_id,
-        source_map.customer_id
+        registry.customer_id
 
     from records
-    inner join source_map
-        on records.record_id = source_map.record_id
+    inner join registry
+        on records.record_id = registry.record_id
 
 )
 
