@@ -95,6 +95,27 @@
             and exact_counts.identifier_type = name_counts.identifier_type
 {% endmacro %}
 
+{#- The exceeded types' values of the records of the exceeded profiles (a few thousand profiles),
+    for the limit steps to read instead of every record's values. `exceeded`: subquery of
+    (`component_id`, `exceeded_type`), one row each. Returns (`component_id`, `record_node_id`,
+    `identifier_type`, `identifier_value`, `comparison`). -#}
+{% macro identity_exceeded_values_sql(exceeded, components, limit_values) %}
+    select
+        components.component_id,
+        limit_values.record_node_id,
+        limit_values.identifier_type,
+        limit_values.identifier_value,
+        limit_values.comparison
+
+    from {{ exceeded }} as exceeded
+    inner join {{ components }} as components
+        on exceeded.component_id = components.component_id
+    inner join {{ limit_values }} as limit_values
+        on
+            components.node_id = limit_values.record_node_id
+            and exceeded.exceeded_type = limit_values.identifier_type
+{% endmacro %}
+
 {#-
     Links that may join two different values of an exceeded type through a record that carries
     none (a shared family computer's device, a checkout without a name): links between a record
@@ -275,24 +296,12 @@
 
     ),
 
-    -- The exceeded types' values of the exceeded profiles' records (a few thousand profiles):
-    -- every step below reads these instead of every record's values again.
+    -- Every step below reads these instead of every record's values again.
     exceeded_values as (
 
-        select
-            components.component_id,
-            limit_values.record_node_id,
-            limit_values.identifier_type,
-            limit_values.identifier_value,
-            limit_values.comparison
-
-        from exceeded
-        inner join {{ components }} as components
-            on exceeded.component_id = components.component_id
-        inner join {{ limit_values }} as limit_values
-            on
-                components.node_id = limit_values.record_node_id
-                and exceeded.identifier_type = limit_values.identifier_type
+        {{ identity_exceeded_values_sql(
+            '(select component_id, identifier_type as exceeded_type from exceeded)', components, limit_values
+        ) }}
 
     ),
 
@@ -531,18 +540,8 @@
         ),
 
         -- The exceeded types' values of the records of the profiles losing links.
-        dropping_values as (
-            select
-                limit_values.record_node_id,
-                limit_values.identifier_type,
-                limit_values.identifier_value,
-                limit_values.comparison
-            from (select distinct component_id, exceeded_type from dropping) as exceeded
-            inner join " ~ components ~ " as components
-                on exceeded.component_id = components.component_id
-            inner join " ~ limit_values ~ " as limit_values
-                on components.node_id = limit_values.record_node_id
-                and exceeded.exceeded_type = limit_values.identifier_type
+        dropping_values as (" ~ identity_exceeded_values_sql(
+            '(select distinct component_id, exceeded_type from dropping)', components, limit_values) ~ "
         ),
 
         value_pairs as (
