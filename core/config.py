@@ -169,6 +169,7 @@ class DuckDBSettings(StrictModel):
     memory_limit: str | int = "25%"
     ingest_memory_limit: str | int = "1GB"
     temp_directory: str = ""
+    dbt_threads: str | int = "auto"
 
 
 class DagsterSettings(StrictModel):

@@ -13,6 +13,13 @@ blocks cached up to its limit, so without one of its own ingest would grow with 
 Overrides for one shell: ``$CDW_DUCKDB_MEMORY_LIMIT`` (``"6GB"``, ``"40%"``),
 ``$CDW_DUCKDB_INGEST_MEMORY_LIMIT`` and ``$CDW_DUCKDB_TEMP_DIRECTORY``. DuckDB's worker threads
 stay its own default (one per core).
+
+How many models dbt builds at once (``dbt_threads``, ``$CDW_DBT_THREADS``) is part of the same
+answer: the models dbt runs side by side share one DuckDB instance and its memory limit. ``auto``
+builds two at once while the warehouse file is small beside the limit, and one at a time once it
+holds more than a third of it: big models then each want most of the limit, and two of them evict
+and spill each other's blocks (at 1M customers one at a time built in 480 s with 763 CPU s, two at
+a time in 503 s with 825 CPU s; at 20,000 customers two at a time stay faster, 30 s against 35 s).
 """
 
 from __future__ import annotations
@@ -27,6 +34,10 @@ from core.config import ConfigFileError, warehouse_settings
 MEMORY_ENV = "CDW_DUCKDB_MEMORY_LIMIT"
 INGEST_MEMORY_ENV = "CDW_DUCKDB_INGEST_MEMORY_LIMIT"
 TEMP_ENV = "CDW_DUCKDB_TEMP_DIRECTORY"
+DBT_THREADS_ENV = "CDW_DBT_THREADS"
+AUTO = "auto"
+SMALL_WAREHOUSE_SHARE = 1 / 3
+"""``auto`` builds two models at once while the warehouse file is at most this share of the limit."""
 CGROUP_LIMITS = (Path("/sys/fs/cgroup/memory.max"), Path("/sys/fs/cgroup/memory/memory.limit_in_bytes"))
 UNITS = {"b": 1, "kb": 1000, "mb": 1000**2, "gb": 1000**3, "tb": 1000**4,
          "kib": 1024, "mib": 1024**2, "gib": 1024**3, "tib": 1024**4}
@@ -40,6 +51,7 @@ class DuckDBResources:
 
     memory_limit_bytes: int
     temp_directory: Path
+    dbt_threads: int = 2
 
     @property
     def memory_limit(self) -> str:
@@ -52,7 +64,8 @@ class DuckDBResources:
 
     def environment(self) -> dict[str, str]:
         """What dbt's profile reads (``dbt_project/profiles.yml``)."""
-        return {MEMORY_ENV: self.memory_limit, TEMP_ENV: str(self.temp_directory)}
+        return {MEMORY_ENV: self.memory_limit, TEMP_ENV: str(self.temp_directory),
+                DBT_THREADS_ENV: str(self.dbt_threads)}
 
 
 def machine_memory_bytes() -> int:
@@ -102,7 +115,24 @@ def duckdb_resources(database: Path) -> DuckDBResources:
     temp_directory = Path(temp).expanduser() if temp else Path("spill")
     if not temp_directory.is_absolute():
         temp_directory = Path(database).resolve().parent / temp_directory
-    return DuckDBResources(memory_limit_bytes=parse_memory(memory, where), temp_directory=temp_directory)
+    limit = parse_memory(memory, where)
+    return DuckDBResources(memory_limit_bytes=limit, temp_directory=temp_directory,
+                           dbt_threads=dbt_threads(Path(database), limit))
+
+
+def dbt_threads(database: Path, memory_limit_bytes: int) -> int:
+    """Models dbt builds at once on ``database``: ``$CDW_DBT_THREADS``, else ``duckdb.dbt_threads``;
+    ``auto`` is 2, or 1 once the file holds more than :data:`SMALL_WAREHOUSE_SHARE` of the limit."""
+    override = os.environ.get(DBT_THREADS_ENV)
+    value = override or warehouse_settings().duckdb.dbt_threads
+    where = f"${DBT_THREADS_ENV}" if override else "config/warehouse.yml: duckdb.dbt_threads"
+    text = str(value).strip().lower()
+    if text == AUTO:
+        size = database.stat().st_size if database.is_file() else 0
+        return 1 if size > memory_limit_bytes * SMALL_WAREHOUSE_SHARE else 2
+    if text.isdigit() and int(text) > 0:
+        return int(text)
+    raise ConfigFileError(f"{where}: dbt threads are a whole number of at least 1 or 'auto', got {value!r}")
 
 
 def ingest_resources(database: Path) -> DuckDBResources:

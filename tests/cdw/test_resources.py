@@ -11,6 +11,7 @@ from core.config import ConfigFileError
 from core.dbt import DbtPlace, _release_warehouse, dbt_flags, dbt_invocation_env, environment_set, invoke_dbt
 from core.duckdb_files import connect_warehouse
 from core.resources import (
+    DBT_THREADS_ENV,
     INGEST_MEMORY_ENV,
     MEMORY_ENV,
     TEMP_ENV,
@@ -83,6 +84,37 @@ def test_dbt_builds_with_the_same_limit_and_spill_folder(tmp_path, monkeypatch):
     assert result.success, result.exception
     row = result.result.results[0].agate_table.rows[0]
     assert (row["memory"], row["spill"]) == ("700.0 MiB", str(paths.warehouse_dir / "spill"))
+
+
+def test_dbt_builds_two_models_at_once_until_the_warehouse_outgrows_a_third_of_the_limit(tmp_path, monkeypatch):
+    from dbt.cli.main import dbtRunner
+
+    monkeypatch.setenv(MEMORY_ENV, "30MiB")
+    monkeypatch.delenv(TEMP_ENV, raising=False)
+    monkeypatch.delenv(DBT_THREADS_ENV, raising=False)
+    paths = Paths(tmp_path).ensure()
+
+    def threads_dbt_ran_with() -> int:
+        with environment_set(dbt_invocation_env(paths)):
+            try:
+                result = dbtRunner().invoke(["show", "--inline", "select {{ target.threads }} as threads",
+                                             *dbt_flags(paths), "--quiet"])
+            finally:
+                _release_warehouse()
+        assert result.success, result.exception
+        return int(result.result.results[0].agate_table.rows[0]["threads"])
+
+    assert duckdb_resources(paths.build_db).dbt_threads == 2  # no warehouse yet (a new seller)
+    assert threads_dbt_ran_with() == 2
+    with connect_warehouse(paths.build_db) as con:  # a warehouse over a third of the 30 MiB limit
+        con.execute("create table t as select md5(range::varchar) as v from range(600000)")
+    assert paths.build_db.stat().st_size > 10 * 1024**2
+    assert threads_dbt_ran_with() == 1
+    monkeypatch.setenv(DBT_THREADS_ENV, "3")
+    assert threads_dbt_ran_with() == 3
+    monkeypatch.setenv(DBT_THREADS_ENV, "none")
+    with pytest.raises(ConfigFileError, match=DBT_THREADS_ENV):
+        duckdb_resources(paths.build_db)
 
 
 def test_the_ingest_work_database_has_a_limit_of_its_own_never_above_the_general_one(tmp_path, monkeypatch):
