@@ -29,7 +29,8 @@ The serving file has three schemas:
   where it went) and ``relations`` (every table, its rows, signature and the run that wrote it).
 
 Every relation becomes a table (a view over raw data too), so the file stands alone. It is
-written in an older storage format so BI tools that bundle an older DuckDB can open it, and the
+written in an older storage format (``publish.storage_version``, DuckDB 1.3's by default) so BI
+tools that bundle an older DuckDB can open it, and the
 analytics schema can also be published as Parquet files (``parquet=True`` or
 ``CDW_PUBLISH_PARQUET=1``) under ``<warehouse>/parquet/<run_id>/``, with ``parquet/CURRENT`` naming
 the published run (switched atomically after the serving file); a table the publish kept is hard-
@@ -56,7 +57,6 @@ from cdw.publish_plan import (
     META,
     PERSONAL_SUFFIX,
     RESTRICTED,
-    SERVING_STORAGE_VERSION,
     Changes,
     Plan,
     Previous,
@@ -105,8 +105,16 @@ class PublishResult:
     removed: list[str] = field(default_factory=list)  # tables of the last serving copy that are gone
 
 
-def _attach(con: duckdb.DuckDBPyConnection, path: Path) -> None:
-    con.execute(f"attach {literal(str(path))} as {SERVING} (storage_version {literal(SERVING_STORAGE_VERSION)})")
+def _storage_version() -> str:
+    """The serving file's storage version (``publish.storage_version``): the oldest DuckDB that opens it."""
+    return warehouse_settings().publish.storage_version
+
+
+def _attach(con: duckdb.DuckDBPyConnection, path: Path, *, new: bool = True) -> None:
+    """``path`` as ``serving``: a new file in the configured storage version, or a copy in its own
+    (DuckDB cannot lower an existing file's; :func:`cdw.publish_plan.full_rewrite_reason` compares)."""
+    version = f" (storage_version {literal(_storage_version())})" if new else ""
+    con.execute(f"attach {literal(str(path))} as {SERVING}{version}")
 
 
 def _start_serving(con: duckdb.DuckDBPyConnection, paths: Paths, staging: Path, plan: Plan,
@@ -138,13 +146,13 @@ def _copy_previous(con: duckdb.DuckDBPyConnection, serving_db: Path, staging: Pa
     """Copy the last serving file to ``staging``, attach it and read what it holds; a reason not to use it."""
     try:
         copy_file(serving_db, staging)
-        _attach(con, staging)
+        _attach(con, staging, new=False)
         previous = read_previous(con, SERVING)
     except (duckdb.Error, OSError) as exc:  # a damaged or unreadable file must not block publishing
         first_line = (str(exc).splitlines() or [""])[0]
         return None, f"the serving copy could not be copied or read ({type(exc).__name__}: {first_line})"
     limit = warehouse_settings().publish.compact_free_share
-    return previous, full_rewrite_reason(previous, plan, compact_free_share=limit)
+    return previous, full_rewrite_reason(previous, plan, compact_free_share=limit, storage_version=_storage_version())
 
 
 def _write_tables(con: duckdb.DuckDBPyConnection, catalog: str, todo: Changes) -> None:
@@ -197,7 +205,7 @@ def _write_meta(con: duckdb.DuckDBPyConnection, run_id: str, published_at: str, 
     meta = f"{SERVING}.{META}"
     con.execute(f"create or replace table {meta}.publication as select ? as run_id, ?::timestamptz as published_at, "
                 "? as storage_version, ? as erasures",
-                [run_id, published_at, SERVING_STORAGE_VERSION, plan.erasures])
+                [run_id, published_at, _storage_version(), plan.erasures])
     con.execute(f"create or replace table {meta}.columns (relation varchar, source_relation varchar, "
                 "column_name varchar, pii_class varchar, in_analytics boolean, in_restricted boolean)")
     _insert_columns(con, f"{meta}.columns", ["varchar", "varchar", "varchar", "varchar", "boolean", "boolean"],

@@ -33,8 +33,6 @@ from cdw.fingerprint import digest, fingerprint, relation_columns
 from core.dictionary import Dictionary
 from core.sql import quote_identifier
 
-# DuckDB 1.1 and newer can read this storage version; duckdb 2.0 writes a newer one by default.
-SERVING_STORAGE_VERSION = "v1.1.0"
 # Schemas of the build warehouse that reach the serving copy. Never raw landing data, dlt's
 # internal staging, the reverse-ETL sync state (it holds the identifiers sent to each destination),
 # nor dbt's staging views and intermediate models (copying them doubled the serving file and the
@@ -215,12 +213,13 @@ def read_previous(con: duckdb.DuckDBPyConnection, catalog: str) -> Previous | No
                     present=frozenset(key for (key,) in present), free_share=free / total if total else 0.0)
 
 
-def full_rewrite_reason(previous: Previous | None, plan: Plan, *, compact_free_share: float) -> str | None:
+def full_rewrite_reason(previous: Previous | None, plan: Plan, *, compact_free_share: float,
+                        storage_version: str) -> str | None:
     """Why a copy of the last serving file (``previous``) is no start for the new one (None: it is)."""
     if previous is None:
         return "no serving copy with content signatures to start from"
-    if previous.storage_version != SERVING_STORAGE_VERSION:
-        return f"the serving copy is in storage version {previous.storage_version}, not {SERVING_STORAGE_VERSION}"
+    if previous.storage_version != storage_version:
+        return f"the serving copy is in storage version {previous.storage_version}, not {storage_version}"
     if previous.erasures != plan.erasures:
         return "a person was erased since the last publish: no old block of theirs may survive in the copy"
     if previous.free_share > compact_free_share:

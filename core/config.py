@@ -161,6 +161,7 @@ class PublishSettings(StrictModel):
     """How the serving copy is republished (see cdw/publish.py)."""
 
     compact_free_share: float = Field(0.3, gt=0, le=1)
+    storage_version: str = Field("v1.3.0", pattern=r"^v\d+\.\d+\.\d+$")
 
 
 class DuckDBSettings(StrictModel):

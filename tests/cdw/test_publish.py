@@ -218,9 +218,10 @@ def test_serving_copy_uses_a_storage_version_older_duckdb_can_read(tmp_path: Pat
     _build(paths, 1)
     publish(paths, [], run_id="one")
     header = paths.serving_db.read_bytes()[:16]
-    # bytes 8..12 "DUCK", then the storage version number (64 = DuckDB 1.1 and later can read it)
+    # bytes 8..12 "DUCK", then the storage version number (66 = publish.storage_version v1.3.0:
+    # DuckDB 1.3 and later can read it; duckdb 2.0 writes a newer one by default)
     assert header[8:12] == b"DUCK"
-    assert int.from_bytes(header[12:20].ljust(8, b"\0"), "little") == 64
+    assert int.from_bytes(header[12:20].ljust(8, b"\0"), "little") == 66
 
 
 def test_the_publish_of_a_run_refuses_on_the_error_rules_that_run_recorded(tmp_path: Path):

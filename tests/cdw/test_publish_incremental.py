@@ -365,8 +365,29 @@ def test_the_copied_file_keeps_the_storage_version_older_clients_read(tmp_path: 
     paths = _published(tmp_path)
     _sql(paths, "update marts.fct_orders set v = 4")
     assert publish(paths, [], run_id="run-2").mode == "incremental"
+    assert _storage_number(paths) == 66  # publish.storage_version v1.3.0
+
+
+def _storage_number(paths: Paths) -> int:
     header = paths.serving_db.read_bytes()[:20]
-    assert header[8:12] == b"DUCK" and int.from_bytes(header[12:20], "little") == 64
+    assert header[8:12] == b"DUCK"
+    return int.from_bytes(header[12:20], "little")
+
+
+def test_a_new_storage_version_writes_the_file_whole_in_it(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    """A seller whose BI tool bundles DuckDB 1.1 sets ``publish.storage_version: v1.1.0``: the copy in
+    the newer version is no start, the next publish writes the file whole in the one asked for."""
+    paths = _published(tmp_path)
+    assert _storage_number(paths) == 66
+    settings = warehouse_settings()
+    monkeypatch.setattr(publish_module, "warehouse_settings", lambda: settings.model_copy(
+        update={"publish": PublishSettings(storage_version="v1.1.0")}))
+    older = publish(paths, [], run_id="run-2")
+    assert older.mode == "full" and older.reason == "the serving copy is in storage version v1.3.0, not v1.1.0"
+    assert _storage_number(paths) == 64
+    assert _query(paths.serving_db, "select storage_version from meta.publication") == [("v1.1.0",)]
+    assert publish(paths, [], run_id="run-3").mode == "incremental"  # and stays in it
+    assert _storage_number(paths) == 64
 
 
 def test_the_parquet_export_links_kept_tables_and_rewrites_changed_ones(tmp_path: Path):
