@@ -21,7 +21,10 @@ Written under ``OUT``:
 Rows after the day are left out of all three (the warehouse is built as of the day), except a
 record's first version when every version is after the day: the demo keeps only a record's latest
 state (a customer created last year and updated tomorrow has one row), and its orders and events
-before the day must still find it, so it lands before the day. The default
+before the day must still find it. Such a record lands when it was created (:data:`CREATED`): before
+the day, or in the day's drop when it was created on the day; one created after the day is left
+out, as is an event whose own time is after the day (a shipment reported tomorrow of an order
+placed today is not known before the day, nor is its order). The default
 day (:func:`day_before_end`) is the day before the generator's end date: on the end date itself the
 generator piles up every update it clamps to its horizon (about a sixth of that day's rows at
 23:59:59), which no real day looks like.
@@ -58,6 +61,22 @@ PARENTS: dict[tuple[str, str], tuple[str, str, str]] = {
     ("shopify", "products__variants"): ("products", "product_id", "id"),
 }
 """Tables without a cursor -> (parent table, landed column holding the parent's key, parent's key)."""
+CREATED: dict[tuple[str, str], str] = {
+    ("amazon", "orders"): "purchase_date",
+    ("amazon", "fba_shipments"): "shipment_date",
+    ("klaviyo", "profiles"): "attributes__created",
+    ("klaviyo", "lists"): "attributes__created",
+    ("shopify", "customers"): "created_at",
+    ("shopify", "orders"): "created_at",
+    ("shopify", "refunds"): "created_at",
+    ("shopify", "abandoned_checkouts"): "created_at",
+    ("shopify", "products"): "created_at",
+    ("zendesk", "users"): "created_at",
+    ("zendesk", "tickets"): "created_at",
+    ("zendesk", "satisfaction_ratings"): "created_at",
+}
+"""Landed column holding when a record came to be, for tables whose cursor is its last update; a
+table not named here is of events, created at their own time (the cursor)."""
 STORE_TABLES = {("klaviyo", "metrics")}
 """Tables without a cursor or parent: the store's own records, made once, all before the day."""
 _NAMING = NamingConvention()
@@ -153,37 +172,61 @@ def _placement(con: duckdb.DuckDBPyConnection, landing: Path, table: Table, star
     return before, day, sum(1 for b, d in zip(before, day, strict=True) if not b and not d)
 
 
-def _cursor_sql(landing: Path, table: Table, bounds: tuple[str, str]) -> str:
-    """A row goes by its cursor; a record whose every version is after the day lands before it with
-    its first version (the demo keeps only a record's latest state, and what points at it must find it)."""
-    path = _file(landing, table)
+def _first_version_sql(first_ts: str, created: str, bounds: tuple[str, str]) -> str:
+    """SQL: where a record's first version goes, 'before', 'day' or 'after'. By its own time, unless
+    every version is after the day: then by when the record was created (the cursor when unknown)."""
+    start, end = bounds
+    born = f"coalesce({created}, {first_ts})"
+    return (f"CASE WHEN {first_ts} IS NULL OR {first_ts} < {start} THEN 'before' WHEN {first_ts} < {end} THEN 'day' "
+            f"WHEN {born} < {start} THEN 'before' WHEN {born} < {end} THEN 'day' ELSE 'after' END")
+
+
+def _created_sql(table: Table, names: dict[str, str]) -> str:
+    """SQL: the row's creation time (its cursor for a table of events)."""
+    created = names.get(CREATED.get((table.system, table.name), table.cursor), names[table.cursor])
+    return time_sql(created)
+
+
+def _record_sql(table: Table, path: Path) -> str:
+    """SQL: every row of a table with a cursor: its row number, key, time, version, and the first version's
+    time and creation time."""
     names = landed_names(path)
     keys = ", ".join(quote(names[k]) for k in table.primary_key)
     cursor = time_sql(names[table.cursor])
-    return (f"WITH rows AS (SELECT file_row_number AS row, {cursor} AS ts, "
+    return (f"SELECT file_row_number AS row, {keys}, {cursor} AS ts, "
             f"min({cursor}) OVER (PARTITION BY {keys}) AS first_ts, "
+            f"arg_min({_created_sql(table, names)}, {cursor}) OVER (PARTITION BY {keys}) AS created, "
             f"row_number() OVER (PARTITION BY {keys} ORDER BY {cursor}, file_row_number) AS version "
-            f"FROM read_parquet({literal(str(path))}, file_row_number = true)) "
-            f"SELECT ts IS NULL OR ts < {bounds[0]} OR (first_ts >= {bounds[1]} AND version = 1) AS before, "
-            f"ts >= {bounds[0]} AND ts < {bounds[1]} AS day FROM rows ORDER BY row")
+            f"FROM read_parquet({literal(str(path))}, file_row_number = true)")
+
+
+def _cursor_sql(landing: Path, table: Table, bounds: tuple[str, str]) -> str:
+    """A row goes by its cursor; a record whose every version is after the day lands with its first version
+    where its creation puts it (see the module's docstring)."""
+    first = _first_version_sql("first_ts", "created", bounds)
+    return (f"WITH rows AS ({_record_sql(table, _file(landing, table))}) "
+            f"SELECT ts IS NULL OR ts < {bounds[0]} OR (first_ts >= {bounds[1]} AND version = 1 "
+            f"AND {first} = 'before') AS before, "
+            f"(ts >= {bounds[0]} AND ts < {bounds[1]}) OR (first_ts >= {bounds[1]} AND version = 1 "
+            f"AND {first} = 'day') AS day FROM rows ORDER BY row")
 
 
 def _child_sql(landing: Path, table: Table, bounds: tuple[str, str]) -> str:
-    """A child row goes with its parent's first version (before the day when that is after it, like the
-    parent's), and again with any version of the parent on the day."""
+    """A child row goes with its parent's first version (where that goes, like the parent's), and again
+    with any version of the parent on the day."""
     parent_name, link, parent_key = PARENTS[(table.system, table.name)]
     parent = next(t for t in load_contracts()[table.system].tables if t.name == parent_name)
     parent_path = _file(landing, parent)
-    parent_columns = landed_names(parent_path)
-    times = (f"SELECT {quote(parent_columns[parent_key])} AS key, {time_sql(parent_columns[parent.cursor])} AS ts "
-             f"FROM read_parquet({literal(str(parent_path))})")
+    key = quote(landed_names(parent_path)[parent_key])
+    first = _first_version_sql("min(ts)", "min(created)", bounds)
     child = _file(landing, table)
-    return (f"WITH parents AS (SELECT key, min(ts) AS first_ts, "
-            f"bool_or(ts >= {bounds[0]} AND ts < {bounds[1]}) AS on_day FROM ({times}) GROUP BY key), "
+    return (f"WITH parents AS (SELECT {key} AS key, {first} AS first_version, "
+            f"bool_or(ts >= {bounds[0]} AND ts < {bounds[1]}) AS on_day "
+            f"FROM ({_record_sql(parent, parent_path)}) GROUP BY {key}), "
             f"rows AS (SELECT file_row_number AS row, {quote(landed_names(child)[link])} AS key "
             f"FROM read_parquet({literal(str(child))}, file_row_number = true)) "
-            f"SELECT p.first_ts IS NULL OR p.first_ts < {bounds[0]} OR p.first_ts >= {bounds[1]} AS before, "
-            f"coalesce(p.on_day, false) AS day "
+            f"SELECT p.key IS NULL OR p.first_version = 'before' AS before, "
+            f"coalesce(p.on_day OR p.first_version = 'day', false) AS day "
             f"FROM rows r LEFT JOIN parents p ON p.key = r.key ORDER BY r.row")
 
 
