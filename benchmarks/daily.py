@@ -24,16 +24,14 @@ import sys
 import tempfile
 import time
 import warnings
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from benchmarks.daily_split import DaySplit, day_before_end, split_day  # noqa: E402 - after the path
-from benchmarks.memory import PeakMemory  # noqa: E402
+from benchmarks.step_meter import StepMeter  # noqa: E402
 
 SCALES = {"S": 20_000, "M": 200_000, "L": 1_000_000}
 
@@ -86,35 +84,20 @@ def prepare(root: Path, customers: int, seed: int, day: date | None = None, year
 
 
 def run_steps(home: Path, as_of: date, run_id: str) -> RunFigures:
-    """The main job without generate, on what is in ``home``'s demo landing folder, timed per step."""
-    from cdw import steps
+    """The main job (``cdw run``'s, without generate) on what is in ``home``'s demo landing folder, timed
+    per step."""
     from cdw.context import make_context
-    from cdw.publish import PublishRefused
+    from cdw.main_job import run_main_job
 
     ctx = make_context(home=home, source="demo", as_of=as_of, run_id=run_id)
-    figures = RunFigures()
-
-    def step(name: str, fn: Callable[[], Any]) -> Any:
-        with PeakMemory() as peak:
-            started = time.perf_counter()
-            value = fn()
-            seconds = time.perf_counter() - started
-        figures.steps[name] = {"seconds": round(seconds, 2), "peak_mb": peak.megabytes}
-        print(f"  {run_id} {name}: {seconds:.1f} s, peak {peak.megabytes:,} MB", flush=True)
-        return value
-
-    step("ingest", lambda: steps.ingest(ctx))
-    phase1 = step("build", lambda: steps.build(ctx, "before_clv"))
-    step("clv", lambda: steps.clv(ctx))
-    step("suggest", lambda: steps.suggest(ctx))
-    phase2 = step("build_after_clv", lambda: steps.build(ctx, "after_clv"))
-    report = step("check", lambda: steps.check(ctx))
-    figures.blocking = report.blocking_failures + phase1.failures + phase2.failures
+    meter = StepMeter(label=run_id)
     try:
-        step("publish", lambda: steps.publish(ctx, figures.blocking))
-        figures.published = True
-    except PublishRefused:
-        figures.published = False
+        record = run_main_job(ctx, meter, generate=False).record
+    finally:
+        meter.close()
+    figures = RunFigures(steps=meter.steps, published=record.status in ("success", "partial"))
+    figures.blocking = [failure for step in record.steps.values() for failure in step.get("failures", [])] \
+        + record.steps.get("check", {}).get("blocking_failures", []) + ([record.error] if record.error else [])
     return figures
 
 

@@ -4,8 +4,9 @@
     python benchmarks/pipeline.py --scale M                    # 200,000 customers
     python benchmarks/pipeline.py --scale L --memory-limit 4GB # 1,000,000, DuckDB spilling past 4 GB
 
-Runs in a fresh temporary CDW_HOME and prints, per step: wall time, peak resident memory of the
-step (this process and the processes it started, sampled from /proc), rows in and rows out; then
+Runs the main job itself (``cdw run``'s, in process) in a fresh temporary CDW_HOME and prints, per
+step: wall time, peak resident memory of the step (this process and the processes it started,
+sampled from /proc), rows in and rows out; then
 the ten slowest dbt nodes, the warehouse sizes, and one JSON line with every figure. The total
 leaves out ``generate`` (the demo stands in for a seller's exports). ``--memory-limit`` sets
 DuckDB's limit for the run (``$CDW_DUCKDB_MEMORY_LIMIT``), to show a big run spilling.
@@ -18,14 +19,12 @@ import json
 import os
 import sys
 import tempfile
-import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from benchmarks.memory import PeakMemory  # noqa: E402 - after the repository is on the path
+from benchmarks.step_meter import StepMeter  # noqa: E402 - after the repository is on the path
 
 SCALES = {"S": 20_000, "M": 200_000, "L": 1_000_000}
 TOP_NODES = 10
@@ -49,55 +48,56 @@ def main() -> None:
 
 
 def run(customers: int, seed: int) -> tuple[dict[str, dict], list[tuple[str, float]], dict[str, Any]]:
-    from cdw import steps
+    """The main job itself (:func:`cdw.main_job.run_main_job`), measured step by step as it runs."""
     from cdw.context import make_context
     from cdw.inventory import table_counts
+    from cdw.main_job import run_main_job
     from core.resources import duckdb_resources
 
     ctx = make_context(source="demo", demo_customers=customers, demo_seed=seed, run_id="bench")
     paths = ctx.paths
-    figures: dict[str, dict] = {}
     dbt_seconds: dict[str, float] = {}
+    extra: dict[str, Any] = {}
 
-    def step(name: str, fn: Callable[[], Any], rows_in: Callable[[Any], int | None] = lambda r: None,
-             rows_out: Callable[[Any], int | None] = lambda r: None) -> Any:
-        with PeakMemory() as peak:
-            started = time.perf_counter()
-            value = fn()
-            seconds = time.perf_counter() - started
-        figures[name] = {"seconds": round(seconds, 2), "peak_mb": peak.megabytes,
-                         "rows_in": rows_in(value), "rows_out": rows_out(value)}
-        print(f"  {name}: {seconds:.1f} s, peak {peak.megabytes:,} MB", flush=True)
-        return value
+    def counted(prefix: str) -> int:
+        return sum(n for name, n in table_counts(paths.build_db).items() if name.startswith(prefix))
 
-    def built(phase: str) -> Any:
-        result = steps.build(ctx, phase)
-        dbt_seconds.update(_node_seconds(paths.home / "dbt" / "target" / "run_results.json"))
-        return result
+    def rows(step: str, value: Any) -> dict[str, int | None]:
+        if step == "generate":
+            extra["generated_rows"] = value.total_rows
+            return {"rows_in": None, "rows_out": value.total_rows}
+        if step == "ingest":
+            return {"rows_in": value.load.rows_read, "rows_out": value.load.rows_landed}
+        if step in ("build", "build_after_clv"):
+            dbt_seconds.update(_node_seconds(paths.home / "dbt" / "target" / "run_results.json"))
+            extra.setdefault("dbt", []).append(value.counts)
+            return {"rows_in": counted("raw_") if step == "build" else None, "rows_out": counted("marts.")}
+        if step == "clv":
+            return {"rows_in": value.n_customers, "rows_out": None}
+        if step == "suggest":
+            return {"rows_in": value.profiles, "rows_out": value.pairs_suggested}
+        if step == "check":
+            extra["slowest_checks"] = slowest_checks(value.group_seconds)
+            return {"rows_in": None, "rows_out": len(value.outcomes)}
+        if step == "publish":
+            return {"rows_in": counted("marts."), "rows_out": sum(value.tables.values())}
+        return {"rows_in": None, "rows_out": None}
 
-    def raw_rows(_: Any = None) -> int:
-        return sum(n for name, n in table_counts(paths.build_db).items() if name.startswith("raw_"))
-
-    def mart_rows(_: Any = None) -> int:
-        return sum(n for name, n in table_counts(paths.build_db).items() if name.startswith("marts."))
-
-    generated = step("generate", lambda: steps.generate(ctx), rows_out=lambda r: r.total_rows)
-    ctx = ctx.with_resolved_as_of()
-    step("ingest", lambda: steps.ingest(ctx), rows_in=lambda r: r.load.rows_read,
-         rows_out=lambda r: r.load.rows_landed)
-    phase1 = step("build", lambda: built("before_clv"), rows_in=raw_rows, rows_out=mart_rows)
-    step("clv", lambda: steps.clv(ctx), rows_in=lambda r: r.n_customers)
-    step("suggest", lambda: steps.suggest(ctx), rows_in=lambda r: r.profiles, rows_out=lambda r: r.pairs_suggested)
-    phase2 = step("build_after_clv", lambda: built("after_clv"), rows_out=mart_rows)
-    report = step("check", lambda: steps.check(ctx), rows_out=lambda r: len(r.outcomes))
-    step("publish", lambda: steps.publish(ctx, report.blocking_failures + phase1.failures + phase2.failures),
-         rows_in=mart_rows, rows_out=lambda r: sum(r.tables.values()))
+    meter = StepMeter(rows)
+    try:
+        outcome = run_main_job(ctx, meter)
+    finally:
+        meter.close()
+    record = outcome.record
+    if record.status not in ("success", "partial"):
+        print(f"the main job did not publish: {record.status}: {record.error}", flush=True)
     slowest = sorted(dbt_seconds.items(), key=lambda item: -item[1])[:TOP_NODES]
-    result = {"generated_rows": generated.total_rows, "build_db_bytes": paths.build_db.stat().st_size,
-              "serving_db_bytes": paths.serving_db.stat().st_size, "dbt": [phase1.counts, phase2.counts],
-              "memory_limit": duckdb_resources(paths.build_db).memory_limit,
-              "slowest_checks": slowest_checks(report.group_seconds)}
-    return figures, slowest, result
+    result = {"generated_rows": extra.get("generated_rows", 0), "status": record.status,
+              "build_db_bytes": paths.build_db.stat().st_size,
+              "serving_db_bytes": paths.serving_db.stat().st_size if paths.serving_db.exists() else 0,
+              "dbt": extra.get("dbt", []), "memory_limit": duckdb_resources(paths.build_db).memory_limit,
+              "slowest_checks": extra.get("slowest_checks", [])}
+    return meter.steps, slowest, result
 
 
 def slowest_checks(group_seconds: list[tuple[str, int, float]]) -> list[tuple[str, int, float]]:
