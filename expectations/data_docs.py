@@ -8,6 +8,7 @@ the most recent runs are kept (``KEEP_RUNS``). Examples are the masked ones the 
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import functools
 import html
@@ -133,6 +134,21 @@ def _annotate(site: Path, report: CheckReport) -> None:
                 page.write_text(text.replace("<body>", "<body>" + _banner(relation, outcomes), 1))
 
 
+def _replace_suite(context, suite) -> None:
+    """Store ``suite`` in place of the stored suite of its name.
+
+    Not ``add_or_update``: to keep ids stable it looks every new expectation up in the stored suite
+    with GX's equality, which converts both to dicts, so a suite costs the square of its rules (1.4 s
+    for the 141 rules of ``dictionary``, about half of the data docs at 20,000 customers); and since
+    that equality includes the id, which a freshly built expectation lacks, it never found one.
+    """
+    from great_expectations.exceptions import DataContextError
+
+    with contextlib.suppress(DataContextError):  # a first run: nothing stored yet
+        context.suites.delete(suite.name)
+    context.suites.add(suite)
+
+
 def build_data_docs(report: CheckReport, home: Path) -> Path:
     """Store ``report`` as GX validation results and rebuild the site; returns its index.html."""
     _quiet()
@@ -152,7 +168,7 @@ def build_data_docs(report: CheckReport, home: Path) -> Path:
     built: list = []
     for suite_name, outcomes in sorted(by_suite.items()):
         expectations = [_expectation(o) for o in outcomes]
-        context.suites.add_or_update(gx.ExpectationSuite(name=suite_name, expectations=expectations))
+        _replace_suite(context, gx.ExpectationSuite(name=suite_name, expectations=expectations))
         by_relation: dict[str, list[tuple[RuleOutcome, object]]] = defaultdict(list)
         for outcome, expectation in zip(outcomes, expectations, strict=True):
             by_relation[outcome.rule.relation].append((outcome, expectation))

@@ -90,3 +90,21 @@ def test_data_docs_site_shows_every_suite_and_keeps_recent_runs(published, monke
     assert pages == {"20260102T000000Z-bbbbbb"}
     page = next((tmp_path / "data_docs" / "validations" / "identity").rglob("marts.dim_customers.html")).read_text()
     assert "rows_per_customer" in page
+
+
+def test_data_docs_store_each_suite_as_the_run_checked_it(published, monkeypatch, tmp_path):
+    """A suite stored again holds the run's rules, no more: a rule a later run does not check is gone."""
+    import great_expectations as gx
+
+    for key, value in gw.write_activation_config(tmp_path / "activation").items():
+        monkeypatch.setenv(key, value)
+    report = steps.check(make_context(home=Path(published), run_id="20260103T000000Z-cccccc"), suites=gw.SUITES,
+                         data_docs=False)
+    build_data_docs(report, tmp_path)
+    fewer = report.only("marts.dim_customers")
+    build_data_docs(fewer, tmp_path)
+    context = gx.get_context(mode="file", project_root_dir=str(tmp_path))
+    for suite in ("identity", "dictionary"):
+        stored = context.suites.get(suite)
+        assert len(stored.expectations) == sum(o.rule.suite == suite for o in fewer.outcomes) > 0
+        assert len(stored.expectations) < sum(o.rule.suite == suite for o in report.outcomes)
