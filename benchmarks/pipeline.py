@@ -6,10 +6,10 @@
 
 Runs the main job itself (``cdw run``'s, in process) in a fresh temporary CDW_HOME and prints, per
 step: wall time, peak resident memory of the step (this process and the processes it started,
-sampled from /proc), rows in and rows out; then
-the ten slowest dbt nodes, the warehouse sizes, and one JSON line with every figure. The total
-leaves out ``generate`` (the demo stands in for a seller's exports). ``--memory-limit`` sets
-DuckDB's limit for the run (``$CDW_DUCKDB_MEMORY_LIMIT``), to show a big run spilling.
+sampled from /proc), rows in and rows out; then the ten slowest dbt nodes, the warehouse sizes, and
+one JSON line with every figure. The total leaves out ``generate`` (the demo stands in for a
+seller's exports). ``--memory-limit`` sets DuckDB's limit for the run
+(``$CDW_DUCKDB_MEMORY_LIMIT``), to show a big run spilling.
 """
 
 from __future__ import annotations
