@@ -204,11 +204,10 @@ def _cursor_sql(landing: Path, table: Table, bounds: tuple[str, str]) -> str:
     """A row goes by its cursor; a record whose every version is after the day lands with its first version
     where its creation puts it (see the module's docstring)."""
     first = _first_version_sql("first_ts", "created", bounds)
-    return (f"WITH rows AS ({_record_sql(table, _file(landing, table))}) "
-            f"SELECT ts IS NULL OR ts < {bounds[0]} OR (first_ts >= {bounds[1]} AND version = 1 "
-            f"AND {first} = 'before') AS before, "
-            f"(ts >= {bounds[0]} AND ts < {bounds[1]}) OR (first_ts >= {bounds[1]} AND version = 1 "
-            f"AND {first} = 'day') AS day FROM rows ORDER BY row")
+    return (f"WITH rows AS ({_record_sql(table, _file(landing, table))}), "
+            f"placed AS (SELECT row, ts, CASE WHEN version = 1 THEN {first} ELSE '' END AS first_version FROM rows) "
+            f"SELECT ts IS NULL OR ts < {bounds[0]} OR first_version = 'before' AS before, "
+            f"(ts >= {bounds[0]} AND ts < {bounds[1]}) OR first_version = 'day' AS day FROM placed ORDER BY row")
 
 
 def _child_sql(landing: Path, table: Table, bounds: tuple[str, str]) -> str:
