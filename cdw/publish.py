@@ -30,12 +30,11 @@ The serving file has three schemas:
 
 Every relation becomes a table (a view over raw data too), so the file stands alone. It is
 written in an older storage format (``publish.storage_version``, DuckDB 1.3's by default) so BI
-tools that bundle an older DuckDB can open it, and the
-analytics schema can also be published as Parquet files (``parquet=True`` or
-``CDW_PUBLISH_PARQUET=1``) under ``<warehouse>/parquet/<run_id>/``, with ``parquet/CURRENT`` naming
-the published run (switched atomically after the serving file); a table the publish kept is hard-
-linked from the previous export. Once there is an export, every publish refreshes it (an erased
-person must not linger there); ``parquet=False`` removes it.
+tools that bundle an older DuckDB can open it, and the analytics schema can also be published as
+Parquet files (``parquet=True`` or ``CDW_PUBLISH_PARQUET=1``) under ``<warehouse>/parquet/<run_id>/``,
+with ``parquet/CURRENT`` naming the published run (switched atomically after the serving file); a
+table the publish kept is hard-linked from the previous export. Once there is an export, every
+publish refreshes it (an erased person must not linger there); ``parquet=False`` removes it.
 """
 
 from __future__ import annotations
