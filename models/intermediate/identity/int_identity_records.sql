@@ -319,7 +319,9 @@ numbered as (
 select
     -- ids
     numbered.record_node_id,
-    {{ dbt.concat(['kept.source_system', "':'", 'kept.source_entity', "':'", 'kept.source_key']) }} as record_id,
+    {{ dbt.concat([
+        'kept.source_system', "':'", 'kept.source_entity', "':'", 'kept.source_key'
+    ]) }} as record_id,
     kept.source_system,
     kept.source_entity,
     kept.source_key,
