@@ -302,10 +302,24 @@ MESS_ROWS: dict[tuple[str, str], list[dict[str, Any]]] = {
         # A help-desk user known by nothing else, whose ticket quotes Grace's gift order.
         {"id": 991000801, "name": "G. Hopper", "email": "gh.work@navy.example.io", "role": "end-user",
          "created_at": "2024-03-07T10:00:00Z", "updated_at": "2024-03-07T10:00:00Z"},
+        # Help-desk users known by nothing else, quoting orders the way customers write them (no `#`),
+        # and one whose subject quotes a number that is no order reference.
+        {"id": 991000802, "name": "Minh", "email": "mnguyen.desk@contoso.example.io", "role": "end-user",
+         "created_at": "2024-03-08T10:00:00Z", "updated_at": "2024-03-08T10:00:00Z"},
+        {"id": 991000803, "name": "Grace", "email": "frontdesk@hopper.example.io", "role": "end-user",
+         "created_at": "2024-03-08T10:00:00Z", "updated_at": "2024-03-08T10:00:00Z"},
+        {"id": 991000804, "name": "Sam Wu", "email": "samwu.desk@contoso.example.io", "role": "end-user",
+         "created_at": "2024-03-08T10:00:00Z", "updated_at": "2024-03-08T10:00:00Z"},
     ],
     ("raw_zendesk", "tickets"): [
         {"id": 991000901, "subject": "Where is my order #991011? It was a present", "status": "open",
          "requester_id": 991000801, "created_at": "2024-03-07T10:00:00Z", "updated_at": "2024-03-07T10:00:00Z"},
+        {"id": 991000902, "subject": "Order 990802 arrived damaged", "status": "open",
+         "requester_id": 991000802, "created_at": "2024-03-08T10:00:00Z", "updated_at": "2024-03-08T10:00:00Z"},
+        {"id": 991000903, "subject": "Return request - order no. 991012", "status": "open",
+         "requester_id": 991000803, "created_at": "2024-03-08T10:00:00Z", "updated_at": "2024-03-08T10:00:00Z"},
+        {"id": 991000904, "subject": "I ordered 990801 stickers, invoice 990802", "status": "open",
+         "requester_id": 991000804, "created_at": "2024-03-08T10:00:00Z", "updated_at": "2024-03-08T10:00:00Z"},
     ],
 }
 

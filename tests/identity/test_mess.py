@@ -103,6 +103,17 @@ def test_ticket_quoting_an_order_in_its_subject_links_the_requester(identity_dem
     assert demo.customer_of("zendesk", "user", "991000801") == demo.customer_of("shopify", "customer", "991000001")
 
 
+def test_ticket_quoting_an_order_as_customers_write_it_links_the_requester(identity_demo: IdentityDemo) -> None:
+    """`Order 990802 arrived damaged` and `order no. 991012` quote store orders without Shopify's `#`;
+    `I ordered 990801 stickers, invoice 990802` quotes no order (a verb and an invoice number)."""
+    demo = identity_demo
+    assert demo.customer_of("zendesk", "user", "991000802") == demo.customer_of("shopify", "order", "990000802")
+    assert demo.customer_of("zendesk", "user", "991000803") == demo.customer_of("shopify", "customer", "991000001")
+    quoted = demo.query("select count(*) from marts.customer_source_map where customer_id = ?",
+                        [demo.customer_of("zendesk", "user", "991000804")])
+    assert quoted[0][0] == 1
+
+
 def test_placeholder_phones_never_link_and_never_count(identity_demo: IdentityDemo) -> None:
     demo = identity_demo
     assert demo.customer_of("shopify", "order", "991000501") != demo.customer_of("shopify", "order", "991000502")

@@ -417,8 +417,11 @@
 {#-
     Order references quoted by support tickets, one row per (ticket requester, reference): the
     ticket's `external_id` and every order number its subject quotes in a vendor's format:
-    Shopify order names (`#1001`, 3 to 12 digits) and Amazon order ids (`123-1234567-1234567`).
-    Returns `requester_id`, `reference` (`#1001` or the Amazon id).
+    Shopify order numbers (3 to 12 digits) as the store writes them (`#1001`) and as customers
+    do (`Order 1001`, `order no. 1001`, `Order number: 1001`, `order1001`; any case), and Amazon
+    order ids (`123-1234567-1234567`). Returns `requester_id`, `reference` (`#1001` or the
+    Amazon id). A number quoted any other way (`invoice 1001`, `ordered 300 mugs`) is not a
+    reference; a reference links only when an order carries that number.
 -#}
 {% macro identity_ticket_order_refs(tickets) %}
     {{ return(adapter.dispatch('identity_ticket_order_refs', 'customer_warehouse')(tickets)) }}
@@ -431,9 +434,10 @@
     from {{ tickets }}
     where requester_id is not null and nullif(trim(external_id), '') is not null
     union all
-    select requester_id, '#' || regexp_extract(subject, '#\\s?([0-9]{3,12})', 1) as reference
+    {%- set order_number = identity_ticket_order_number_pattern() | replace('\\', '\\\\') %}
+    select requester_id, '#' || regexp_extract(subject, '{{ order_number }}', 1) as reference
     from {{ tickets }}
-    where requester_id is not null and subject like '%#%'
+    where requester_id is not null and (subject like '%#%' or lower(subject) like '%order%')
     union all
     select requester_id, regexp_extract(subject, '([0-9]{3}-[0-9]{7}-[0-9]{7})', 1) as reference
     from {{ tickets }}
@@ -446,11 +450,19 @@
     from {{ tickets }}
     where requester_id is not null and nullif(trim(external_id), '') is not null
     union all
-    select requester_id, '#' || unnest(regexp_extract_all(subject, '#\s?([0-9]{3,12})\b', 1)) as reference
+    select requester_id, '#' || unnest(regexp_extract_all(subject, '{{ identity_ticket_order_number_pattern() }}', 1))
+        as reference
     from {{ tickets }}
-    where requester_id is not null and subject like '%#%'
+    where requester_id is not null and (subject like '%#%' or lower(subject) like '%order%')
     union all
     select requester_id, unnest(regexp_extract_all(subject, '\b[0-9]{3}-[0-9]{7}-[0-9]{7}\b')) as reference
     from {{ tickets }}
     where requester_id is not null and subject like '%-%-%'
 {% endmacro %}
+
+{#- The regular expression of a Shopify order number in ticket text (RE2 and Java alike): `#`, or
+    the word `order` with an optional `no.`, `nr.`, `num.` or `number` and `:` or `#`, then the
+    number (group 1), not followed by a digit or a dash (the start of an Amazon order id). -#}
+{% macro identity_ticket_order_number_pattern() -%}
+    (?i)(?:#\s?|\border\s*(?:no\.?|nr\.?|num\.?|number)?\s*[:#]?\s*)([0-9]{3,12})(?:[^0-9-]|$)
+{%- endmacro %}
