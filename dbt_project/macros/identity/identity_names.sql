@@ -430,11 +430,11 @@
 {#- Portable (Spark and most warehouses have `regexp_extract`): the external id and the first
     reference of each format in the subject. -#}
 {% macro default__identity_ticket_order_refs(tickets) %}
+{%- set order_number = identity_ticket_order_number_pattern() | replace('\\', '\\\\') %}
     select requester_id, trim(external_id) as reference
     from {{ tickets }}
     where requester_id is not null and nullif(trim(external_id), '') is not null
     union all
-    {%- set order_number = identity_ticket_order_number_pattern() | replace('\\', '\\\\') %}
     select requester_id, '#' || regexp_extract(subject, '{{ order_number }}', 1) as reference
     from {{ tickets }}
     where requester_id is not null and (subject like '%#%' or lower(subject) like '%order%')
