@@ -26,6 +26,9 @@ LOADED_AT = "2026-10-31 12:00:00+00"
 # Raw records per (schema, table), named by vendor field (dlt snake_case). Columns not given are null.
 TRAP_ROWS: dict[tuple[str, str], list[dict[str, Any]]] = {
     ("raw_shopify", "customers"): [
+        # Letters accent stripping keeps (ø, æ, ß, ł): Søren's store account, his profile spelt Soren.
+        {"id": 990000091, "email": "s.lefevre@fastmail.com", "first_name": "Søren", "last_name": "Lefèvre",
+         "phone": "(312) 555-0191", "created_at": "2024-01-02T10:00:00Z", "updated_at": "2024-01-02T10:00:00Z"},
         # Household inbox: Tom opened the store account the family shares.
         {"id": 990000001, "email": "The.Millers@gmail.com", "first_name": "Tom", "last_name": "Miller",
          "phone": "(312) 555-0111", "default_address__address1": "12 Elm Street",
@@ -128,6 +131,10 @@ TRAP_ROWS: dict[tuple[str, str], list[dict[str, Any]]] = {
          "shipping_address__country_code": "US", "is_business_order": False},
     ],
     ("raw_klaviyo", "profiles"): [
+        {"id": "TRAPSOREN000000000000001", "attributes__email": "s.lefevre@fastmail.com",
+         "attributes__first_name": "Soren", "attributes__last_name": "Lefevre",
+         "attributes__phone_number": "+13125550191", "attributes__created": "2024-01-21T10:00:00+00:00",
+         "attributes__updated": "2024-01-21T10:00:00+00:00"},
         # Household: Jane signs up with the shared inbox (Gmail dots dropped) and her own phone.
         {"id": "TRAPJANE0000000000000001", "attributes__email": "themillers@gmail.com",
          "attributes__first_name": "Jane", "attributes__last_name": "Miller",

@@ -114,6 +114,18 @@ def test_ticket_quoting_an_order_as_customers_write_it_links_the_requester(ident
     assert quoted[0][0] == 1
 
 
+def test_letters_accent_stripping_keeps_fold_as_english_spells_them(identity_demo: IdentityDemo) -> None:
+    """Søren Lefèvre (store) and Soren Lefevre (newsletter) share an inbox and a phone: one name, one
+    person (`ø` is a letter of its own, which stripping accents leaves; it used to count as a
+    second person on the inbox)."""
+    demo = identity_demo
+    assert demo.customer_of("klaviyo", "profile", "TRAPSOREN000000000000001") == \
+        demo.customer_of("shopify", "customer", "990000091")
+    names = demo.query("select distinct identifier_value from intermediate.int_identifiers "
+                       "where identifier_type = 'person_name' and identifier_value like '%lefevre'")
+    assert names == [("soren|lefevre",)]
+
+
 def test_placeholder_phones_never_link_and_never_count(identity_demo: IdentityDemo) -> None:
     demo = identity_demo
     assert demo.customer_of("shopify", "order", "991000501") != demo.customer_of("shopify", "order", "991000502")

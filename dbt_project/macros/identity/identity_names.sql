@@ -15,11 +15,26 @@
 {%- endmacro %}
 
 {% macro default__identity_fold_accents(expression) -%}
-    translate({{ expression }}, 'áàâäãåéèêëíìîïóòôöõøúùûüñçýÿ', 'aaaaaaeeeeiiiiooooooeuuuuncyy')
+    {{ identity_fold_letters(
+        "translate(" ~ expression ~ ", 'áàâäãåéèêëíìîïóòôöõúùûüñçýÿÁÀÂÄÃÅÉÈÊËÍÌÎÏÓÒÔÖÕÚÙÛÜÑÇÝ', "
+        ~ "'aaaaaaeeeeiiiiooooouuuuncyyAAAAAAEEEEIIIIOOOOOUUUUNCY')"
+    ) }}
 {%- endmacro %}
 
 {% macro duckdb__identity_fold_accents(expression) -%}
-    strip_accents({{ expression }})
+    {{ identity_fold_letters('strip_accents(' ~ expression ~ ')') }}
+{%- endmacro %}
+
+{#- Letters that are not a base letter with an accent, so accent stripping leaves them (Søren,
+    Łukasz, Đorđe, Ægir, Straße, Þór), spelled as English text spells them: Søren and Soren are
+    one name. -#}
+{% macro identity_fold_letters(expression) -%}
+    {%- set sql = namespace(text="translate(" ~ expression ~ ", 'øØłŁđĐðÐıİ', 'oOlLdDdDiI')") -%}
+    {%- for letter, spelled in [('æ', 'ae'), ('Æ', 'AE'), ('œ', 'oe'), ('Œ', 'OE'), ('ß', 'ss'),
+                                ('þ', 'th'), ('Þ', 'TH')] -%}
+        {%- set sql.text = "replace(" ~ sql.text ~ ", '" ~ letter ~ "', '" ~ spelled ~ "')" -%}
+    {%- endfor -%}
+    {{ sql.text }}
 {%- endmacro %}
 
 {#- A name part as a key: lowercased, accents folded, dots and commas dropped, trimmed; null when empty. -#}
