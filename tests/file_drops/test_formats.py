@@ -155,6 +155,15 @@ def test_zendesk_csv_tickets_in_the_apis_words(con: duckdb.DuckDBPyConnection, c
     assert tickets["48241"]["priority"] is None and tickets["48241"]["type"] is None
 
 
+def test_zendesk_csv_requesters_land_as_users(con: duckdb.DuckDBPyConnection, copies: Path) -> None:
+    users = {u["id"]: u for u in rows(convert(con, copies / "tickets_export_2024-05-20.csv"), "users")}
+    assert list(users) == ["28734510012", "28734519987", "28734514420"]
+    assert users["28734510012"] == {"id": "28734510012", "name": "Maya Patel", "email": "maya.patel@example.com",
+                                    "external_id": "7390187716653", "created_at": "2024-05-02T18:03:11Z",
+                                    "updated_at": "1970-01-01T00:28:36.206400Z"}  # a version marker (2024-05-20)
+    assert users["28734514420"]["external_id"] is None
+
+
 def test_zendesk_json_lines_and_a_document_with_users(con: duckdb.DuckDBPyConnection, copies: Path) -> None:
     lines = convert(con, copies / "tickets_export.json")
     assert [t["id"] for t in rows(lines, "tickets")] == ["48250", "48251"]

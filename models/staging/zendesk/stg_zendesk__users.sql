@@ -89,7 +89,13 @@ select
 
     -- timestamps
     created_at,
-    updated_at,
+    -- A version time before the creation is no time of change: the tickets CSV lands its
+    -- requesters with an old version marker (so a real user row always wins the merge), and the
+    -- user is then at least as recent as its first ticket.
+    case
+        when updated_at is null or created_at is null or updated_at >= created_at then updated_at
+        else created_at
+    end as updated_at,
 
     -- lineage
     source_system,
