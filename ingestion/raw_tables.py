@@ -1,4 +1,4 @@
-"""Every contract table exists, typed and empty, whichever files or APIs delivered data.
+"""Every contract table exists, typed (empty when nothing landed), whichever files or APIs delivered data.
 
 dlt creates a table only when rows arrive, and export files cannot fill every raw table (an
 orders export has no refunds table; a seller without Zendesk has no tickets). dbt sources over a
@@ -33,16 +33,22 @@ from ingestion.load import keep_dlt_quiet, make_pipeline, run_pipeline
 
 
 def missing_tables(warehouse: Path, contracts: Iterable[SystemContract]) -> dict[str, list[str]]:
-    """Per system, the contract tables (and quarantine) the warehouse does not hold yet."""
+    """Per system, the contract tables (and quarantine) the warehouse does not hold yet, or holds
+    without a column the contract has gained since they were created (an upgrade: staging reads
+    the new column before any load brings it)."""
     contracts = list(contracts)
-    present: set[tuple[str, str]] = set()
+    present: dict[tuple[str, str], set[str]] = {}
     if Path(warehouse).is_file():
         with connect_for_reading(Path(warehouse)) as con:
-            present = {(s, t) for s, t in con.execute("select schema_name, table_name from duckdb_tables()").fetchall()}
+            for schema, table, column in con.execute(
+                    "select schema_name, table_name, column_name from duckdb_columns()").fetchall():
+                present.setdefault((schema, table), set()).add(column)
     missing: dict[str, list[str]] = {}
     for contract in contracts:
-        names = [t.name for t in contract.tables] + [QUARANTINE_TABLE]
-        absent = [name for name in names if (contract.schema, name) not in present]
+        expected = {t.name: {c.name for c in t.columns} for t in contract.tables}
+        expected[QUARANTINE_TABLE] = set()
+        absent = [name for name, columns in expected.items()
+                  if (contract.schema, name) not in present or not columns <= present[(contract.schema, name)]]
         if absent:
             missing[contract.system] = absent
     return missing
@@ -80,7 +86,9 @@ def _quarantine() -> DltResource:
 
 def ensure_contract_tables(warehouse: Path, pipelines_dir: Path,
                            systems: Iterable[str] | None = None) -> dict[str, list[str]]:
-    """Create every missing contract table of ``systems`` (default: all); returns what was created.
+    """Create every missing contract table of ``systems`` (default: all) and add the contract's new
+    columns to tables created before it had them (dlt adds them, as a load bringing them would, so
+    its schema knows them); returns the tables created or completed.
 
     ``warehouse`` must not be open for writing by another process (DuckDB allows one writer).
     """
