@@ -140,6 +140,9 @@ def orders_table(rng: np.random.Generator, persons: Persons, catalog: Catalog, o
         **_address_phones(phone_rng, persons, p),
         **_order_state(orders, updated),
     }
+    # The buyer pays: billed to the buyer's own name and address (a gift changes only where it ships).
+    for part in ("name", "address1", "zip", "country_code"):
+        columns[f"billing_address__{part}"] = columns[f"shipping_address__{part}"]
     latest = frame(columns, updated, person_id=p + 1)
     # Earlier version: before the refund (paid, fulfilled) or before fulfilment/cancellation.
     at = np.where(orders.refund_ts != NO_TIME, orders.fulfilled_ts,

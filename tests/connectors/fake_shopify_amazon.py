@@ -203,7 +203,8 @@ def shop_order(number: int, updated_at: str, line_items: list[dict], refunds: li
         "shippingAddress": {"firstName": "Ann", "lastName": "Lee", "name": "Ann Lee",
                             "company": None, "address1": "1 Main St", "city": "Springfield", "provinceCode": "IL",
                             "zip": "62701", "countryCodeV2": "US", "phone": "+1 217 555 0143"},
-        "billingAddress": {"phone": "217-555-0144"},
+        "billingAddress": {"name": "Ann Lee", "address1": "1 Main St", "zip": "62701",
+                           "countryCodeV2": "US", "phone": "217-555-0144"},
         "fulfillments": [{"createdAt": "2024-02-02T00:00:00Z"}],
         "lineItems": line_items, "refunds": refunds or [], **extra,
     }

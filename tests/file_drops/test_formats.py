@@ -223,6 +223,16 @@ def test_the_same_file_converts_to_the_same_parquet_bytes(con: duckdb.DuckDBPyCo
     assert parquet_bytes() == parquet_bytes()
 
 
+def test_shopify_orders_land_who_paid(con: duckdb.DuckDBPyConnection, copies: Path) -> None:
+    """The export has no customer id: the billing name and address say who paid (a gift is told
+    apart by them). Address1, not the Street heading that repeats Address2; the zip without
+    Shopify's apostrophe."""
+    orders = {o["name"]: o for o in rows(convert(con, copies / "orders_export_1.csv"), "orders")}
+    billed = {k: orders["#1041"][f"billing_address__{k}"] for k in ("name", "address1", "zip", "country_code")}
+    assert billed == {"name": "Maya Patel", "address1": "221 Hampshire St", "zip": "02139", "country_code": "US"}
+    assert orders["#1042"]["billing_address__name"] == "Jordan Lee"
+
+
 def test_shopify_phones_land_as_the_apis_address_phones(con: duckdb.DuckDBPyConnection, copies: Path) -> None:
     orders = {o["name"]: o for o in rows(convert(con, copies / "orders_export_1.csv"), "orders")}
     assert (orders["#1042"]["phone"], orders["#1042"]["shipping_address__phone"],

@@ -192,6 +192,11 @@ MESS_ROWS: dict[tuple[str, str], list[dict[str, Any]]] = {
          "phone": "+1 202 555 0181", "default_address__address1": "9 Navy Yard Road", "default_address__zip": "20003",
          "default_address__country_code": "US", "created_at": "2024-01-05T10:00:00Z",
          "updated_at": "2024-01-05T10:00:00Z"},
+        # Alan has an account of his own; Grace's export-style gift below ships to him.
+        {"id": 991003001, "email": "alan.t@fastmail.com", "first_name": "Alan", "last_name": "Turing",
+         "phone": "+1 415 555 0147", "default_address__address1": "1 Bletchley Way", "default_address__zip": "94105",
+         "default_address__country_code": "US", "created_at": "2024-01-06T10:00:00Z",
+         "updated_at": "2024-01-06T10:00:00Z"},
         # Typo: "Palu Brown" and "Paul Brown", same e-mail, same phone: one person.
         {"id": 991000101, "email": "paul.brown@fastmail.com", "first_name": "Palu", "last_name": "Brown",
          "phone": "+1 617 555 0150", "created_at": "2024-02-05T10:00:00Z", "updated_at": "2024-02-05T10:00:00Z"},
@@ -240,6 +245,15 @@ MESS_ROWS: dict[tuple[str, str], list[dict[str, Any]]] = {
          "shipping_address__zip": "20003", "shipping_address__country_code": "US", "currency": "USD",
          "subtotal_price": "20.00", "total_price": "20.00", "created_at": "2024-02-06T10:00:00Z",
          "updated_at": "2024-02-06T10:00:00Z"},
+        # An orders export has no customer id: Grace's gift to Alan is known by its billing name and
+        # address; the shipping name, address and phone are Alan's.
+        {"id": 991000013, "name": "#991013", "email": "grace.hopper@fastmail.com",
+         "billing_address__name": "Grace Hopper", "billing_address__address1": "9 Navy Yard Road",
+         "billing_address__zip": "20003", "billing_address__country_code": "US",
+         "shipping_address__name": "Alan Turing", "shipping_address__address1": "1 Bletchley Way",
+         "shipping_address__zip": "94105", "shipping_address__country_code": "US",
+         "shipping_address__phone": "+1 415 555 0147", "currency": "USD", "subtotal_price": "30.00",
+         "total_price": "30.00", "created_at": "2024-03-09T10:00:00Z", "updated_at": "2024-03-09T10:00:00Z"},
         {"id": 991000111, "name": "#991111", "email": "Paul.Brown@fastmail.com", "phone": "617-555-0150",
          "shipping_address__name": "Paul Brown", "currency": "USD", "subtotal_price": "20.00",
          "total_price": "20.00", "created_at": "2024-02-06T10:00:00Z", "updated_at": "2024-02-06T10:00:00Z"},

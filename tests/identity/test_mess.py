@@ -26,6 +26,22 @@ def test_gift_order_stays_with_its_buyer(identity_demo: IdentityDemo) -> None:
                       "'shopify:order:991000011' and identifier_value = '+13125550199'")[0][0] == 0
 
 
+def test_gift_without_an_account_stays_with_whoever_it_was_billed_to(identity_demo: IdentityDemo) -> None:
+    """An orders export carries no customer id. Grace's gift to Alan (billed to her name and address,
+    shipped to his, with his phone) is hers: her e-mail is not demoted by his name, and the gift
+    does not join Alan through his phone."""
+    demo = identity_demo
+    grace = demo.customer_of("shopify", "customer", "991000001")
+    alan = demo.customer_of("shopify", "customer", "991003001")
+    assert demo.customer_of("shopify", "order", "991000013") == grace
+    assert alan != grace
+    carried = {(t, v) for t, v in demo.query(
+        "select identifier_type, identifier_value from intermediate.int_identifiers "
+        "join intermediate.int_identity_records using (record_node_id) where record_id = 'shopify:order:991000013'")}
+    assert ("phone", "+14155550147") not in carried
+    assert ("person_name", "grace|hopper") in carried
+
+
 def test_gift_from_a_household_account_is_not_the_holders(identity_demo: IdentityDemo) -> None:
     """Maya and Ravi both order through Maya's account (Ravi's own order ships home under his
     name). A gift from that account to Lena in Portland may be either's: it names no one, and its

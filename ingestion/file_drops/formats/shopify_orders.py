@@ -21,11 +21,14 @@ and ``Shipping Country`` (codes in the export) ``-> shipping_address__province_c
 ``__country_code``, ``Shipping Name -> shipping_address__name`` (the export has no separate first
 and last name), ``Shipping Phone -> shipping_address__phone`` and ``Billing Phone ->
 billing_address__phone`` (identity signals: the phone typed at checkout; Shopify's leading
-apostrophe removed, as for ``Phone``). Timestamps (``2024-05-01 10:00:00 -0400``) are re-spelt as ISO 8601.
-``updated_at`` (required, not exported) is the latest of ``Created at, Paid at, Fulfilled at,
-Cancelled at``. Not exported, so null: ``customer__id``, ``processed_at``, ``landing_site``,
-``referring_site``, user agent, ``checkout_token``, the shipping first and last name, product and
-variant ids.
+apostrophe removed, as for ``Phone``), ``Billing Name``, ``Billing Address1`` (older exports:
+``Billing Street``), ``Billing Zip`` and ``Billing Country`` -> ``billing_address__name``,
+``__address1``, ``__zip``, ``__country_code`` (who paid: the export has no customer id, so an
+order shipping to someone else is recognised as a gift by its billing name and address).
+Timestamps (``2024-05-01 10:00:00 -0400``) are re-spelt as ISO 8601. ``updated_at`` (required, not
+exported) is the latest of ``Created at, Paid at, Fulfilled at, Cancelled at``. Not exported, so
+null: ``customer__id``, ``processed_at``, ``landing_site``, ``referring_site``, user agent,
+``checkout_token``, the shipping first and last name, product and variant ids.
 """
 
 from __future__ import annotations
@@ -75,6 +78,10 @@ SOURCE = ("Source",)
 PHONE = ("Phone",)
 SHIPPING_PHONE = ("Shipping Phone",)
 BILLING_PHONE = ("Billing Phone",)
+BILLING_NAME = ("Billing Name",)
+BILLING_ADDRESS1 = ("Billing Address1", "Billing Street")
+BILLING_ZIP = ("Billing Zip",)
+BILLING_COUNTRY = ("Billing Country",)
 
 POSITIONS_PER_ORDER = 10_000
 """Synthetic line item id = -(order id x this + position): room for 9,999 lines per order."""
@@ -129,6 +136,10 @@ def convert(con: duckdb.DuckDBPyConnection, export: Export) -> dict[str, pa.Tabl
             {unguarded(c(SHIPPING_ZIP))} AS shipping_address__zip,
             {trimmed(c(SHIPPING_COUNTRY))} AS shipping_address__country_code,
             {unguarded(c(SHIPPING_PHONE))} AS shipping_address__phone,
+            {blank_null(c(BILLING_NAME))} AS billing_address__name,
+            {blank_null(c(BILLING_ADDRESS1))} AS billing_address__address1,
+            {unguarded(c(BILLING_ZIP))} AS billing_address__zip,
+            {trimmed(c(BILLING_COUNTRY))} AS billing_address__country_code,
             {unguarded(c(BILLING_PHONE))} AS billing_address__phone,
             {iso_timestamp(c(FULFILLED_AT))} AS fulfilled_at
         FROM shopify_lines
@@ -162,7 +173,7 @@ FORMAT = ExportFormat(
               DISCOUNT_AMOUNT, CREATED_AT, QUANTITY, ITEM_NAME, PRICE, SKU, ID),
     optional=(PAID_AT, FULFILLED_AT, LINE_DISCOUNT, SHIPPING_NAME, SHIPPING_COMPANY, SHIPPING_ADDRESS1,
               SHIPPING_CITY, SHIPPING_ZIP, SHIPPING_PROVINCE, SHIPPING_COUNTRY, CANCELLED_AT, SOURCE, PHONE,
-              SHIPPING_PHONE, BILLING_PHONE),
+              SHIPPING_PHONE, BILLING_PHONE, BILLING_NAME, BILLING_ADDRESS1, BILLING_ZIP, BILLING_COUNTRY),
     tables=("orders", "orders__line_items"),
     convert=convert,
 )

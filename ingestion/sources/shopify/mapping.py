@@ -189,8 +189,12 @@ def order_row(node: Node) -> Row:
         "checkout_token": node.get("checkoutToken"),
         **shipping_name(node.get("shippingAddress")),
         **address(node.get("shippingAddress"), "shipping_address"),
-        # The recipient's phone (a gift's is not the buyer's) and the buyer's billing phone.
+        # The recipient's phone (a gift's is not the buyer's); who paid, and the buyer's billing phone.
         "shipping_address__phone": dig(node, "shippingAddress", "phone"),
+        "billing_address__name": dig(node, "billingAddress", "name"),
+        "billing_address__address1": dig(node, "billingAddress", "address1"),
+        "billing_address__zip": dig(node, "billingAddress", "zip"),
+        "billing_address__country_code": dig(node, "billingAddress", "countryCodeV2"),
         "billing_address__phone": dig(node, "billingAddress", "phone"),
         "fulfilled_at": _first_fulfilment(node),
     }

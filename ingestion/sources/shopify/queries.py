@@ -72,7 +72,7 @@ query Orders($first: Int!, $after: String, $query: String, $lineItems: Int!, $re
         lastVisit {{ landingPage referrerUrl }}
       }}
       shippingAddress {{ firstName lastName name {MAILING_ADDRESS} phone }}
-      billingAddress {{ phone }}
+      billingAddress {{ name address1 zip countryCodeV2 phone }}
       fulfillments(first: 5) {{ createdAt }}
       refunds(first: $refunds) {{ id }}
       lineItems(first: $lineItems) {{ {PAGE_INFO} nodes {{ {LINE_ITEM} }} }}

@@ -183,8 +183,20 @@ shipped_orders as {{ identity_cte_hint() }} (
             'store_orders.shipping_postal_code',
             'store_orders.shipping_country_code',
         ) }} as shipping_address_key,
-        account_details.account_name,
-        account_details.account_address_key
+        -- The buyer: the store account's holder; without a known account (an orders export
+        -- carries no customer id), the name and address the order was billed to.
+        coalesce(
+            account_details.account_name,
+            {{ identity_person_name_key('store_orders.billing_name') }}
+        ) as account_name,
+        coalesce(
+            account_details.account_address_key,
+            {{ identity_address_key(
+                'store_orders.billing_address_line_1',
+                'store_orders.billing_postal_code',
+                'store_orders.billing_country_code',
+            ) }}
+        ) as account_address_key
 
     from {{ ref('stg_shopify__orders') }} as store_orders
     left join order_accounts as account_details
@@ -192,11 +204,12 @@ shipped_orders as {{ identity_cte_hint() }} (
 
 ),
 
--- Recipient is not buyer: an order of a known account that ships to another name at another
--- address (a gift, a drop-shipment) says nothing about who its buyer is beyond the account, the
--- e-mail, the order's phone and the billing phone. Its shipping name, address and phone are the
--- recipient's and are not the order's identity; its person is the account holder. An order
--- shipped to a household member at the account's own address still names that member.
+-- Recipient is not buyer: an order of a known account (or, without one, billed to a name) that
+-- ships to another name at another address (a gift, a drop-shipment) says nothing about who its
+-- buyer is beyond the account, the e-mail, the order's phone and the billing phone. Its shipping
+-- name, address and phone are the recipient's and are not the order's identity; its person is
+-- the account holder (the billed name). An order shipped to a household member at the account's
+-- own address still names that member.
 ships_elsewhere as (
 
     select

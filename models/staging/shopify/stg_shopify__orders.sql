@@ -74,6 +74,11 @@ renamed as (
         shipping_address__province_code as shipping_province_code,
         shipping_address__zip as shipping_postal_code,
         shipping_address__country_code as shipping_country_code,
+        -- Who paid (the export carries no customer id: a gift is recognised by these).
+        nullif(trim(billing_address__name), '') as billing_name,
+        billing_address__address1 as billing_address_line_1,
+        billing_address__zip as billing_postal_code,
+        billing_address__country_code as billing_country_code,
 
         -- numerics
         {{ to_decimal('subtotal_price') }} as subtotal_amount,
@@ -155,6 +160,10 @@ select
     shipping_province_code,
     shipping_postal_code,
     shipping_country_code,
+    billing_name,
+    billing_address_line_1,
+    billing_postal_code,
+    billing_country_code,
 
     -- numerics
     subtotal_amount,
