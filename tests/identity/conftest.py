@@ -232,6 +232,15 @@ MESS_ROWS: dict[tuple[str, str], list[dict[str, Any]]] = {
         # a name that carries her account and her brother Owen's phone (where the two meet).
         {"id": 991001101, "email": "nora.quinn@fastmail.com", "first_name": "Nora", "last_name": "Quinn",
          "created_at": "2024-01-03T10:00:00Z", "updated_at": "2024-01-03T10:00:00Z"},
+        # Names in another script: Giorgos's account (his newsletter profile is in Greek, one
+        # inbox and phone) and Li Zhao's (her profile is `丽 赵`, another inbox, her phone).
+        {"id": 991001301, "email": "giorgos.p@fastmail.com", "first_name": "Giorgos", "last_name": "Papadopoulos",
+         "phone": "+1 718 555 0121", "created_at": "2024-01-04T10:00:00Z", "updated_at": "2024-01-04T10:00:00Z"},
+        {"id": 991001401, "email": "lizhao.shop@fastmail.com", "first_name": "Li", "last_name": "Zhao",
+         "phone": "(323) 555-0186", "created_at": "2024-01-04T10:00:00Z", "updated_at": "2024-01-04T10:00:00Z"},
+        # Last-name initial: Sophia's account; an export order of hers billed to `Sophia M.`.
+        {"id": 991001501, "email": "sophia.shop@fastmail.com", "first_name": "Sophia", "last_name": "Martinez",
+         "phone": "+1 212 555 0163", "created_at": "2024-01-04T10:00:00Z", "updated_at": "2024-01-04T10:00:00Z"},
     ],
     ("raw_shopify", "orders"): [
         {"id": 991000011, "name": "#991011", "email": "grace.hopper@fastmail.com", "customer__id": 991000001,
@@ -295,6 +304,10 @@ MESS_ROWS: dict[tuple[str, str], list[dict[str, Any]]] = {
          "shipping_address__zip": "97201", "shipping_address__country_code": "US", "currency": "USD",
          "subtotal_price": "40.00", "total_price": "40.00", "created_at": "2024-04-02T10:00:00Z",
          "updated_at": "2024-04-02T10:00:00Z"},
+        {"id": 991001511, "name": "#991511", "email": "sophia.shop@fastmail.com", "phone": "212-555-0163",
+         "billing_address__name": "Sophia M.", "shipping_address__name": "Sophia M.", "currency": "USD",
+         "subtotal_price": "15.00", "total_price": "15.00", "created_at": "2024-04-03T10:00:00Z",
+         "updated_at": "2024-04-03T10:00:00Z"},
     ],
     ("raw_klaviyo", "profiles"): [
         # SMS-only sign-up: a phone and nothing else.
@@ -309,6 +322,20 @@ MESS_ROWS: dict[tuple[str, str], list[dict[str, Any]]] = {
         {"id": "TRAPBOB00000000000000001", "attributes__email": "r.tables@fastmail.com",
          "attributes__first_name": "Bob", "attributes__last_name": "Tables",
          "attributes__created": "2024-03-01T10:00:00+00:00", "attributes__updated": "2024-03-01T10:00:00+00:00"},
+        {"id": "TRAPGIORGOS0000000000001", "attributes__email": "giorgos.p@fastmail.com",
+         "attributes__first_name": "Γιώργος", "attributes__last_name": "Παπαδόπουλος",
+         "attributes__phone_number": "+17185550121",
+         "attributes__created": "2024-03-01T10:00:00+00:00", "attributes__updated": "2024-03-01T10:00:00+00:00"},
+        {"id": "TRAPLIZHAO00000000000001", "attributes__email": "lzhao.news@fastmail.com",
+         "attributes__first_name": "丽", "attributes__last_name": "赵", "attributes__phone_number": "+13235550186",
+         "attributes__created": "2024-03-01T10:00:00+00:00", "attributes__updated": "2024-03-01T10:00:00+00:00"},
+        # A household inbox of two people named in Chinese: two people.
+        {"id": "TRAPWANGWEI0000000000001", "attributes__email": "wang.li.home@fastmail.com",
+         "attributes__first_name": "伟", "attributes__last_name": "王",
+         "attributes__created": "2024-03-01T10:00:00+00:00", "attributes__updated": "2024-03-01T10:00:00+00:00"},
+        {"id": "TRAPLINA0000000000000001", "attributes__email": "wang.li.home@fastmail.com",
+         "attributes__first_name": "娜", "attributes__last_name": "李",
+         "attributes__created": "2024-03-02T10:00:00+00:00", "attributes__updated": "2024-03-02T10:00:00+00:00"},
     ],
     ("raw_zendesk", "users"): [
         {"id": 991000601, "name": "Robert Tables", "email": "r.tables@fastmail.com", "role": "end-user",

@@ -142,6 +142,30 @@ def test_letters_accent_stripping_keeps_fold_as_english_spells_them(identity_dem
     assert names == [("soren|lefevre",)]
 
 
+def test_a_name_in_another_script_is_the_one_person_its_inbox_or_phone_names(identity_demo: IdentityDemo) -> None:
+    """Γιώργος Παπαδόπουλος (newsletter) shares Giorgos Papadopoulos's inbox and phone; `丽 赵` shares
+    Li Zhao's phone only. A name in another script cannot be compared, but it is not a second
+    person where each script shows one (it used to demote the inbox and the phone as shared)."""
+    demo = identity_demo
+    assert demo.customer_of("klaviyo", "profile", "TRAPGIORGOS0000000000001") == \
+        demo.customer_of("shopify", "customer", "991001301")
+    assert demo.customer_of("klaviyo", "profile", "TRAPLIZHAO00000000000001") == \
+        demo.customer_of("shopify", "customer", "991001401")
+
+
+def test_two_people_named_in_another_script_on_one_inbox_stay_apart(identity_demo: IdentityDemo) -> None:
+    demo = identity_demo
+    assert demo.customer_of("klaviyo", "profile", "TRAPWANGWEI0000000000001") != \
+        demo.customer_of("klaviyo", "profile", "TRAPLINA0000000000000001")
+
+
+def test_last_name_initial_is_a_partial_name(identity_demo: IdentityDemo) -> None:
+    """An export order billed to `Sophia M.` with Sophia Martinez's inbox and phone is hers: the
+    initial fits her last name (it used to count as a second person on both)."""
+    demo = identity_demo
+    assert demo.customer_of("shopify", "order", "991001511") == demo.customer_of("shopify", "customer", "991001501")
+
+
 def test_placeholder_phones_never_link_and_never_count(identity_demo: IdentityDemo) -> None:
     demo = identity_demo
     assert demo.customer_of("shopify", "order", "991000501") != demo.customer_of("shopify", "order", "991000502")

@@ -164,9 +164,20 @@
     )
 {%- endmacro %}
 
-{#- Two last names of one person: equal or a one-letter typo. -#}
+{#- Two last names of one person: equal, an initial of the other (`Sophia M.`), a one-letter
+    typo, or a rare spelling of a common last name in the seller's data (int_identity_nickname_pairs:
+    More/Moore, Haall/Hall). -#}
 {% macro identity_last_names_match(a, b) -%}
-    ({{ a }} = {{ b }} or {{ identity_name_typo(a, b) }})
+    (
+        {{ a }} = {{ b }}
+        or (length({{ a }}) = 1 and {{ a }} = substring({{ b }}, 1, 1))
+        or (length({{ b }}) = 1 and {{ b }} = substring({{ a }}, 1, 1))
+        or {{ identity_name_typo(a, b) }}
+        or {{ dbt.concat([a, "'|'", b]) }} in (
+            select name_pair from {{ ref('int_identity_nickname_pairs') }}
+            where pair_source = 'last_name_spelling_variant'
+        )
+    )
 {%- endmacro %}
 
 {#- Two person-name keys (`first|last`) of one person: first names match and last names match
@@ -201,11 +212,17 @@
     partition columns and `name_key` (one row per distinct name). Returns the partition columns,
     `name_key` and `name_group`: the smallest full name (first and last) connected to it by
     matching names (three steps);
-    a partial name (no last name, or only an initial for a first name) joins the one full-name
-    group it matches, stays its own group when it matches none, and gets no group (null) when
-    it matches several (`Jane` beside `Jane Miller` and `Jane Smith`, `R. Mendez` beside
-    `Randy Mendez` and `Raymond Mendez`: which one is unknown). A partial name never bridges
-    two full names: `R. Mendez` does not make Randy and Raymond one person.
+    a partial name (no last name, or only an initial for a first or a last name) joins the one
+    full-name group it matches, stays its own group when it matches none, and gets no group
+    (null) when it matches several (`Jane` beside `Jane Miller` and `Jane Smith`, `R. Mendez`
+    beside `Randy Mendez` and `Raymond Mendez`, `Sophia M.` beside `Sophia Martinez` and
+    `Sophia Moore`: which one is unknown). A partial name never bridges two full names:
+    `R. Mendez` does not make Randy and Raymond one person.
+    Names without a Latin letter (`Γιώργος Παπαδόπουλος`, `丽 赵`) are grouped among themselves:
+    they cannot be compared with a Latin spelling (no transliteration). Where a value names
+    exactly one person in Latin letters and exactly one in another script (a store account as
+    `Giorgos Papadopoulos`, its newsletter profile in Greek), the two are one group; with more
+    people on either side each keeps its own group (never fewer people than either script shows).
 -#}
 {% macro identity_name_groups_sql(sql, partition_columns) %}
     {%- set parts = [] -%}
@@ -252,11 +269,15 @@
 
     ),
 
-    several_names as (
+    -- Names are compared within their script (`partition_key`: the value and whether the name
+    -- has a Latin letter); `value_key` is the value alone.
+    scripted_names as (
 
         select
             *,
-            {{ dbt.concat(parts) }} as partition_key,
+            {{ dbt.concat(parts) }} as value_key,
+            {{ dbt.length("translate(name_key, 'abcdefghijklmnopqrstuvwxyz', '')") }}
+                < {{ dbt.length('name_key') }} as is_latin,
             {{ dbt.split_part('name_key', "'|'", 1) }} as first_part,
             {{ dbt.split_part('name_key', "'|'", 2) }} as last_part
         from sized_names
@@ -264,12 +285,22 @@
 
     ),
 
-    -- Full names: a first name of two letters or more and a last name (an initial is partial).
+    several_names as (
+
+        select
+            *,
+            {{ dbt.concat(['value_key', "case when is_latin then '~latin' else '~other' end"]) }}
+                as partition_key
+        from scripted_names
+
+    ),
+
+    -- Full names: a first and a last name of two letters or more (an initial is partial).
     full_names as (
 
         select * from several_names
         where
-            last_part != ''
+            {{ dbt.length('last_part') }} > 1
             and {{ dbt.length('first_part') }} > 1
 
     ),
@@ -369,7 +400,7 @@
 
     ),
 
-    -- Partial names (`jane|`, `r|mendez`) and the full-name groups they fit.
+    -- Partial names (`jane|`, `r|mendez`, `sophia|m`) and the full-name groups they fit.
     first_only as (
 
         select
@@ -386,7 +417,7 @@
                     ('names.first_part', 'names.last_part'), ('groups.first_part', 'groups.last_part')
                 ) }}
         where
-            names.last_part = ''
+            {{ dbt.length('names.last_part') }} <= 1
             or {{ dbt.length('names.first_part') }} = 1
         group by names.partition_key, names.name_key
 
@@ -409,17 +440,51 @@
             end as name_group
         from first_only
 
+    ),
+
+    grouped_names as (
+
+        select
+            names.{{ partition_columns | join(', names.') }},
+            names.name_key,
+            names.value_key,
+            names.is_latin,
+            grouped.name_group
+        from several_names as names
+        inner join grouped
+            on
+                names.partition_key = grouped.partition_key
+                and names.name_key = grouped.name_key
+
+    ),
+
+    script_groups as (
+
+        select
+            value_key,
+            count(distinct case when is_latin then name_group end) as latin_groups,
+            count(distinct case when not is_latin then name_group end) as other_groups,
+            min(case when is_latin then name_group end) as latin_group
+        from grouped_names
+        group by value_key
+
     )
 
     select
-        names.{{ partition_columns | join(', names.') }},
-        names.name_key,
-        grouped.name_group
-    from several_names as names
-    inner join grouped
-        on
-            names.partition_key = grouped.partition_key
-            and names.name_key = grouped.name_key
+        grouped_names.{{ partition_columns | join(', grouped_names.') }},
+        grouped_names.name_key,
+        case
+            when
+                not grouped_names.is_latin
+                and grouped_names.name_group is not null
+                and script_groups.latin_groups = 1
+                and script_groups.other_groups = 1
+                then script_groups.latin_group
+            else grouped_names.name_group
+        end as name_group
+    from grouped_names
+    inner join script_groups
+        on grouped_names.value_key = script_groups.value_key
     union all
     select
         {{ partition_columns | join(', ') }},

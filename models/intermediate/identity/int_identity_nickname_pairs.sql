@@ -3,14 +3,19 @@
 --
 -- * nicknames (seed identity_nicknames): a name and its nickname (robert|bob, bob|robert) and
 --   two nicknames of one name (bob|rob); the initial of one beside the other (b|robert, r|bob);
--- * spelling variants learnt from the seller's own names: a first name of four letters or more
---   seen with at most var `identity_spelling_variant_max_surnames` last names (one person's
---   typo: Ruoh Owens, Lram Guzman) one edit (a letter added, dropped, replaced or two swapped)
---   from exactly one first name seen with at least var `identity_spelling_variant_min_surnames`
---   last names (Ruth, Liam). Two common names (Mark and Mary, Minh and Linh) never pair, nor
---   does a rare name close to several common ones (Mara: Mary, Mark, Maria) or a name and its
---   feminine form (Louis/Louise). The four-letter typos the fixed rule (identity_name_typo)
---   must refuse, because Mark/Mary are two people, are told apart by the data itself.
+-- * spelling variants learnt from the seller's own names (accounts, profiles, users, buyers and
+--   the names orders are billed and shipped to): a first name seen with at most var
+--   `identity_spelling_variant_max_surnames` last names (one person's typo: Ruoh Owens, Lram
+--   Guzman, Mak Schmidt) one edit (a letter added, dropped, replaced or two swapped) from
+--   exactly one first name seen with at least var `identity_spelling_variant_min_surnames` last
+--   names (Ruth, Liam, Mark); a last name the same way, counted by first names (Laura More,
+--   Kevin Haall: Moore, Hall; pair_source `last_name_spelling_variant`, read by
+--   identity_last_names_match). The rare name has four letters or more, or three with a letter
+--   dropped inside it (Mak/Mark, Ran/Ryan; Eva/Evan never pair). Two common names (Mark and
+--   Mary, Minh and Linh) never pair, nor does a rare name close to several common ones (Mara:
+--   Mary, Mark, Maria) or a name and its feminine form (Louis/Louise). The four-letter typos the
+--   fixed rule (identity_name_typo) must refuse, because Mark/Mary are two people, are told
+--   apart by the data itself.
 
 {% set max_rare = var('identity_spelling_variant_max_surnames', 1) | int %}
 {% set min_common = var('identity_spelling_variant_min_surnames', 5) | int %}
@@ -49,14 +54,21 @@ nickname_pairs as (
 
 ),
 
--- The person names the records give (accounts, profiles, users, marketplace buyers).
+-- The person names the records give (accounts, profiles, users, marketplace buyers) and the
+-- names store orders are billed and shipped to.
 record_names as (
 
-    select distinct
-        {{ identity_person_name_key('full_name') }} as name_key
-
+    select {{ identity_person_name_key('full_name') }} as name_key
     from {{ ref('int_identity_records') }}
     where full_name is not null
+    union
+    select {{ identity_person_name_key('shipping_name') }} as name_key
+    from {{ ref('stg_shopify__orders') }}
+    where shipping_name is not null
+    union
+    select {{ identity_person_name_key('billing_name') }} as name_key
+    from {{ ref('stg_shopify__orders') }}
+    where billing_name is not null
 
 ),
 
@@ -71,15 +83,28 @@ name_parts as (
 
 ),
 
--- How many people (told apart by last name) each first name is seen with.
-first_names as (
+-- How many people each first name is seen with (told apart by last name), and each last name
+-- (told apart by first name).
+name_counts as (
 
     select
-        first_name,
-        count(distinct case when last_name != '' then last_name end) as surnames_count
+        'first' as name_part,
+        first_name as part_name,
+        count(distinct case when last_name != '' then last_name end) as others_count
 
     from name_parts
     group by first_name
+
+    union all
+
+    select
+        'last' as name_part,
+        last_name as part_name,
+        count(distinct first_name) as others_count
+
+    from name_parts
+    where {{ dbt.length('last_name') }} > 1
+    group by last_name
 
 ),
 
@@ -97,51 +122,64 @@ positions as (
 deletion_keys as (
 
     select
-        first_names.first_name,
-        first_names.surnames_count,
-        first_names.first_name as deletion_key
+        name_counts.name_part,
+        name_counts.part_name,
+        name_counts.others_count,
+        name_counts.part_name as deletion_key
 
-    from first_names
+    from name_counts
     where
-        first_names.surnames_count <= {{ max_rare }}
-        or first_names.surnames_count >= {{ min_common }}
+        name_counts.others_count <= {{ max_rare }}
+        or name_counts.others_count >= {{ min_common }}
 
     union all
 
     select
-        first_names.first_name,
-        first_names.surnames_count,
+        name_counts.name_part,
+        name_counts.part_name,
+        name_counts.others_count,
         {{ dbt.concat([
-            'substring(first_names.first_name, 1, positions.letter_position - 1)',
-            'substring(first_names.first_name, positions.letter_position + 1, length(first_names.first_name))',
+            'substring(name_counts.part_name, 1, positions.letter_position - 1)',
+            'substring(name_counts.part_name, positions.letter_position + 1, length(name_counts.part_name))',
         ]) }} as deletion_key
 
-    from first_names
+    from name_counts
     inner join positions
-        on positions.letter_position <= length(first_names.first_name)
+        on positions.letter_position <= length(name_counts.part_name)
     where
-        first_names.surnames_count <= {{ max_rare }}
-        or first_names.surnames_count >= {{ min_common }}
+        name_counts.others_count <= {{ max_rare }}
+        or name_counts.others_count >= {{ min_common }}
 
 ),
 
 variant_candidates as (
 
     select distinct
-        rare.first_name as rare_name,
-        common.first_name as common_name
+        rare.name_part,
+        rare.part_name as rare_name,
+        common.part_name as common_name
 
     from deletion_keys as rare
     inner join deletion_keys as common
-        on rare.deletion_key = common.deletion_key
+        on
+            rare.deletion_key = common.deletion_key
+            and rare.name_part = common.name_part
     where
-        rare.surnames_count <= {{ max_rare }}
-        and common.surnames_count >= {{ min_common }}
-        and rare.first_name != common.first_name
-        and length(rare.first_name) >= 4
-        and length(common.first_name) >= 3
-        and {{ identity_one_edit('rare.first_name', 'common.first_name') }}
-        and not {{ identity_feminine_form('rare.first_name', 'common.first_name') }}
+        rare.others_count <= {{ max_rare }}
+        and common.others_count >= {{ min_common }}
+        and rare.part_name != common.part_name
+        and length(common.part_name) >= 3
+        and (
+            length(rare.part_name) >= 4
+            or (
+                length(rare.part_name) = 3
+                and length(common.part_name) = 4
+                and substring(rare.part_name, 1, 1) = substring(common.part_name, 1, 1)
+                and substring(rare.part_name, 3, 1) = substring(common.part_name, 4, 1)
+            )
+        )
+        and {{ identity_one_edit('rare.part_name', 'common.part_name') }}
+        and not {{ identity_feminine_form('rare.part_name', 'common.part_name') }}
 
 ),
 
@@ -149,11 +187,12 @@ variant_candidates as (
 spelling_variants as (
 
     select
+        name_part,
         rare_name,
         min(common_name) as common_name
 
     from variant_candidates
-    group by rare_name
+    group by name_part, rare_name
     having count(*) = 1
 
 ),
@@ -193,13 +232,19 @@ pairs as (
     select
         rare_name as first_name_a,
         common_name as first_name_b,
-        'spelling_variant' as pair_source
+        case
+            when name_part = 'last' then 'last_name_spelling_variant'
+            else 'spelling_variant'
+        end as pair_source
     from spelling_variants
     union all
     select
         common_name as first_name_a,
         rare_name as first_name_b,
-        'spelling_variant' as pair_source
+        case
+            when name_part = 'last' then 'last_name_spelling_variant'
+            else 'spelling_variant'
+        end as pair_source
     from spelling_variants
 
 ),
