@@ -56,19 +56,27 @@ nickname_pairs as (
 
 -- The person names the records give (accounts, profiles, users, marketplace buyers) and the
 -- names store orders are billed and shipped to.
-record_names as (
+-- Each written name once before its key is computed (orders repeat their buyers' names).
+written_names as (
 
-    select {{ identity_person_name_key('full_name') }} as name_key
+    select full_name as written_name
     from {{ ref('int_identity_records') }}
     where full_name is not null
     union
-    select {{ identity_person_name_key('shipping_name') }} as name_key
+    select shipping_name as written_name
     from {{ ref('stg_shopify__orders') }}
     where shipping_name is not null
     union
-    select {{ identity_person_name_key('billing_name') }} as name_key
+    select billing_name as written_name
     from {{ ref('stg_shopify__orders') }}
     where billing_name is not null
+
+),
+
+record_names as (
+
+    select distinct {{ identity_person_name_key('written_name') }} as name_key
+    from written_names
 
 ),
 
