@@ -207,6 +207,13 @@
     end)
 {%- endmacro %}
 
+{#- Whether a name key has a Latin letter (`γιωργος|παπαδοπουλος` and `丽|赵` have none): keys are
+    lowercased with accents folded, so a-z is every Latin letter. -#}
+{% macro identity_has_latin_letter(name_key) -%}
+    {%- set without_latin = "translate(" ~ name_key ~ ", 'abcdefghijklmnopqrstuvwxyz', '')" %}
+    ({{ dbt.length(without_latin) }} < {{ dbt.length(name_key) }})
+{%- endmacro %}
+
 {#-
     Groups of person names inside each group of `partition_columns`: `sql` returns the
     partition columns and `name_key` (one row per distinct name). Returns the partition columns,
@@ -218,8 +225,8 @@
     beside `Randy Mendez` and `Raymond Mendez`, `Sophia M.` beside `Sophia Martinez` and
     `Sophia Moore`: which one is unknown). A partial name never bridges two full names:
     `R. Mendez` does not make Randy and Raymond one person.
-    Names without a Latin letter (`Γιώργος Παπαδόπουλος`, `丽 赵`) are grouped among themselves:
-    they cannot be compared with a Latin spelling (no transliteration). Where a value names
+    Names without a Latin letter (`Γιώργος Παπαδόπουλος`, `丽 赵`) match no Latin name (no
+    transliteration), so they form groups among themselves. Where a value names
     exactly one person in Latin letters and exactly one in another script (a store account as
     `Giorgos Papadopoulos`, its newsletter profile in Greek), the two are one group; with more
     people on either side each keeps its own group (never fewer people than either script shows).
@@ -269,29 +276,15 @@
 
     ),
 
-    -- Names are compared within their script (`partition_key`: the value and whether the name
-    -- has a Latin letter); `value_key` is the value alone.
-    scripted_names as (
-
-        select
-            *,
-            {{ dbt.concat(parts) }} as value_key,
-            {{ dbt.length("translate(name_key, 'abcdefghijklmnopqrstuvwxyz', '')") }}
-                < {{ dbt.length('name_key') }} as is_latin,
-            {{ dbt.split_part('name_key', "'|'", 1) }} as first_part,
-            {{ dbt.split_part('name_key', "'|'", 2) }} as last_part
-        from sized_names
-        where names_count > 1
-
-    ),
-
     several_names as (
 
         select
             *,
-            {{ dbt.concat(['value_key', "case when is_latin then '~latin' else '~other' end"]) }}
-                as partition_key
-        from scripted_names
+            {{ dbt.concat(parts) }} as partition_key,
+            {{ dbt.split_part('name_key', "'|'", 1) }} as first_part,
+            {{ dbt.split_part('name_key', "'|'", 2) }} as last_part
+        from sized_names
+        where names_count > 1
 
     ),
 
@@ -442,49 +435,60 @@
 
     ),
 
-    grouped_names as (
+    -- Values naming someone without a Latin letter (few): a name in another script matches no
+    -- Latin name, so it forms groups of its own above; where the value names exactly one person
+    -- in each script, the two are one.
+    other_script_values as (
 
-        select
-            names.{{ partition_columns | join(', names.') }},
-            names.name_key,
-            names.value_key,
-            names.is_latin,
-            grouped.name_group
+        select distinct names.partition_key
         from several_names as names
-        inner join grouped
-            on
-                names.partition_key = grouped.partition_key
-                and names.name_key = grouped.name_key
+        where not {{ identity_has_latin_letter('names.name_key') }}
 
     ),
 
     script_groups as (
 
         select
-            value_key,
-            count(distinct case when is_latin then name_group end) as latin_groups,
-            count(distinct case when not is_latin then name_group end) as other_groups,
-            min(case when is_latin then name_group end) as latin_group
-        from grouped_names
-        group by value_key
+            names.partition_key,
+            count(distinct case
+                when {{ identity_has_latin_letter('names.name_key') }} then grouped.name_group
+            end) as latin_groups,
+            count(distinct case
+                when not {{ identity_has_latin_letter('names.name_key') }} then grouped.name_group
+            end) as other_groups,
+            min(case
+                when {{ identity_has_latin_letter('names.name_key') }} then grouped.name_group
+            end) as latin_group
+        from several_names as names
+        inner join other_script_values
+            on names.partition_key = other_script_values.partition_key
+        inner join grouped
+            on
+                names.partition_key = grouped.partition_key
+                and names.name_key = grouped.name_key
+        group by names.partition_key
 
     )
 
     select
-        grouped_names.{{ partition_columns | join(', grouped_names.') }},
-        grouped_names.name_key,
+        names.{{ partition_columns | join(', names.') }},
+        names.name_key,
         case
             when
-                not grouped_names.is_latin
-                and grouped_names.name_group is not null
-                and script_groups.latin_groups = 1
+                script_groups.latin_groups = 1
                 and script_groups.other_groups = 1
+                and grouped.name_group is not null
+                and not {{ identity_has_latin_letter('names.name_key') }}
                 then script_groups.latin_group
-            else grouped_names.name_group
+            else grouped.name_group
         end as name_group
-    from grouped_names
-    inner join script_groups
-        on grouped_names.value_key = script_groups.value_key
+    from several_names as names
+    inner join grouped
+        on
+            names.partition_key = grouped.partition_key
+            and names.name_key = grouped.name_key
+    left join script_groups
+        on names.partition_key = script_groups.partition_key
     union all
     select
         {{ partition_columns | join(', ') }},
