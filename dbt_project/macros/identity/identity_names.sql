@@ -148,6 +148,14 @@
     (damerau_levenshtein({{ a }}, {{ b }}) = 1)
 {%- endmacro %}
 
+{#- One name part is the other's initial (`j` and `jane`, `m` and `martinez`), either way round. -#}
+{% macro identity_initial_of(a, b) -%}
+    (
+        (length({{ a }}) = 1 and {{ a }} = substring({{ b }}, 1, 1))
+        or (length({{ b }}) = 1 and {{ b }} = substring({{ a }}, 1, 1))
+    )
+{%- endmacro %}
+
 {#- Two first names of one person: equal, an initial of the other, a one-letter typo, or
     nicknames of one name (seed identity_nicknames, as int_identity_nickname_pairs: Bob/Robert,
     Liz/Beth), or a rare spelling of a common name in the seller's data (the same table:
@@ -155,8 +163,7 @@
 {% macro identity_first_names_match(a, b) -%}
     (
         {{ a }} = {{ b }}
-        or (length({{ a }}) = 1 and {{ a }} = substring({{ b }}, 1, 1))
-        or (length({{ b }}) = 1 and {{ b }} = substring({{ a }}, 1, 1))
+        or {{ identity_initial_of(a, b) }}
         or {{ identity_name_typo(a, b) }}
         or {{ dbt.concat([a, "'|'", b]) }} in (
             select name_pair from {{ ref('int_identity_nickname_pairs') }}
@@ -170,8 +177,7 @@
 {% macro identity_last_names_match(a, b) -%}
     (
         {{ a }} = {{ b }}
-        or (length({{ a }}) = 1 and {{ a }} = substring({{ b }}, 1, 1))
-        or (length({{ b }}) = 1 and {{ b }} = substring({{ a }}, 1, 1))
+        or {{ identity_initial_of(a, b) }}
         or {{ identity_name_typo(a, b) }}
         or {{ dbt.concat([a, "'|'", b]) }} in (
             select name_pair from {{ ref('int_identity_nickname_pairs') }}
