@@ -163,6 +163,52 @@ order_accounts as (
 
 ),
 
+store_orders as {{ identity_cte_hint() }} (
+
+    select
+        order_id,
+        customer_id,
+        order_name,
+        checkout_token,
+        email,
+        phone,
+        billing_phone,
+        shipping_phone,
+        shipping_address_line_1,
+        shipping_postal_code,
+        shipping_country_code,
+        shipping_name,
+        billing_name,
+        billing_address_line_1,
+        billing_postal_code,
+        billing_country_code
+
+    from {{ ref('stg_shopify__orders') }}
+
+),
+
+-- The names orders are shipped and billed to, each written name's keys computed once: a store's
+-- orders repeat their customers' names (1.2M orders carry ~75k distinct shipping names at the
+-- 1M-customer demo), and the name keys are the costliest expressions of the model.
+order_written_names as {{ identity_cte_hint() }} (
+
+    select
+        written_name,
+        {{ identity_name_key('written_name') }} as name_key,
+        {{ identity_person_name_key('written_name') }} as person_name_key
+
+    from (
+        select shipping_name as written_name
+        from store_orders
+        where shipping_name is not null
+        union
+        select billing_name as written_name
+        from store_orders
+        where billing_name is not null
+    ) as written_names
+
+),
+
 shipped_orders as {{ identity_cte_hint() }} (
 
     select
@@ -176,8 +222,8 @@ shipped_orders as {{ identity_cte_hint() }} (
         store_orders.shipping_phone,
         store_orders.shipping_address_line_1,
         store_orders.shipping_name,
-        {{ identity_name_key('store_orders.shipping_name') }} as shipping_name_key,
-        {{ identity_person_name_key('store_orders.shipping_name') }} as shipping_person_name,
+        shipping_names.name_key as shipping_name_key,
+        shipping_names.person_name_key as shipping_person_name,
         {{ identity_address_key(
             'store_orders.shipping_address_line_1',
             'store_orders.shipping_postal_code',
@@ -187,7 +233,7 @@ shipped_orders as {{ identity_cte_hint() }} (
         -- carries no customer id), the name and address the order was billed to.
         coalesce(
             account_details.account_name,
-            {{ identity_person_name_key('store_orders.billing_name') }}
+            billing_names.person_name_key
         ) as account_name,
         coalesce(
             account_details.account_address_key,
@@ -198,9 +244,13 @@ shipped_orders as {{ identity_cte_hint() }} (
             ) }}
         ) as account_address_key
 
-    from {{ ref('stg_shopify__orders') }} as store_orders
+    from store_orders
     left join order_accounts as account_details
         on store_orders.customer_id = account_details.customer_id
+    left join order_written_names as shipping_names
+        on store_orders.shipping_name = shipping_names.written_name
+    left join order_written_names as billing_names
+        on store_orders.billing_name = billing_names.written_name
 
 ),
 
@@ -377,23 +427,73 @@ shopify_device_checkouts as (
 
 ),
 
-amazon_keyed_orders as {{ identity_cte_hint() }} (
+amazon_order_rows as {{ identity_cte_hint() }} (
 
     select
         amazon_order_id,
         email,
         phone,
+        buyer_name,
+        shipping_name,
         shipping_address_line_1,
-        coalesce(
-            {{ identity_name_key('buyer_name') }}, {{ identity_name_key('shipping_name') }}
-        ) as full_name,
-        {{ identity_person_name_key('buyer_name') }} as buyer_person_name,
-        {{ identity_person_name_key('shipping_name') }} as shipping_person_name,
-        {{ identity_address_key(
-            'shipping_address_line_1', 'shipping_postal_code', 'shipping_country_code'
-        ) }} as address_key
+        shipping_postal_code,
+        shipping_country_code
 
     from {{ ref('stg_amazon__orders') }}
+
+),
+
+-- Buyer and recipient names, each written name's keys computed once (as for the store's orders);
+-- `key_person_name` is the person key of the name key, the order's `person_name`.
+amazon_written_names as {{ identity_cte_hint() }} (
+
+    select
+        written_name,
+        name_key,
+        {{ identity_person_name_key('written_name') }} as person_name_key,
+        {{ identity_person_name_key('name_key') }} as key_person_name
+
+    from (
+        select
+            written_name,
+            {{ identity_name_key('written_name') }} as name_key
+
+        from (
+            select buyer_name as written_name
+            from amazon_order_rows
+            where buyer_name is not null
+            union
+            select shipping_name as written_name
+            from amazon_order_rows
+            where shipping_name is not null
+        ) as written_names
+    ) as keyed_names
+
+),
+
+amazon_keyed_orders as {{ identity_cte_hint() }} (
+
+    select
+        orders.amazon_order_id,
+        orders.email,
+        orders.phone,
+        orders.shipping_address_line_1,
+        coalesce(buyer_names.name_key, shipping_names.name_key) as full_name,
+        case
+            when buyer_names.name_key is not null then buyer_names.key_person_name
+            else shipping_names.key_person_name
+        end as person_name,
+        buyer_names.person_name_key as buyer_person_name,
+        shipping_names.person_name_key as shipping_person_name,
+        {{ identity_address_key(
+            'orders.shipping_address_line_1', 'orders.shipping_postal_code', 'orders.shipping_country_code'
+        ) }} as address_key
+
+    from amazon_order_rows as orders
+    left join amazon_written_names as buyer_names
+        on orders.buyer_name = buyer_names.written_name
+    left join amazon_written_names as shipping_names
+        on orders.shipping_name = shipping_names.written_name
 
 ),
 
@@ -405,6 +505,7 @@ amazon_named_orders as (
         phone,
         shipping_address_line_1,
         full_name,
+        person_name,
         address_key,
         coalesce(
             buyer_person_name is null
@@ -428,7 +529,7 @@ amazon_orders as {{ identity_cte_hint() }} (
         {{ identity_email_key_of_normalized('email') }} as email_key,
         phone,
         full_name,
-        {{ identity_person_name_key('full_name') }} as person_name,
+        person_name,
         -- The ship-to address is the buyer's only when the order ships to the buyer's own name.
         case when ships_to_buyer then shipping_address_line_1 end as shipping_address_line_1,
         case when ships_to_buyer then address_key end as address_key
