@@ -216,8 +216,18 @@
 {#- Whether a name key has a Latin letter (`γιωργος|παπαδοπουλος` and `丽|赵` have none): keys are
     lowercased with accents folded, so a-z is every Latin letter. -#}
 {% macro identity_has_latin_letter(name_key) -%}
+    {{ return(adapter.dispatch('identity_has_latin_letter', 'customer_warehouse')(name_key)) }}
+{%- endmacro %}
+
+{% macro default__identity_has_latin_letter(name_key) -%}
     {%- set without_latin = "translate(" ~ name_key ~ ", 'abcdefghijklmnopqrstuvwxyz', '')" %}
     ({{ dbt.length(without_latin) }} < {{ dbt.length(name_key) }})
+{%- endmacro %}
+
+{#- DuckDB: one character-class search instead of rewriting every name (1.4 s -> 0.1 s over the
+    1.4M names of the 1M-customer demo's shared values). -#}
+{% macro duckdb__identity_has_latin_letter(name_key) -%}
+    regexp_matches({{ name_key }}, '[a-z]')
 {%- endmacro %}
 
 {#-
