@@ -77,6 +77,33 @@
     {{ sql_lets(steps, result) }}
 {%- endmacro %}
 
+{#- The distinct non-null names the `name_columns` of `relation` hold, each with its keys computed
+    once: `name_key` (identity_name_key), `person_name_key` (identity_person_name_key of the name
+    as written) and `key_person_name` (identity_person_name_key of the name key). Orders repeat
+    their buyers' and recipients' names, and the name keys are costly expressions: joining these
+    back on the written name costs less than computing them on every order. -#}
+{% macro identity_written_names_sql(relation, name_columns) -%}
+    {%- set selects = [] -%}
+    {%- for column in name_columns -%}
+        {%- do selects.append(
+            'select ' ~ column ~ ' as written_name from ' ~ relation ~ ' where ' ~ column ~ ' is not null'
+        ) -%}
+    {%- endfor %}
+    select
+        written_name,
+        name_key,
+        {{ identity_person_name_key('written_name') }} as person_name_key,
+        {{ identity_person_name_key('name_key') }} as key_person_name
+
+    from (
+        select
+            written_name,
+            {{ identity_name_key('written_name') }} as name_key
+
+        from ({{ selects | join(' union ') }}) as written_names
+    ) as keyed_names
+{%- endmacro %}
+
 {#- Full name and postal address together as one key: the two name parts in alphabetical order
     (so a transposed name gives the same key), accents folded, then the address key. Null
     without a last name or an address. -#}

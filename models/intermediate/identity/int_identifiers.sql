@@ -187,25 +187,11 @@ store_orders as {{ identity_cte_hint() }} (
 
 ),
 
--- The names orders are shipped and billed to, each written name's keys computed once: a store's
--- orders repeat their customers' names (1.2M orders carry ~75k distinct shipping names at the
--- 1M-customer demo), and the name keys are the costliest expressions of the model.
+-- The names orders are shipped and billed to, each written name's keys computed once (1.2M
+-- orders carry ~75k distinct shipping names at the 1M-customer demo).
 order_written_names as {{ identity_cte_hint() }} (
 
-    select
-        written_name,
-        {{ identity_name_key('written_name') }} as name_key,
-        {{ identity_person_name_key('written_name') }} as person_name_key
-
-    from (
-        select shipping_name as written_name
-        from store_orders
-        where shipping_name is not null
-        union
-        select billing_name as written_name
-        from store_orders
-        where billing_name is not null
-    ) as written_names
+    {{ identity_written_names_sql('store_orders', ['shipping_name', 'billing_name']) }}
 
 ),
 
@@ -444,30 +430,10 @@ amazon_order_rows as {{ identity_cte_hint() }} (
 ),
 
 -- Buyer and recipient names, each written name's keys computed once (as for the store's orders);
--- `key_person_name` is the person key of the name key, the order's `person_name`.
+-- `key_person_name`, the person key of the name key, is the order's `person_name`.
 amazon_written_names as {{ identity_cte_hint() }} (
 
-    select
-        written_name,
-        name_key,
-        {{ identity_person_name_key('written_name') }} as person_name_key,
-        {{ identity_person_name_key('name_key') }} as key_person_name
-
-    from (
-        select
-            written_name,
-            {{ identity_name_key('written_name') }} as name_key
-
-        from (
-            select buyer_name as written_name
-            from amazon_order_rows
-            where buyer_name is not null
-            union
-            select shipping_name as written_name
-            from amazon_order_rows
-            where shipping_name is not null
-        ) as written_names
-    ) as keyed_names
+    {{ identity_written_names_sql('amazon_order_rows', ['buyer_name', 'shipping_name']) }}
 
 ),
 
