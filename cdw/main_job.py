@@ -148,7 +148,7 @@ def _run_steps(ctx: RunContext, record: RunRecord, values: dict[str, Any], seen:
             values["suggest"] = _timed(record, ctx, seen, "suggest", lambda: steps.suggest(ctx),
                                        lambda s: {"profiles": s.profiles, "pairs_suggested": s.pairs_suggested,
                                                   "pairs_auto_merge": s.pairs_auto_merge,
-                                                  "not_scored": s.not_scored})
+                                                  "not_scored": s.not_scored, "model": s.model})
         built = _timed(record, ctx, seen, name, lambda phase=phase: _build(ctx, phase, seen),
                        lambda b: {"counts": b.counts, "failures": b.failures, "warnings": b.warnings})
         values[name] = built

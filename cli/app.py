@@ -216,7 +216,8 @@ def _show_suggest(result, seconds: float) -> None:
         return
     auto = f", {result.pairs_auto_merge} merged automatically" if result.pairs_auto_merge else ""
     console.print(f"[green]✓[/] identity suggestions: {result.pairs_suggested:,} pair(s) to review among "
-                  f"{result.profiles:,} profiles{auto} ({seconds:.1f}s; marts.identity_match_suggestions)")
+                  f"{result.profiles:,} profiles{auto}, {result.model} ({seconds:.1f}s; "
+                  "marts.identity_match_suggestions)")
 
 
 def _show_check(report, seconds: float) -> None:

@@ -64,7 +64,8 @@ def _step_result(name: str, info: dict[str, Any]) -> str:
     if name == "suggest":
         if info.get("not_scored"):
             return f"no suggestions: {info['not_scored']}"
-        return f"{info['pairs_suggested']:,} identity pair(s) to review"
+        model = f" ({info['model']})" if info.get("model") else ""
+        return f"{info['pairs_suggested']:,} identity pair(s) to review{model}"
     if name == "check":
         return f"{info['passed']}/{info['total']} rules passed" + (
             f", [yellow]{len(info['warnings'])} warning(s)[/]" if info.get("warnings") else "")

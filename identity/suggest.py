@@ -9,6 +9,9 @@ weight and comparison vector. A data owner accepts a pair by adding it to
 review only when ``auto_merge_match_weight`` is set in ``config/identity_matching.yml`` (off by
 default).
 
+The trained model is stored in ``identity_suggestions.match_models`` and reused by later runs until
+it is due for training again (:mod:`identity.match_model`): a daily run scores with it in seconds.
+
 Pipeline step (after ``dbt build``, which builds ``intermediate.int_identity_match_inputs``)::
 
     from identity.suggest import suggest
@@ -22,6 +25,7 @@ connection; another engine can run Splink's Spark backend on the same contract.
 
 from __future__ import annotations
 
+import itertools
 import logging
 import time
 from dataclasses import dataclass, field
@@ -35,11 +39,19 @@ import yaml
 
 from core.duckdb_files import connect_warehouse, connect_work
 from core.settings import REPO_ROOT
+from identity.match_model import (
+    SCHEMA,
+    StoredModel,
+    ensure_models_table,
+    latest_model,
+    settings_fingerprint,
+    store_model,
+    training_reason,
+)
 
 logger = logging.getLogger(__name__)
 CONFIG_PATH = REPO_ROOT / "config" / "identity_matching.yml"
 INPUTS = "intermediate.int_identity_match_inputs"
-SCHEMA = "identity_suggestions"
 TABLE = f"{SCHEMA}.match_pairs"
 # Columns compared (when present in the input with at least one value), with how.
 COMPARED = ("first_name", "last_name", "email_local", "phone", "address_line", "postal_code", "city",
@@ -69,6 +81,8 @@ class MatchingConfig:
     suggest_match_weight: float = 6.0
     auto_merge_match_weight: float | None = None
     require_name_agreement: bool = True
+    retrain_after_days: float = 7
+    retrain_after_growth: float = 0.1
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -90,6 +104,19 @@ class SuggestResult:
     not_scored: str | None = None
     """Why nothing was scored (too few profiles to learn from, or a model that could not be trained);
     the table is then left empty: no suggestion is better than a wrong one."""
+    trained: str | None = None
+    """Why the model was trained on this run (``None``: the stored model scored the pairs)."""
+    model_trained_at: datetime | None = None
+    """When the model that scored the pairs was trained."""
+
+    @property
+    def model(self) -> str | None:
+        """Which model scored the pairs, for the run's summary."""
+        if self.model_trained_at is None:
+            return None
+        if self.trained:
+            return f"model trained ({self.trained})"
+        return f"model of {self.model_trained_at:%Y-%m-%d %H:%M} UTC reused"
 
 
 MIN_PROFILES = 50
@@ -119,34 +146,51 @@ def _rules(rules: list[list[str]], columns: list[str]) -> list[Any]:
     return [block_on(*rule) for rule in rules if all(c in columns for c in rule)]
 
 
-def score_pairs(frame: pd.DataFrame, config: MatchingConfig | None = None, threshold_match_weight: float | None = None,
-                connection: duckdb.DuckDBPyConnection | None = None) -> pd.DataFrame:
-    """Train a Fellegi-Sunter model by EM on ``frame`` (one row per profile, ``unique_id`` plus any
-    of the compared columns) and return the scored pairs at or above the threshold.
+def compared_columns(frame: pd.DataFrame) -> list[str]:
+    """The compared columns ``frame`` has with at least one value (a data set without phones is
+    matched on the rest)."""
+    return [c for c in COMPARED if c in frame.columns and frame[c].notna().any()]
 
-    Columns without a single value are left out of the model (a data set without phones is
-    matched on the rest). Returned: ``unique_id_l``, ``unique_id_r``, ``match_weight``,
-    ``match_probability``, the compared values and ``gamma_<column>`` (the comparison vector).
-    """
-    from splink import Linker, SettingsCreator
+
+def model_settings(config: MatchingConfig) -> dict[str, Any]:
+    """The settings a trained model depends on (what it learns from and the pairs it scores); the
+    threshold and the household guard only filter its output."""
+    return {"blocking_rules": config.blocking_rules, "training_blocking_rules": config.training_blocking_rules,
+            "deterministic_rules": config.deterministic_rules, "deterministic_recall": config.deterministic_recall,
+            "max_pairs_for_u": config.max_pairs_for_u, "max_pairs_for_em": config.max_pairs_for_em,
+            "seed": config.seed}
+
+
+_REGISTERED = itertools.count(1)
+
+
+def _linker(frame: pd.DataFrame, columns: list[str], settings: Any, connection: duckdb.DuckDBPyConnection | None):
+    from splink import Linker
     from splink.internals.duckdb.database_api import DuckDBAPI
 
-    config = config or load_config()
-    threshold = config.suggest_match_weight if threshold_match_weight is None else threshold_match_weight
-    columns = [c for c in COMPARED if c in frame.columns and frame[c].notna().any()]
-    if len(frame) < 2 or not columns:
-        return pd.DataFrame(columns=["unique_id_l", "unique_id_r", "match_weight", "match_probability"])
     frame = frame[["unique_id", *columns]].copy()
     for column in columns:
         frame[column] = frame[column].astype("string")
     api = DuckDBAPI(connection or duckdb.connect())
-    table = api.register(frame, table_name="identity_match_inputs")
+    # A name of its own: training and scoring register the profiles on the same connection.
+    table = api.register(frame, table_name=f"identity_match_inputs_{next(_REGISTERED)}")
+    logging.getLogger("splink").setLevel(logging.ERROR)
+    return Linker(table, settings, log_level=logging.ERROR)
+
+
+def train_model(frame: pd.DataFrame, config: MatchingConfig | None = None,
+                connection: duckdb.DuckDBPyConnection | None = None) -> dict[str, Any]:
+    """Train a Fellegi-Sunter model by EM on ``frame`` (one row per profile, ``unique_id`` plus any
+    of the compared columns); returned as Splink's settings with the learnt parameters."""
+    from splink import SettingsCreator
+
+    config = config or load_config()
+    columns = compared_columns(frame)
     settings = SettingsCreator(
         link_type="dedupe_only", comparisons=_comparisons(columns),
         blocking_rules_to_generate_predictions=_rules(config.blocking_rules, columns),
         retain_intermediate_calculation_columns=False, retain_matching_columns=True)
-    logging.getLogger("splink").setLevel(logging.ERROR)
-    linker = Linker(table, settings, log_level=logging.ERROR)
+    linker = _linker(frame, columns, settings, connection)
     deterministic = _rules(config.deterministic_rules, columns)
     if deterministic:
         linker.training.estimate_probability_two_random_records_match(deterministic,
@@ -162,6 +206,18 @@ def score_pairs(frame: pd.DataFrame, config: MatchingConfig | None = None, thres
                 rule, max_pairs=config.max_pairs_for_em, record_sample_proportion=probe)
         except Exception as error:  # noqa: BLE001 - a block too small to train on is skipped, the others train
             logging.getLogger(__name__).info("EM block %s skipped: %s", rule, error)
+    return linker.misc.save_model_to_json()
+
+
+def predict_pairs(frame: pd.DataFrame, model: dict[str, Any], config: MatchingConfig | None = None,
+                  threshold_match_weight: float | None = None,
+                  connection: duckdb.DuckDBPyConnection | None = None) -> pd.DataFrame:
+    """Score every blocked pair of ``frame`` with a trained ``model`` (:func:`train_model`) and
+    return those at or above the threshold: ``unique_id_l``, ``unique_id_r``, ``match_weight``,
+    ``match_probability``, the compared values and ``gamma_<column>`` (the comparison vector)."""
+    config = config or load_config()
+    threshold = config.suggest_match_weight if threshold_match_weight is None else threshold_match_weight
+    linker = _linker(frame, compared_columns(frame), model, connection)
     pairs = linker.inference.predict(threshold_match_weight=threshold).as_pandas_dataframe()
     if config.require_name_agreement and "gamma_first_name" in pairs.columns:
         # Two known first names that do not agree at all under one last name are two people
@@ -176,6 +232,16 @@ def score_pairs(frame: pd.DataFrame, config: MatchingConfig | None = None, thres
         household = (pairs["gamma_first_name"] == 0) & same_family & ~transposed
         pairs = pairs[~household].reset_index(drop=True)
     return pairs
+
+
+def score_pairs(frame: pd.DataFrame, config: MatchingConfig | None = None, threshold_match_weight: float | None = None,
+                connection: duckdb.DuckDBPyConnection | None = None) -> pd.DataFrame:
+    """Train a model on ``frame`` (:func:`train_model`) and score its pairs with it (:func:`predict_pairs`)."""
+    config = config or load_config()
+    if len(frame) < 2 or not compared_columns(frame):
+        return pd.DataFrame(columns=["unique_id_l", "unique_id_r", "match_weight", "match_probability"])
+    connection = connection or duckdb.connect()
+    return predict_pairs(frame, train_model(frame, config, connection), config, threshold_match_weight, connection)
 
 
 def ensure_table(connection: duckdb.DuckDBPyConnection) -> None:
@@ -208,12 +274,17 @@ def suggest(database: Path | str, config_path: Path | None = None,
             frame = frame.rename(columns={"profile_record_id": "unique_id"})
         not_scored = None
         pairs = pd.DataFrame()
+        model: StoredModel | None = None
+        reason: str | None = None
         if len(frame) < MIN_PROFILES:
             not_scored = f"{len(frame)} profile(s): too few to train a match model (at least {MIN_PROFILES})"
+        elif not compared_columns(frame):
+            not_scored = f"no profile has a value to compare ({', '.join(COMPARED)})"
         else:
             work = connect_work(Path(database))
             try:
-                pairs = score_pairs(frame, config, threshold_match_weight, work)
+                model, reason = _model_for(connection, work, frame, config)
+                pairs = predict_pairs(frame, model.model, config, threshold_match_weight, work)
             except (ValueError, ZeroDivisionError, ArithmeticError) as error:
                 # EM on data without enough agreement (say every pair differs): no model, no suggestion
                 logger.warning("identity suggestions not scored: %s", error)
@@ -228,9 +299,27 @@ def suggest(database: Path | str, config_path: Path | None = None,
             connection.unregister("scored_pairs")
         return SuggestResult(profiles=len(frame), pairs_scored=len(pairs), pairs_suggested=len(out),
                              pairs_auto_merge=int(out["is_auto_merge"].sum()) if len(out) else 0,
-                             seconds=round(time.perf_counter() - started, 2), not_scored=not_scored)
+                             seconds=round(time.perf_counter() - started, 2), not_scored=not_scored,
+                             trained=reason, model_trained_at=model.trained_at if model else None)
     finally:
         connection.close()
+
+
+def _model_for(connection: duckdb.DuckDBPyConnection, work: duckdb.DuckDBPyConnection, frame: pd.DataFrame,
+               config: MatchingConfig) -> tuple[StoredModel, str | None]:
+    """The stored model when it still serves (:func:`identity.match_model.training_reason`), else one
+    trained now and stored; with the reason it was trained (``None`` when reused)."""
+    ensure_models_table(connection)
+    fingerprint = settings_fingerprint(compared_columns(frame), model_settings(config))
+    now = datetime.now(UTC).replace(tzinfo=None)
+    stored = latest_model(connection)
+    reason = training_reason(stored, len(frame), fingerprint, now, config.retrain_after_days,
+                             config.retrain_after_growth)
+    if reason is None and stored is not None:
+        return stored, None
+    model = StoredModel(now, len(frame), fingerprint, train_model(frame, config, work))
+    store_model(connection, model)
+    return model, reason
 
 
 def _pairs_table(pairs: pd.DataFrame, config: MatchingConfig) -> pd.DataFrame:

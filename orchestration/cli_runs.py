@@ -121,6 +121,7 @@ def _report_clv(reporter: _Reporter, outcome: Any) -> None:
 def _report_suggest(reporter: _Reporter, result: Any) -> None:
     reporter.materialize(MATCH_SUGGESTIONS, {"profiles": result.profiles, "pairs_suggested": result.pairs_suggested,
                                              "pairs_auto_merge": result.pairs_auto_merge,
+                                             "model": result.model or "none",
                                              "dagster/row_count": result.pairs_suggested})
 
 

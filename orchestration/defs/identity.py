@@ -15,7 +15,8 @@ from orchestration.resources import WRITER_POOL, WarehouseResource, writer
 SUGGESTIONS_SPEC = govern(dg.AssetSpec(
     MATCH_SUGGESTIONS, group_name="ml", deps=[model_key("int_identity_match_inputs")], kinds={"python", "duckdb"},
     description="Scored match suggestions: a Fellegi-Sunter model (Splink on DuckDB) trained by EM on the seller's "
-                "own profiles scores pairs the identity rules kept apart (identity_suggestions.match_pairs). "
+                "own profiles (kept in identity_suggestions.match_models and reused until due for training again) "
+                "scores pairs the identity rules kept apart (identity_suggestions.match_pairs). "
                 "Reviewed in marts.identity_match_suggestions; accepted through seeds/identity_accepted_matches.csv.",
     metadata={"dagster/table_name": "build.identity_suggestions.match_pairs"}))
 
@@ -27,7 +28,7 @@ def identity_suggestions(context: dg.AssetExecutionContext, warehouse: Warehouse
         result = steps.suggest(ctx)
     yield dg.MaterializeResult(asset_key=MATCH_SUGGESTIONS, metadata={
         "profiles": result.profiles, "pairs_scored": result.pairs_scored, "pairs_suggested": result.pairs_suggested,
-        "pairs_auto_merge": result.pairs_auto_merge, "seconds": result.seconds,
+        "pairs_auto_merge": result.pairs_auto_merge, "model": result.model or "none", "seconds": result.seconds,
         "dagster/row_count": result.pairs_suggested})
 
 

@@ -42,6 +42,7 @@ def test_suggestions_are_reviewed_then_linked(demo_copy: IdentityDemo, tmp_path:
     database = demo_copy.database
     result = suggest(database)
     assert result.profiles > 1000 and result.pairs_auto_merge == 0
+    assert result.trained == "no trained model yet" and result.model.startswith("model trained")
     run_dbt(["build", "--select", "identity_match_suggestions"], database, demo_copy.work_dir)
     rows = _suggestions(database)
     assert rows, "the demo has near-duplicate profiles the rules kept apart"
@@ -76,3 +77,48 @@ def test_suggestions_are_reviewed_then_linked(demo_copy: IdentityDemo, tmp_path:
     config.write_text(text.replace("auto_merge_match_weight: null", f"auto_merge_match_weight: {threshold}"))
     merged = suggest(database, config_path=config)
     assert merged.pairs_auto_merge == merged.pairs_suggested > 0
+    # The threshold is not the model: the stored one scored these, as a daily run's would.
+    assert merged.trained is None and merged.model_trained_at == result.model_trained_at
+    assert "reused" in (merged.model or "")
+
+
+@pytest.mark.slow
+def test_a_stored_model_scores_as_it_did_and_trains_again_when_due(demo_copy: IdentityDemo, tmp_path: Path) -> None:
+    database = demo_copy.database
+    trained = suggest(database)
+    pairs = _scored_pairs(database)
+    assert trained.trained and pairs
+    reused = suggest(database)
+    assert reused.trained is None and _scored_pairs(database) == pairs
+    assert _models(database) == 1
+
+    text = (Path(__file__).resolve().parents[2] / "config" / "identity_matching.yml").read_text()
+    every_run = tmp_path / "every_run.yml"
+    every_run.write_text(text.replace("retrain_after_days: 7", "retrain_after_days: 0"))
+    again = suggest(database, config_path=every_run)
+    assert "days old" in (again.trained or "") and again.model_trained_at > trained.model_trained_at
+    assert _models(database) == 2
+
+    other_blocks = tmp_path / "other_blocks.yml"
+    other_blocks.write_text(text.replace("  - [email_local]\n  - [first_name, last_name, city]",
+                                         "  - [first_name, last_name, city]"))
+    assert other_blocks.read_text() != text
+    changed = suggest(database, config_path=other_blocks)
+    assert changed.trained == "the model settings or the compared columns changed"
+    assert _models(database) == 3
+
+
+def _scored_pairs(database: Path) -> list[tuple]:
+    con = duckdb.connect(str(database), read_only=True)
+    try:
+        return con.execute("select * exclude (scored_at) from identity_suggestions.match_pairs order by all").fetchall()
+    finally:
+        con.close()
+
+
+def _models(database: Path) -> int:
+    con = duckdb.connect(str(database), read_only=True)
+    try:
+        return con.execute("select count(*) from identity_suggestions.match_models").fetchall()[0][0]
+    finally:
+        con.close()
