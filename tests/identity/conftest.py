@@ -200,6 +200,10 @@ MESS_ROWS: dict[tuple[str, str], list[dict[str, Any]]] = {
         # Typo: "Palu Brown" and "Paul Brown", same e-mail, same phone: one person.
         {"id": 991000101, "email": "paul.brown@fastmail.com", "first_name": "Palu", "last_name": "Brown",
          "phone": "+1 617 555 0150", "created_at": "2024-02-05T10:00:00Z", "updated_at": "2024-02-05T10:00:00Z"},
+        # A letter typed twice in a four-letter name: "Ommar Campbell"'s account and the order
+        # his e-mail placed for "Omar Campbell" (a second-opinion export's miss): one person.
+        {"id": 991000121, "email": "omar.campbell@fastmail.com", "first_name": "Ommar", "last_name": "Campbell",
+         "created_at": "2024-02-07T10:00:00Z", "updated_at": "2024-02-07T10:00:00Z"},
         # Four store accounts of one person: canonical, +tag, dotless Gmail, a mistyped domain.
         {"id": 991000201, "email": "rita.moreno@gmail.com", "first_name": "Rita", "last_name": "Moreno",
          "phone": "+1 305 555 0101", "default_address__address1": "1 Ocean Drive", "default_address__zip": "33139",
@@ -266,6 +270,9 @@ MESS_ROWS: dict[tuple[str, str], list[dict[str, Any]]] = {
         {"id": 991000111, "name": "#991111", "email": "Paul.Brown@fastmail.com", "phone": "617-555-0150",
          "shipping_address__name": "Paul Brown", "currency": "USD", "subtotal_price": "20.00",
          "total_price": "20.00", "created_at": "2024-02-06T10:00:00Z", "updated_at": "2024-02-06T10:00:00Z"},
+        {"id": 991000122, "name": "#991122", "email": "omar.campbell@fastmail.com",
+         "shipping_address__name": "Omar Campbell", "currency": "USD", "subtotal_price": "25.00",
+         "total_price": "25.00", "created_at": "2024-02-08T10:00:00Z", "updated_at": "2024-02-08T10:00:00Z"},
         {"id": 991000311, "name": "#991311", "email": "purchasing@initech.example.io", "phone": "512.555.0190",
          "customer__id": 991000301, "shipping_address__name": "Michael Bolton",
          "shipping_address__company": "Initech LLC", "shipping_address__address1": "4120 Freidrich Ln",

@@ -79,6 +79,11 @@ def test_name_typo_with_same_email_and_phone_is_one_person(identity_demo: Identi
     assert demo.customer_of("shopify", "customer", "991000101") == demo.customer_of("shopify", "order", "991000111")
 
 
+def test_a_letter_typed_twice_in_a_short_name_is_one_person(identity_demo: IdentityDemo) -> None:
+    demo = identity_demo
+    assert demo.customer_of("shopify", "customer", "991000121") == demo.customer_of("shopify", "order", "991000122")
+
+
 def test_nickname_is_one_person(identity_demo: IdentityDemo) -> None:
     demo = identity_demo
     assert demo.customer_of("klaviyo", "profile", "TRAPBOB00000000000000001") == \

@@ -119,7 +119,8 @@
 {#- A typo between two name parts, not two different names: two neighbouring letters swapped
     (Paul/Palu, Michael/Micheal; four letters or more), or one letter added, dropped or replaced
     inside a name of five letters or more with the same first and last letter (Jennifer/Jenifer,
-    Wayne/Wayte). Four-letter names one letter apart are often different people (Mark/Mary,
+    Wayne/Wayte), or (DuckDB) a letter typed twice in a name of four letters or more (Omar/Ommar).
+    Four-letter names one letter apart otherwise are often different people (Mark/Mary,
     Minh/Linh, John/Joan), and so are a name and its feminine form (Louis/Louise): never typos. -#}
 {% macro identity_name_typo(a, b) -%}
     {{ return(adapter.dispatch('identity_name_typo', 'customer_warehouse')(a, b)) }}
@@ -144,8 +145,12 @@
     )
 {%- endmacro %}
 
-{#- DuckDB: Damerau-Levenshtein tells a swap (one Damerau edit, two Levenshtein edits). -#}
+{#- DuckDB: Damerau-Levenshtein tells a swap (one Damerau edit, two Levenshtein edits), and a
+    letter typed twice is a typo in a four-letter name too (Omar/Ommar, Lily/Lilly: a repeated
+    letter makes no other name of one person, where Mark/Mary's replaced one does). -#}
 {% macro duckdb__identity_name_typo(a, b) -%}
+    {%- set longer = 'case when length(' ~ a ~ ') > length(' ~ b ~ ') then ' ~ a ~ ' else ' ~ b ~ ' end' -%}
+    {%- set shorter = 'case when length(' ~ a ~ ') > length(' ~ b ~ ') then ' ~ b ~ ' else ' ~ a ~ ' end' -%}
     (
         length({{ a }}) >= 4 and length({{ b }}) >= 4
         and damerau_levenshtein({{ a }}, {{ b }}) = 1
@@ -155,6 +160,14 @@
                 length({{ a }}) >= 5 and length({{ b }}) >= 5
                 and {{ a }}[1] = {{ b }}[1] and {{ a }}[-1] = {{ b }}[-1]
                 and not {{ identity_feminine_form(a, b) }}
+            )
+            or (
+                abs(length({{ a }}) - length({{ b }})) = 1
+                and len(list_filter(
+                    range(1, length({{ longer }})),
+                    lambda i: ({{ longer }})[i] = ({{ longer }})[i + 1]
+                    and ({{ longer }})[1:i] || ({{ longer }})[i + 2:] = {{ shorter }}
+                )) > 0
             )
         )
     )
