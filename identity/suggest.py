@@ -81,6 +81,7 @@ class MatchingConfig:
     suggest_match_weight: float = 6.0
     auto_merge_match_weight: float | None = None
     require_name_agreement: bool = True
+    em_without_term_frequencies: bool = True
     retrain_after_days: float = 7
     retrain_after_growth: float = 0.1
     extra: dict[str, Any] = field(default_factory=dict)
@@ -158,7 +159,7 @@ def model_settings(config: MatchingConfig) -> dict[str, Any]:
     return {"blocking_rules": config.blocking_rules, "training_blocking_rules": config.training_blocking_rules,
             "deterministic_rules": config.deterministic_rules, "deterministic_recall": config.deterministic_recall,
             "max_pairs_for_u": config.max_pairs_for_u, "max_pairs_for_em": config.max_pairs_for_em,
-            "seed": config.seed}
+            "seed": config.seed, "em_without_term_frequencies": config.em_without_term_frequencies}
 
 
 _REGISTERED = itertools.count(1)
@@ -203,7 +204,8 @@ def train_model(frame: pd.DataFrame, config: MatchingConfig | None = None,
     for rule in _rules(config.training_blocking_rules, columns):
         try:
             linker.training.estimate_parameters_using_expectation_maximisation(
-                rule, max_pairs=config.max_pairs_for_em, record_sample_proportion=probe)
+                rule, max_pairs=config.max_pairs_for_em, record_sample_proportion=probe,
+                estimate_without_term_frequencies=config.em_without_term_frequencies)
         except Exception as error:  # noqa: BLE001 - a block too small to train on is skipped, the others train
             logging.getLogger(__name__).info("EM block %s skipped: %s", rule, error)
     return linker.misc.save_model_to_json()
