@@ -285,8 +285,7 @@ def suggest(database: Path | str, config_path: Path | None = None,
         else:
             work = connect_work(Path(database))
             try:
-                model, reason = _model_for(connection, work, frame, config)
-                pairs = predict_pairs(frame, model.model, config, threshold_match_weight, work)
+                pairs, model, reason = _scored(connection, work, frame, config, threshold_match_weight)
             except (ValueError, ZeroDivisionError, ArithmeticError) as error:
                 # EM on data without enough agreement (say every pair differs): no model, no suggestion
                 logger.warning("identity suggestions not scored: %s", error)
@@ -307,21 +306,29 @@ def suggest(database: Path | str, config_path: Path | None = None,
         connection.close()
 
 
-def _model_for(connection: duckdb.DuckDBPyConnection, work: duckdb.DuckDBPyConnection, frame: pd.DataFrame,
-               config: MatchingConfig) -> tuple[StoredModel, str | None]:
-    """The stored model when it still serves (:func:`identity.match_model.training_reason`), else one
-    trained now and stored; with the reason it was trained (``None`` when reused)."""
+def _scored(connection: duckdb.DuckDBPyConnection, work: duckdb.DuckDBPyConnection, frame: pd.DataFrame,
+            config: MatchingConfig, threshold_match_weight: float | None
+            ) -> tuple[pd.DataFrame, StoredModel, str | None]:
+    """The pairs scored by the stored model when it still serves
+    (:func:`identity.match_model.training_reason`), else by one trained now and stored; with the
+    model and the reason it was trained (``None`` when the stored one scored)."""
     ensure_models_table(connection)
     fingerprint = settings_fingerprint(compared_columns(frame), model_settings(config))
     now = datetime.now(UTC).replace(tzinfo=None)
-    stored = latest_model(connection)
-    reason = training_reason(stored, len(frame), fingerprint, now, config.retrain_after_days,
-                             config.retrain_after_growth)
+    try:
+        stored = latest_model(connection)
+        reason = training_reason(stored, len(frame), fingerprint, now, config.retrain_after_days,
+                                 config.retrain_after_growth)
+    except ValueError as error:  # a stored model that is no JSON: trained again, never a failed run
+        stored, reason = None, f"the stored model could not be read ({str(error)[:200]})"
     if reason is None and stored is not None:
-        return stored, None
+        try:
+            return predict_pairs(frame, stored.model, config, threshold_match_weight, work), stored, None
+        except Exception as error:  # noqa: BLE001 - a stored model Splink cannot use is trained again
+            reason = f"the stored model could not score ({str(error).splitlines()[0][:200]})"
     model = StoredModel(now, len(frame), fingerprint, train_model(frame, config, work))
     store_model(connection, model)
-    return model, reason
+    return predict_pairs(frame, model.model, config, threshold_match_weight, work), model, reason
 
 
 def _pairs_table(pairs: pd.DataFrame, config: MatchingConfig) -> pd.DataFrame:

@@ -92,12 +92,21 @@ def test_a_stored_model_scores_as_it_did_and_trains_again_when_due(demo_copy: Id
     assert reused.trained is None and _scored_pairs(database) == pairs
     assert _models(database) == 1
 
+    # A stored model Splink cannot use, or that is no JSON, is trained again: never a failed run.
+    _spoil_latest_model(database, '{"comparisons": "none"}')
+    spoiled = suggest(database)
+    assert (spoiled.trained or "").startswith("the stored model could not score") and spoiled.pairs_suggested
+    _spoil_latest_model(database, "not json")
+    unreadable = suggest(database)
+    assert (unreadable.trained or "").startswith("the stored model could not be read")
+    assert _scored_pairs(database) == pairs and _models(database) == 3
+
     text = (Path(__file__).resolve().parents[2] / "config" / "identity_matching.yml").read_text()
     every_run = tmp_path / "every_run.yml"
     every_run.write_text(text.replace("retrain_after_days: 7", "retrain_after_days: 0"))
     again = suggest(database, config_path=every_run)
     assert "days old" in (again.trained or "") and again.model_trained_at > trained.model_trained_at
-    assert _models(database) == 2
+    assert _models(database) == 4
 
     other_blocks = tmp_path / "other_blocks.yml"
     other_blocks.write_text(text.replace("  - [email_local]\n  - [first_name, last_name, city]",
@@ -105,13 +114,22 @@ def test_a_stored_model_scores_as_it_did_and_trains_again_when_due(demo_copy: Id
     assert other_blocks.read_text() != text
     changed = suggest(database, config_path=other_blocks)
     assert changed.trained == "the model settings or the compared columns changed"
-    assert _models(database) == 3
+    assert _models(database) == 5
 
 
 def _scored_pairs(database: Path) -> list[tuple]:
     con = duckdb.connect(str(database), read_only=True)
     try:
         return con.execute("select * exclude (scored_at) from identity_suggestions.match_pairs order by all").fetchall()
+    finally:
+        con.close()
+
+
+def _spoil_latest_model(database: Path, model_json: str) -> None:
+    con = duckdb.connect(str(database))
+    try:
+        con.execute("update identity_suggestions.match_models set model_json = ? where trained_at = "
+                    "(select max(trained_at) from identity_suggestions.match_models)", [model_json])
     finally:
         con.close()
 
