@@ -11,7 +11,7 @@ import pytest
 from benchmarks.identity_quality import IDENTITY_SELECTION, run_dbt
 from benchmarks.identity_suggestions import evaluate
 from identity.suggest import load_config, suggest
-from tests.identity.conftest import IdentityDemo
+from tests.identity.conftest import IdentityDemo, query
 
 
 def test_febrl_suggestions_precision_and_recall() -> None:
@@ -118,11 +118,7 @@ def test_a_stored_model_scores_as_it_did_and_trains_again_when_due(demo_copy: Id
 
 
 def _scored_pairs(database: Path) -> list[tuple]:
-    con = duckdb.connect(str(database), read_only=True)
-    try:
-        return con.execute("select * exclude (scored_at) from identity_suggestions.match_pairs order by all").fetchall()
-    finally:
-        con.close()
+    return query(database, "select * exclude (scored_at) from identity_suggestions.match_pairs order by all")
 
 
 def _spoil_latest_model(database: Path, model_json: str) -> None:
@@ -135,8 +131,4 @@ def _spoil_latest_model(database: Path, model_json: str) -> None:
 
 
 def _models(database: Path) -> int:
-    con = duckdb.connect(str(database), read_only=True)
-    try:
-        return con.execute("select count(*) from identity_suggestions.match_models").fetchall()[0][0]
-    finally:
-        con.close()
+    return query(database, "select count(*) from identity_suggestions.match_models")[0][0]
