@@ -67,10 +67,15 @@ def training_reason(stored: StoredModel | None, profiles: int, fingerprint: str,
     return None
 
 
-def ensure_models_table(connection: duckdb.DuckDBPyConnection) -> None:
+def ensure_suggestions_table(connection: duckdb.DuckDBPyConnection, table: str, columns: dict[str, str]) -> None:
+    """Create ``table`` of the suggestion step's schema with ``columns`` (name: type) when it does not exist."""
     connection.execute(f"create schema if not exists {SCHEMA}")
-    columns = ", ".join(f"{name} {kind}" for name, kind in MODEL_COLUMNS.items())
-    connection.execute(f"create table if not exists {MODELS_TABLE} ({columns})")
+    column_sql = ", ".join(f"{name} {kind}" for name, kind in columns.items())
+    connection.execute(f"create table if not exists {table} ({column_sql})")
+
+
+def ensure_models_table(connection: duckdb.DuckDBPyConnection) -> None:
+    ensure_suggestions_table(connection, MODELS_TABLE, MODEL_COLUMNS)
 
 
 def latest_model(connection: duckdb.DuckDBPyConnection) -> StoredModel | None:

@@ -43,6 +43,7 @@ from identity.match_model import (
     SCHEMA,
     StoredModel,
     ensure_models_table,
+    ensure_suggestions_table,
     latest_model,
     settings_fingerprint,
     store_model,
@@ -248,9 +249,7 @@ def score_pairs(frame: pd.DataFrame, config: MatchingConfig | None = None, thres
 
 def ensure_table(connection: duckdb.DuckDBPyConnection) -> None:
     """Create ``identity_suggestions.match_pairs`` empty when it does not exist (a fresh warehouse)."""
-    connection.execute(f"create schema if not exists {SCHEMA}")
-    columns = ", ".join(f"{name} {kind}" for name, kind in PAIR_COLUMNS.items())
-    connection.execute(f"create table if not exists {TABLE} ({columns})")
+    ensure_suggestions_table(connection, TABLE, PAIR_COLUMNS)
 
 
 def suggest(database: Path | str, config_path: Path | None = None,
