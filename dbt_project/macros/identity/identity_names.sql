@@ -149,8 +149,6 @@
     letter typed twice is a typo in a four-letter name too (Omar/Ommar, Lily/Lilly: a repeated
     letter makes no other name of one person, where Mark/Mary's replaced one does). -#}
 {% macro duckdb__identity_name_typo(a, b) -%}
-    {%- set longer = 'case when length(' ~ a ~ ') > length(' ~ b ~ ') then ' ~ a ~ ' else ' ~ b ~ ' end' -%}
-    {%- set shorter = 'case when length(' ~ a ~ ') > length(' ~ b ~ ') then ' ~ b ~ ' else ' ~ a ~ ' end' -%}
     (
         length({{ a }}) >= 4 and length({{ b }}) >= 4
         and damerau_levenshtein({{ a }}, {{ b }}) = 1
@@ -163,14 +161,19 @@
             )
             or (
                 abs(length({{ a }}) - length({{ b }})) = 1
-                and len(list_filter(
-                    range(1, length({{ longer }})),
-                    lambda i: ({{ longer }})[i] = ({{ longer }})[i + 1]
-                    and ({{ longer }})[1:i] || ({{ longer }})[i + 2:] = {{ shorter }}
-                )) > 0
+                and ({{ duckdb__identity_letter_typed_twice(a, b) }} or {{ duckdb__identity_letter_typed_twice(b, a) }})
             )
         )
     )
+{%- endmacro %}
+
+{#- DuckDB: `longer` is `shorter` with one of its letters typed twice (ommar/omar). -#}
+{% macro duckdb__identity_letter_typed_twice(longer, shorter) -%}
+    (len(list_filter(
+        range(1, length({{ longer }})),
+        lambda i: ({{ longer }})[i] = ({{ longer }})[i + 1]
+        and ({{ longer }})[1:i] || ({{ longer }})[i + 2:] = {{ shorter }}
+    )) > 0)
 {%- endmacro %}
 
 {#- Two names one edit apart: a letter added, dropped or replaced (portable: Levenshtein), or
