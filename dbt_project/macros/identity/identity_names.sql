@@ -149,22 +149,22 @@
     letter typed twice is a typo in a four-letter name too (Omar/Ommar, Lily/Lilly: a repeated
     letter makes no other name of one person, where Mark/Mary's replaced one does). -#}
 {% macro duckdb__identity_name_typo(a, b) -%}
-    (
-        length({{ a }}) >= 4 and length({{ b }}) >= 4
-        and damerau_levenshtein({{ a }}, {{ b }}) = 1
-        and (
+    (case
+        when length({{ a }}) >= 4 and length({{ b }}) >= 4 and damerau_levenshtein({{ a }}, {{ b }}) = 1 then (
             levenshtein({{ a }}, {{ b }}) = 2
             or (
                 length({{ a }}) >= 5 and length({{ b }}) >= 5
                 and {{ a }}[1] = {{ b }}[1] and {{ a }}[-1] = {{ b }}[-1]
                 and not {{ identity_feminine_form(a, b) }}
             )
-            or (
-                abs(length({{ a }}) - length({{ b }})) = 1
-                and ({{ duckdb__identity_letter_typed_twice(a, b) }} or {{ duckdb__identity_letter_typed_twice(b, a) }})
-            )
+            or (case
+                when abs(length({{ a }}) - length({{ b }})) = 1 then
+                    {{ duckdb__identity_letter_typed_twice(a, b) }} or {{ duckdb__identity_letter_typed_twice(b, a) }}
+                else false
+            end)
         )
-    )
+        else false
+    end)
 {%- endmacro %}
 
 {#- DuckDB: `longer` is `shorter` with one of its letters typed twice (ommar/omar). -#}
@@ -204,29 +204,28 @@
     Liz/Beth), or a rare spelling of a common name in the seller's data (the same table:
     Ruoh/Ruth). The pairs are an uncorrelated `in (...)` list: one hash semi-join. -#}
 {% macro identity_first_names_match(a, b) -%}
-    (
-        {{ a }} = {{ b }}
-        or {{ identity_initial_of(a, b) }}
-        or {{ identity_name_typo(a, b) }}
-        or {{ dbt.concat([a, "'|'", b]) }} in (
-            select name_pair from {{ ref('int_identity_nickname_pairs') }}
-        )
-    )
+    {{ identity_name_parts_match(a, b, "select name_pair from " ~ ref('int_identity_nickname_pairs')) }}
+{%- endmacro %}
+
+{#- Two name parts of one person, the cheap tests first: a `case` evaluates each test only for the
+    pairs the tests before it did not settle (`or` computes every test for every row: the typo
+    tests cost 4 s more over the 1.2M orders of the 1M-customer demo). `pairs_sql` gives the
+    `a|b` keys of names known to be one (a hash semi-join). -#}
+{% macro identity_name_parts_match(a, b, pairs_sql) -%}
+    (case
+        when {{ a }} = {{ b }} then true
+        when {{ identity_initial_of(a, b) }} then true
+        when {{ identity_name_typo(a, b) }} then true
+        else {{ dbt.concat([a, "'|'", b]) }} in ({{ pairs_sql }})
+    end)
 {%- endmacro %}
 
 {#- Two last names of one person: equal, an initial of the other (`Sophia M.`), a one-letter
     typo, or a rare spelling of a common last name in the seller's data (int_identity_nickname_pairs:
     More/Moore, Haall/Hall). -#}
 {% macro identity_last_names_match(a, b) -%}
-    (
-        {{ a }} = {{ b }}
-        or {{ identity_initial_of(a, b) }}
-        or {{ identity_name_typo(a, b) }}
-        or {{ dbt.concat([a, "'|'", b]) }} in (
-            select name_pair from {{ ref('int_identity_nickname_pairs') }}
-            where pair_source = 'last_name_spelling_variant'
-        )
-    )
+    {{ identity_name_parts_match(a, b, "select name_pair from " ~ ref('int_identity_nickname_pairs')
+        ~ " where pair_source = 'last_name_spelling_variant'") }}
 {%- endmacro %}
 
 {#- Two person-name keys (`first|last`) of one person: first names match and last names match
@@ -238,21 +237,18 @@
     {%- set last_a = parts_a[1] if parts_a else dbt.split_part(key_a, "'|'", 2) -%}
     {%- set first_b = parts_b[0] if parts_b else dbt.split_part(key_b, "'|'", 1) -%}
     {%- set last_b = parts_b[1] if parts_b else dbt.split_part(key_b, "'|'", 2) -%}
-    {#- Equal keys (most pairs) answer at once: a `case` evaluates the tolerant tests only for the
-        rest, where `or` would compute every edit distance for every row. -#}
+    {#- Equal keys (most pairs) answer at once, and each later test runs only for the pairs the
+        ones before left open: a `case` (and the conditions of its `when`s) stops at the first
+        answer, where `or` and `and` in a select list compute every test for every row. -#}
     (case
         when {{ key_a }} = {{ key_b }} then true
-        else (
-            (
-                {{ identity_first_names_match(first_a, first_b) }}
-                and ({{ last_a }} = '' or {{ last_b }} = '' or {{ identity_last_names_match(last_a, last_b) }})
-            )
-            or (
-                {{ last_a }} != '' and {{ last_b }} != ''
-                and {{ identity_first_names_match(first_a, last_b) }}
-                and {{ identity_first_names_match(last_a, first_b) }}
-            )
-        )
+        when {{ key_a }} is null or {{ key_b }} is null then null
+        when {{ identity_first_names_match(first_a, first_b) }}
+            and ({{ last_a }} = '' or {{ last_b }} = '' or {{ identity_last_names_match(last_a, last_b) }})
+            then true
+        when {{ last_a }} != '' and {{ last_b }} != '' and {{ identity_first_names_match(first_a, last_b) }}
+            then {{ identity_first_names_match(last_a, first_b) }}
+        else false
     end)
 {%- endmacro %}
 
