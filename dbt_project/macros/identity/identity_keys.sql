@@ -142,15 +142,27 @@
     `olivergray@`): most people's address is their name. `email_key` (the identity_email_key of
     the record's e-mail, where the caller already has it) spares normalising `email` again. -#}
 {% macro identity_first_name_key(full_name, email=none, email_key=none) -%}
-    {%- set marks = ['@', '.', '_', '0', '1', '2', '3', '4', '5', '6', '7', '8', '9'] -%}
     {%- set email_key = email_key if email_key is not none else identity_email_key(email) -%}
     {%- set local = dbt.split_part(email_key, "'@'", 1) -%}
     case
         when {{ full_name }} is null then null
-    {%- for mark in marks %}
-        when replace({{ full_name }}, '{{ mark }}', '') != {{ full_name }} then null
-    {%- endfor %}
+        when {{ identity_has_handle_mark(full_name) }} then null
         when {{ full_name }} = {{ local }} then null
         else nullif({{ dbt.split_part(full_name, "' '", 1) }}, '')
     end
+{%- endmacro %}
+
+{#- Whether a name holds a mark of an e-mail local part or a handle: `@`, `.`, `_` or a digit. -#}
+{% macro identity_has_handle_mark(name) -%}
+    {{ return(adapter.dispatch('identity_has_handle_mark', 'customer_warehouse')(name)) }}
+{%- endmacro %}
+
+{% macro default__identity_has_handle_mark(name) -%}
+    ({{ dbt.length("translate(" ~ name ~ ", '@._0123456789', '')") }} < {{ dbt.length(name) }})
+{%- endmacro %}
+
+{#- DuckDB: one character-class search instead of rewriting the name (over the 3.3M names of the
+    1M-customer demo's records, computed twice where a filter keeps the non-empty keys). -#}
+{% macro duckdb__identity_has_handle_mark(name) -%}
+    regexp_matches({{ name }}, '[@._0-9]')
 {%- endmacro %}

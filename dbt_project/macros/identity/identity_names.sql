@@ -63,11 +63,9 @@
     {%- if email_key is none and email is not none -%}
         {%- set email_key = identity_email_key(email) -%}
     {%- endif -%}
-    {%- set marks = ['@', '_', '0', '1', '2', '3', '4', '5', '6', '7', '8', '9'] -%}
-    {%- set tests = ["when nullif(pnk_first, '') is null then null"] -%}
-    {%- for mark in marks -%}
-        {%- do tests.append("when replace(pnk_full, '" ~ mark ~ "', '') != pnk_full then null") -%}
-    {%- endfor -%}
+    {#- (identity_name_part drops dots: only `@`, `_` and digits can be left of the marks) -#}
+    {%- set tests = ["when nullif(pnk_first, '') is null then null",
+                     "when " ~ identity_has_handle_mark('pnk_full') ~ " then null"] -%}
     {%- if email_key is not none -%}
         {%- do tests.append("when pnk_first = " ~ dbt.split_part(email_key, "'@'", 1) ~ " then null") -%}
     {%- endif -%}
