@@ -24,6 +24,22 @@
     end
 {%- endmacro %}
 
+{#- The number of distinct non-null values of `expression` in a group with few rows. DuckDB runs
+    a `count(distinct ...)` as an aggregation of its own beside the group's other aggregates (in
+    int_customer_contacts: 1.8 s of 26 s at a million customers); a list of the group's values,
+    deduplicated, is counted in the one grouping. -#}
+{% macro identity_count_distinct_few(expression) -%}
+    {{ return(adapter.dispatch('identity_count_distinct_few', 'customer_warehouse')(expression)) }}
+{%- endmacro %}
+
+{% macro default__identity_count_distinct_few(expression) -%}
+    count(distinct {{ expression }})
+{%- endmacro %}
+
+{% macro duckdb__identity_count_distinct_few(expression) -%}
+    len(list_distinct(list({{ expression }})))
+{%- endmacro %}
+
 {% macro snowflake__identity_string_agg(expression, delimiter, few_per_group=false) -%}
     listagg(distinct {{ expression }}, '{{ delimiter }}') within group (order by {{ expression }})
 {%- endmacro %}

@@ -197,7 +197,7 @@ system_ids as (
     select
         registry.customer_id,
         count(*) as records_count,
-        count(distinct registry.source_system) as systems_count,
+        {{ identity_count_distinct_few('registry.source_system') }} as systems_count,
         {{ identity_string_agg('registry.source_system', few_per_group=true) }} as source_systems,
         {{ identity_string_agg(
             "case when registry.source_entity = 'customer' then registry.source_key end", few_per_group=true
