@@ -80,3 +80,22 @@
     from {{ value_rules }}
     where is_blocked
 {%- endmacro %}
+
+{#- A record family's rows (`relation`, with `full_name`, `email_key` and, for `name_address`,
+    `person_name` and `address_key`) with the name keys its extractions read: `first_name_key`
+    (identity_first_name_key) and `name_address_key` (identity_name_address_key). Computed here
+    once per row: in an extraction, the non-empty filter pushed below it computed each key a
+    second time. -#}
+{% macro identity_with_name_keys(relation, name_address=true) -%}
+    {%- set first_name_key = identity_first_name_key('family.full_name', email_key='family.email_key') -%}
+    {%- set keys = [first_name_key ~ ' as first_name_key'] -%}
+    {%- if name_address -%}
+        {%- do keys.append(identity_name_address_key('family.person_name', 'family.address_key')
+            ~ ' as name_address_key') -%}
+    {%- endif %}
+    select
+        family.*,
+        {{ keys | join(',\n        ') }}
+
+    from {{ relation }} as family
+{%- endmacro %}

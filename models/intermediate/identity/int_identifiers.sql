@@ -14,11 +14,10 @@
     ('shopify_customers', 'phone', 'phone', 'phone'),
     ('shopify_customers', 'phone', 'default_address_phone', 'default_address_phone'),
     ('shopify_customers', 'person_name', 'full_name', 'person_name'),
-    ('shopify_customers', 'name_address', 'address_line_1',
-        identity_name_address_key('person_name', 'address_key')),
+    ('shopify_customers', 'name_address', 'address_line_1', 'name_address_key'),
     ('shopify_customers', 'postal_address', 'address_line_1', 'address_key'),
     ('shopify_customers', 'full_name', 'full_name', 'full_name'),
-    ('shopify_customers', 'first_name', 'full_name', identity_first_name_key('full_name', email_key='email_key')),
+    ('shopify_customers', 'first_name', 'full_name', 'first_name_key'),
     ('shopify_orders', 'shopify_order_number', 'order_name', 'order_number'),
     ('shopify_orders', 'shopify_customer_id', 'customer_key', 'customer_key'),
     ('shopify_orders', 'email', 'email', 'email_key'),
@@ -28,10 +27,9 @@
     ('shopify_orders', 'person_name', 'shipping_name', 'person_name'),
     ('shopify_orders', 'postal_address', 'address_line_1', 'address_key'),
     ('shopify_orders', 'checkout_token', 'checkout_token', 'checkout_token'),
-    ('shopify_orders', 'name_address', 'address_line_1',
-        identity_name_address_key('person_name', 'address_key')),
+    ('shopify_orders', 'name_address', 'address_line_1', 'name_address_key'),
     ('shopify_orders', 'full_name', 'shipping_name', 'full_name'),
-    ('shopify_orders', 'first_name', 'shipping_name', identity_first_name_key('full_name', email_key='email_key')),
+    ('shopify_orders', 'first_name', 'shipping_name', 'first_name_key'),
     ('shopify_checkouts', 'checkout_token', 'checkout_token', 'checkout_token'),
     ('shopify_checkouts', 'shopify_customer_id', 'customer_key', 'customer_key'),
     ('shopify_checkouts', 'email', 'email', 'email_key'),
@@ -42,12 +40,11 @@
     ('amazon_orders', 'amazon_order_id', 'amazon_order_id', 'amazon_order_id'),
     ('amazon_orders', 'email', 'email', 'email_key'),
     ('amazon_orders', 'phone', 'phone', 'phone'),
-    ('amazon_orders', 'name_address', 'shipping_address_line_1',
-        identity_name_address_key('person_name', 'address_key')),
+    ('amazon_orders', 'name_address', 'shipping_address_line_1', 'name_address_key'),
     ('amazon_orders', 'postal_address', 'shipping_address_line_1', 'address_key'),
     ('amazon_orders', 'full_name', 'full_name', 'full_name'),
     ('amazon_orders', 'person_name', 'full_name', 'person_name'),
-    ('amazon_orders', 'first_name', 'full_name', identity_first_name_key('full_name', email_key='email_key')),
+    ('amazon_orders', 'first_name', 'full_name', 'first_name_key'),
     ('amazon_order_buyers', 'email', 'email', 'email_key'),
     ('klaviyo_profiles', 'klaviyo_profile_id', 'profile_id', 'profile_id'),
     ('klaviyo_profiles', 'shopify_customer_id', 'external_id', 'customer_key'),
@@ -55,14 +52,14 @@
     ('klaviyo_profiles', 'phone', 'phone', 'phone'),
     ('klaviyo_profiles', 'full_name', 'full_name', 'full_name'),
     ('klaviyo_profiles', 'person_name', 'full_name', 'person_name'),
-    ('klaviyo_profiles', 'first_name', 'full_name', identity_first_name_key('full_name', email_key='email_key')),
+    ('klaviyo_profiles', 'first_name', 'full_name', 'first_name_key'),
     ('zendesk_users', 'zendesk_user_id', 'user_key', 'user_key'),
     ('zendesk_users', 'shopify_customer_id', 'external_id', 'customer_key'),
     ('zendesk_users', 'email', 'email', 'email_key'),
     ('zendesk_users', 'phone', 'phone', 'phone'),
     ('zendesk_users', 'full_name', 'full_name', 'full_name'),
     ('zendesk_users', 'person_name', 'full_name', 'person_name'),
-    ('zendesk_users', 'first_name', 'full_name', identity_first_name_key('full_name', email_key='email_key')),
+    ('zendesk_users', 'first_name', 'full_name', 'first_name_key'),
     ('zendesk_ticket_orders', 'shopify_order_number', 'external_id', 'order_number'),
     ('zendesk_ticket_orders', 'amazon_order_id', 'external_id', 'amazon_order_id'),
 ] %}
@@ -130,7 +127,7 @@ customer_rows as {{ identity_cte_hint() }} (
 
 ),
 
-shopify_customers as {{ identity_cte_hint() }} (
+shopify_customers_unkeyed as (
 
     select
         'shopify' as source_system,
@@ -149,6 +146,12 @@ shopify_customers as {{ identity_cte_hint() }} (
         address_key
 
     from customer_rows
+
+),
+
+shopify_customers as {{ identity_cte_hint() }} (
+
+    {{ identity_with_name_keys('shopify_customers_unkeyed') }}
 
 ),
 
@@ -301,7 +304,7 @@ order_buyers as (
 
 ),
 
-shopify_orders as {{ identity_cte_hint() }} (
+shopify_orders_unkeyed as (
 
     select
         'shopify' as source_system,
@@ -330,6 +333,12 @@ shopify_orders as {{ identity_cte_hint() }} (
         case when not is_gift_order then shipping_address_key end as address_key
 
     from order_buyers
+
+),
+
+shopify_orders as {{ identity_cte_hint() }} (
+
+    {{ identity_with_name_keys('shopify_orders_unkeyed') }}
 
 ),
 
@@ -484,7 +493,7 @@ amazon_named_orders as (
 
 ),
 
-amazon_orders as {{ identity_cte_hint() }} (
+amazon_orders_unkeyed as (
 
     select
         'amazon' as source_system,
@@ -501,6 +510,12 @@ amazon_orders as {{ identity_cte_hint() }} (
         case when ships_to_buyer then address_key end as address_key
 
     from amazon_named_orders
+
+),
+
+amazon_orders as {{ identity_cte_hint() }} (
+
+    {{ identity_with_name_keys('amazon_orders_unkeyed') }}
 
 ),
 
@@ -551,7 +566,7 @@ profile_rows as {{ identity_cte_hint() }} (
 
 ),
 
-klaviyo_profiles as {{ identity_cte_hint() }} (
+klaviyo_profiles_unkeyed as (
 
     select
         'klaviyo' as source_system,
@@ -573,6 +588,12 @@ klaviyo_profiles as {{ identity_cte_hint() }} (
 
 ),
 
+klaviyo_profiles as {{ identity_cte_hint() }} (
+
+    {{ identity_with_name_keys('klaviyo_profiles_unkeyed', name_address=false) }}
+
+),
+
 user_rows as {{ identity_cte_hint() }} (
 
     select
@@ -587,7 +608,7 @@ user_rows as {{ identity_cte_hint() }} (
 
 ),
 
-zendesk_users as {{ identity_cte_hint() }} (
+zendesk_users_unkeyed as (
 
     select
         'zendesk' as source_system,
@@ -606,6 +627,12 @@ zendesk_users as {{ identity_cte_hint() }} (
         ) }} as person_name
 
     from user_rows
+
+),
+
+zendesk_users as {{ identity_cte_hint() }} (
+
+    {{ identity_with_name_keys('zendesk_users_unkeyed', name_address=false) }}
 
 ),
 
