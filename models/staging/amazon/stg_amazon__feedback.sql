@@ -27,7 +27,7 @@ renamed as (
         'amazon' as source_system,
         {{ dbt.cast('order_id', dbt.type_string()) }} as source_record_key,
         _cdw_source_file as source_file,
-        {{ parse_timestamp('_cdw_loaded_at') }} as loaded_at
+        {{ loaded_at_utc('_cdw_loaded_at') }} as loaded_at
 
     from source
 
