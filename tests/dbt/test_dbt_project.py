@@ -517,6 +517,30 @@ def test_a_raw_table_repeating_a_key_fails_staging_instead_of_being_collapsed(
         ("unique_stg_shopify__customers_customer_id", "fail")], failed
 
 
+def test_a_retired_models_table_is_dropped_by_the_next_run(built_fixture_warehouse: Built, tmp_path: Path) -> None:
+    """dbt leaves a removed model's table as it was last built: `int_identity_edges` (now the
+    resolution's own SQL) held identifier values, so the next run drops it (var `retired_relations`);
+    a table of the same name in another schema is not the retired model's and stays."""
+    database, _, result = built_fixture_warehouse
+    assert result.returncode == 0, result.stdout[-20000:]
+    copy = tmp_path / "build.duckdb"
+    copy.write_bytes(database.read_bytes())
+    con = duckdb.connect(str(copy))
+    try:
+        con.execute("create table intermediate.int_identity_edges as select 'ann@example.com' as identifier_value")
+        con.execute("create table marts.int_identity_edges as select 1 as kept")
+    finally:
+        con.close()
+    ran = run_dbt(["run", "--select", "identity_match_rate"], copy, tmp_path)
+    assert ran.returncode == 0, ran.stdout[-5000:]
+    con = duckdb.connect(str(copy), read_only=True)
+    try:
+        left = con.execute("select schema_name from duckdb_tables() where table_name = 'int_identity_edges'").fetchall()
+    finally:
+        con.close()
+    assert left == [("marts",)]
+
+
 def test_an_orphan_between_two_exports_warns_instead_of_blocking_the_publish() -> None:
     """Every staging relationships test warns: a child whose parent was quarantined (a malformed e-mail),
     deleted at the vendor or lands in a later export must not block the whole warehouse's publish;

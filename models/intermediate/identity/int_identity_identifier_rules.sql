@@ -10,7 +10,7 @@
 --   also the owner a personal e-mail address names: email_owners) is demoted to weak, e.g. a household's
 --   shared inbox, store account or landline; where the type names a `split_shared_by` evidence
 --   type, the value is split instead: it still links the records that name the same person
---   (int_identity_edges), e.g. one member's orders shipped under her own name. Business values
+--   (int_identity_resolution), e.g. one member's orders shipped under her own name. Business values
 --   (a purchasing inbox, an office phone) are never demoted: they link the business's records;
 -- * business scope: for scoped types (e-mail, phone: seed column is_business_scoped) business
 --   and personal records form separate groups, so a business profile never merges into a
