@@ -533,11 +533,7 @@ def test_a_retired_models_table_is_dropped_by_the_next_run(built_fixture_warehou
         con.close()
     ran = run_dbt(["run", "--select", "identity_match_rate"], copy, tmp_path)
     assert ran.returncode == 0, ran.stdout[-5000:]
-    con = duckdb.connect(str(copy), read_only=True)
-    try:
-        left = con.execute("select schema_name from duckdb_tables() where table_name = 'int_identity_edges'").fetchall()
-    finally:
-        con.close()
+    left = _query(copy, "select schema_name from duckdb_tables() where table_name = 'int_identity_edges'")
     assert left == [("marts",)]
 
 
