@@ -45,10 +45,10 @@ def table_rules(table: Table) -> list[Rule]:
     rules: list[Rule] = []
 
     def add(expectation: gx.expectations.Expectation, columns: tuple[str, ...], scope: str = "row",
-            batch: str | None = where, partition_by: tuple[str, ...] = ()) -> None:
+            batch: str | None = where, partition_by: tuple[str, ...] = (), keys_of: str | None = None) -> None:
         rules.append(Rule(suite=suite, relation=table.qualified_name, expectation=with_severity(expectation, "error"),
                           severity="error", columns=columns, scope=scope, where=batch, pii_columns=pii,
-                          partition_by=partition_by))
+                          partition_by=partition_by, keys_of=keys_of))
 
     for column in table.columns:
         name = column.name
@@ -63,16 +63,18 @@ def table_rules(table: Table) -> list[Rule]:
             add(gx.expectations.ExpectColumnValuesToMatchRegex(column=name, regex=pattern), (name,))
         if column.min is not None and column.type in ("bigint", "double"):
             add(gx.expectations.ExpectColumnValuesToBeBetween(column=name, min_value=column.min), (name,))
-    # Keys must be unique across the whole table, not only within the new batch.
+    # Keys must be unique across the whole table, not only within the new batch. Duplicates of a key
+    # share its hash: judged bucket by bucket of the key's hash (every row, the memory of a bucket: a
+    # table of 20M events no longer sits in pandas at once). Once the rule has passed, a new duplicate
+    # involves a row of the new batch: the rows of the batch's keys are judged (a day's load of a
+    # 20M-row table reads its few thousand keys, not the table).
     keys = table.primary_key
-    # Duplicates of a key share its hash: judged bucket by bucket of the key's hash (every row, the
-    # memory of a bucket: a table of 20M events no longer sits in pandas at once).
     if len(keys) == 1:
         add(gx.expectations.ExpectColumnValuesToBeUnique(column=keys[0]), keys, scope="table", batch=None,
-            partition_by=keys)
+            partition_by=keys, keys_of=where)
     else:
         add(gx.expectations.ExpectCompoundColumnsToBeUnique(column_list=list(keys)), keys, scope="table",
-            batch=None, partition_by=keys)
+            batch=None, partition_by=keys, keys_of=where)
     return rules
 
 

@@ -37,7 +37,8 @@ class Rule:
     run on a narrow frame holding only those columns. A table rule with ``partition_by`` (a
     uniqueness rule: its keys) only needs the rows that share those columns' values together: it
     runs on buckets of the rows' key hash, each holding every row of its keys (still every row,
-    with the memory of a bucket).
+    with the memory of a bucket); with ``keys_of`` as well, a rule that passed before is judged on
+    the rows of the keys the new rows carry.
     """
 
     suite: str
@@ -56,6 +57,10 @@ class Rule:
     description: str = ""  # why the rule exists, in words, for reports
     plain: bool = False  # report failures as the description and the examples' values, in plain words
     partition_by: tuple[str, ...] = ()  # table rules: rows with equal values here are judged together
+    keys_of: str | None = None
+    """Table rules with ``partition_by``: SQL predicate picking the new rows (the latest load). Once the
+    rule has passed, it is judged on every row whose ``partition_by`` values occur among those rows (a
+    duplicate key always involves a row added since); every row otherwise (runner._judged_rows)."""
 
     @property
     def name(self) -> str:

@@ -273,9 +273,37 @@ def _validate_group(con: duckdb.DuckDBPyConnection, validator: _Validator, group
     for outcome in outcomes:
         rule = outcome.rule
         columns = tuple(sorted(set(rule.read_columns)))
-        for bucket_where in _buckets(con, relation, columns, where, query, rule.partition_by):
+        judged = _judged_rows(con, rule, where)
+        for bucket_where in _buckets(con, relation, columns, judged, query, rule.partition_by):
             frame = _frame(con.sql(_sql(relation, columns, bucket_where, query)).to_arrow_table())
             _accumulate(outcome, validator.validate(frame, [rule], rule.example_columns)[0])
+
+
+def _judged_rows(con: duckdb.DuckDBPyConnection, rule: Rule, where: str | None) -> str | None:
+    """The rows a table rule is judged on: ``where``; for a rule with ``keys_of`` that passed when it was
+    last judged, only the rows whose ``partition_by`` values occur among the rows ``keys_of`` picks (a
+    duplicate key always involves a row added since), unless those are every row (a first load)."""
+    if rule.keys_of is None or not rule.partition_by or rule.query is not None or not _passed_last(con, rule):
+        return where
+    scope = f" where {where}" if where else ""
+    new_rows, rows = con.execute(f"select count(*) filter (where {rule.keys_of}), count(*) "
+                                 f"from {rule.relation}{scope}").fetchone()
+    if new_rows == rows:
+        return where
+    same_key = " and ".join(f"new_rows.{quote_identifier(c)} is not distinct from {rule.relation}.{quote_identifier(c)}"
+                            for c in rule.partition_by)
+    new_keys = f"exists (select 1 from {rule.relation} as new_rows where ({rule.keys_of}) and {same_key})"
+    return f"({where}) and {new_keys}" if where else new_keys
+
+
+def _passed_last(con: duckdb.DuckDBPyConnection, rule: Rule) -> bool:
+    """Whether the rule's latest stored result (``audit.validation_results``) is a pass."""
+    try:
+        row = con.execute(f"select success from {RESULTS_TABLE} where suite = ? and relation = ? and expectation = ? "
+                          "order by validated_at desc limit 1", [rule.suite, rule.relation, rule.name]).fetchone()
+    except duckdb.CatalogException:  # the checks never ran here
+        return False
+    return bool(row and row[0])
 
 
 def _buckets(con: duckdb.DuckDBPyConnection, relation: str, columns: tuple[str, ...], where: str | None,

@@ -60,6 +60,48 @@ def test_only_the_latest_load_batch_is_validated_for_row_rules(tmp_path):
     assert report.blocking_failures == []
 
 
+def _unique_outcome(report: runner.CheckReport) -> runner.RuleOutcome:
+    return next(o for o in report.outcomes if o.rule.name == "expect_column_values_to_be_unique(id)")
+
+
+def _check(con: duckdb.DuckDBPyConnection, run_id: str) -> runner.RuleOutcome:
+    report = runner.validate_rules(con, table_rules(TABLE), run_id=run_id)
+    runner.store_report(con, report)
+    return _unique_outcome(report)
+
+
+def test_once_uniqueness_passed_a_new_load_is_judged_with_the_old_rows_of_its_keys(tmp_path):
+    """A day's load of a big raw table: its keys are judged against every older row of the same keys,
+    not the whole table again (element count), and a key the new load repeats still fails."""
+    con = _warehouse(tmp_path, [(i, f"p{i}@x.io", "2025-01-02", "1", "1") for i in range(1, 11)])
+    first = _check(con, "u1")
+    assert first.success and first.element_count == 10  # a first load: every row
+    con.executemany("insert into raw_shop.customers values (?, ?, ?, ?, ?)",
+                    [(11, "a@x.io", "2025-01-03", "1", "2"), (12, "b@x.io", "2025-01-03", "1", "2")])
+    daily = _check(con, "u2")
+    assert daily.success and daily.element_count == 2
+    con.execute("insert into raw_shop.customers values (3, 'c@x.io', '2025-01-04', '1', '3')")
+    repeated = _check(con, "u3")
+    assert not repeated.success
+    assert (repeated.element_count, repeated.unexpected_count) == (2, 2)  # key 3: the new row and the old one
+
+
+def test_after_a_failed_uniqueness_check_the_whole_table_is_judged_again(tmp_path):
+    """A duplicate that blocked a run is not forgotten because the next load is clean."""
+    con = _warehouse(tmp_path, [(1, "a@x.io", "2025-01-02", "1", "1"), (1, "b@x.io", "2025-01-02", "1", "1"),
+                                (2, "c@x.io", "2025-01-02", "1", "1")])
+    assert not _check(con, "f1").success
+    con.execute("insert into raw_shop.customers values (5, 'd@x.io', '2025-01-03', '1', '2')")
+    again = _check(con, "f2")
+    assert not again.success and again.element_count == 4
+
+
+def test_uniqueness_is_judged_on_every_row_when_the_checks_never_ran(tmp_path):
+    con = _warehouse(tmp_path, [(1, "a@x.io", "2025-01-02", "1", "1"), (2, "b@x.io", "2025-01-02", "1", "2")])
+    outcome = _unique_outcome(runner.validate_rules(con, table_rules(TABLE), run_id="n1"))
+    assert outcome.success and outcome.element_count == 2
+
+
 def test_chunked_validation_sums_counts_across_chunks(tmp_path, monkeypatch):
     monkeypatch.setattr(runner, "CHUNK_ROWS", 3)
     rows = [(i, "bad" if i % 4 == 0 else f"p{i}@x.io", "2025-01-02", "1", "1") for i in range(1, 21)]
