@@ -3,7 +3,8 @@
 GX 1.24's SQLAlchemy path on DuckDB is broken, so frames are read from DuckDB as Arrow record
 batches and validated with GX's pandas datasource. Row rules run chunk by chunk (memory stays
 bounded whatever the table size) and their counts are summed; table rules (uniqueness) read only
-their own columns; query rules read the rows of their query, also in chunks. A rule whose relation
+their own columns (a raw table's, once it passed, only the rows of the keys its new load carries);
+query rules read the rows of their query, also in chunks. A rule whose relation
 or column does not exist yet is reported as "not built yet" (warn) when it asks for that
 (``on_missing="warn"``), instead of failing. Every result is stored in ``audit.validation_results``.
 """
