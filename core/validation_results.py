@@ -41,6 +41,16 @@ def latest_run(con: duckdb.DuckDBPyConnection, relation: str) -> str | None:
     return found[0] if found else None
 
 
+def passed_last_time(con: duckdb.DuckDBPyConnection, suite: str, relation: str, rule: str) -> bool:
+    """Whether the latest stored result of one rule (``suite``, ``relation``, expectation ``rule``) is a pass."""
+    if not has_results(con):
+        return False
+    found = con.execute(f"select success from {RESULTS_TABLE} where suite = ? and lower(relation) = lower(?) "
+                        "and expectation = ? order by validated_at desc nulls last limit 1",
+                        [suite, relation, rule]).fetchone()
+    return bool(found and found[0])
+
+
 def failed_error_rules(con: duckdb.DuckDBPyConnection, run_id: str, relation: str | None = None) -> list[FailedRule]:
     """The ``error`` rules that failed in ``run_id`` (on ``relation`` only, when given)."""
     if not has_results(con):

@@ -26,7 +26,7 @@ import pandas as pd
 import pyarrow as pa
 
 from core.sql import quote_identifier
-from core.validation_results import RESULTS_TABLE
+from core.validation_results import RESULTS_TABLE, passed_last_time
 from expectations.catalog import Catalog
 from expectations.rules import Rule
 
@@ -284,7 +284,9 @@ def _judged_rows(con: duckdb.DuckDBPyConnection, rule: Rule, where: str | None) 
     """The rows a table rule is judged on: ``where``; for a rule with ``keys_of`` that passed when it was
     last judged, only the rows whose ``partition_by`` values occur among the rows ``keys_of`` picks (a
     duplicate key always involves a row added since), unless those are every row (a first load)."""
-    if rule.keys_of is None or not rule.partition_by or rule.query is not None or not _passed_last(con, rule):
+    if rule.keys_of is None or not rule.partition_by or rule.query is not None:
+        return where
+    if not passed_last_time(con, rule.suite, rule.relation, rule.name):
         return where
     scope = f" where {where}" if where else ""
     new_rows, rows = con.execute(f"select count(*) filter (where {rule.keys_of}), count(*) "
@@ -295,16 +297,6 @@ def _judged_rows(con: duckdb.DuckDBPyConnection, rule: Rule, where: str | None) 
                             for c in rule.partition_by)
     new_keys = f"exists (select 1 from {rule.relation} as new_rows where ({rule.keys_of}) and {same_key})"
     return f"({where}) and {new_keys}" if where else new_keys
-
-
-def _passed_last(con: duckdb.DuckDBPyConnection, rule: Rule) -> bool:
-    """Whether the rule's latest stored result (``audit.validation_results``) is a pass."""
-    try:
-        row = con.execute(f"select success from {RESULTS_TABLE} where suite = ? and relation = ? and expectation = ? "
-                          "order by validated_at desc limit 1", [rule.suite, rule.relation, rule.name]).fetchone()
-    except duckdb.CatalogException:  # the checks never ran here
-        return False
-    return bool(row and row[0])
 
 
 def _buckets(con: duckdb.DuckDBPyConnection, relation: str, columns: tuple[str, ...], where: str | None,
