@@ -85,10 +85,13 @@ def run(home: Path, mart: str) -> tuple[dict[str, dict[str, Any]], dict[str, Any
         rewritten = sum(result.tables[key] for key in result.rewritten)
         steps[name] = {"seconds": round(seconds, 2), "peak_mb": peak.megabytes, "mode": result.mode,
                        "tables": len(result.tables), "rewritten": len(result.rewritten),
+                       "patched": len(result.patched),
+                       "rows_patched": sum(deleted + inserted for deleted, inserted in result.patched.values()),
                        "rows": sum(result.tables.values()), "rows_rewritten": rewritten,
                        "serving_mb": round(paths.serving_db.stat().st_size / 1024**2), **_free(paths.serving_db)}
         print(f"  {name}: {seconds:.1f} s, peak {peak.megabytes:,} MB, {result.mode}, "
-              f"{len(result.rewritten)}/{len(result.tables)} tables rewritten", flush=True)
+              f"{len(result.rewritten)}/{len(result.tables)} tables rewritten, "
+              f"{len(result.patched)} changed row by row", flush=True)
 
     step("first", lambda: publish(paths, [], run_id="bench-1"))
     step("nothing changed", lambda: publish(paths, [], run_id="bench-2"))
@@ -114,10 +117,11 @@ def report(home: Path, mart: str, steps: dict[str, dict[str, Any]], facts: dict[
     print(f"\npublish of {home} ({first['tables']} tables, {first['rows']:,} rows; build {facts['build_mb']:,} MB); "
           f"changed mart: {mart}")
     print(f"{'step':<18}{'seconds':>9}{'peak MB':>9}{'mode':>13}{'rewritten':>11}{'rows written':>14}"
-          f"{'file MB':>9}{'free':>7}")
+          f"{'patched':>9}{'rows patched':>14}{'file MB':>9}{'free':>7}")
     for name, s in steps.items():
         print(f"{name:<18}{s['seconds']:>9.1f}{s['peak_mb']:>9,}{s['mode']:>13}{s['rewritten']:>6}/{s['tables']:<4}"
-              f"{s['rows_rewritten']:>14,}{s['serving_mb']:>9,}{s['free_share']:>7.0%}")
+              f"{s['rows_rewritten']:>14,}{s['patched']:>9}{s['rows_patched']:>14,}{s['serving_mb']:>9,}"
+              f"{s['free_share']:>7.0%}")
     print(json.dumps({"home": str(home), "mart": mart, "steps": steps, **facts}))
 
 

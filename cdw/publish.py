@@ -51,6 +51,7 @@ from pathlib import Path
 
 import duckdb
 
+from cdw.publish_delta import Part, patch
 from cdw.publish_plan import (
     ANALYTICS,
     META,
@@ -59,6 +60,7 @@ from cdw.publish_plan import (
     Changes,
     Plan,
     Previous,
+    ServingTable,
     changes,
     full_rewrite_reason,
     plan_serving,
@@ -99,9 +101,21 @@ class PublishResult:
     parquet_dir: Path | None = None
     mode: str = FULL  # FULL: every table written anew; INCREMENTAL: started from a copy of the last file
     reason: str = ""  # why the file was written whole
-    rewritten: list[str] = field(default_factory=list)  # tables written by this publish
+    rewritten: list[str] = field(default_factory=list)  # tables written whole by this publish
+    patched: dict[str, tuple[int, int]] = field(default_factory=dict)  # tables changed row by row: (deleted, inserted)
+    declined: dict[str, str] = field(default_factory=dict)  # why a large changed table was written whole
     reused: list[str] = field(default_factory=list)  # tables kept as the last publish wrote them
     removed: list[str] = field(default_factory=list)  # tables of the last serving copy that are gone
+
+
+@dataclass
+class Written:
+    """What :func:`_write_tables` did to the changed tables."""
+
+    whole: list[ServingTable] = field(default_factory=list)
+    patched: dict[str, tuple[int, int]] = field(default_factory=dict)  # "schema.name" -> (deleted, inserted)
+    deleted_since_whole: dict[str, int] = field(default_factory=dict)  # "schema.name" -> rows, for meta.relations
+    declined: dict[str, str] = field(default_factory=dict)
 
 
 def _storage_version() -> str:
@@ -154,8 +168,10 @@ def _copy_previous(con: duckdb.DuckDBPyConnection, serving_db: Path, staging: Pa
     return previous, full_rewrite_reason(previous, plan, compact_free_share=limit, storage_version=_storage_version())
 
 
-def _write_tables(con: duckdb.DuckDBPyConnection, catalog: str, todo: Changes) -> None:
-    """Drop what changed or went, then write what changed or is new, from the build warehouse ``catalog``.
+def _write_tables(con: duckdb.DuckDBPyConnection, catalog: str, todo: Changes,
+                  previous: Previous | None) -> Written:
+    """Drop what went, change the large changed tables row by row where a delta serves
+    (:mod:`cdw.publish_delta`), then write the rest of what changed or is new, from the build warehouse ``catalog``.
 
     The restricted views are dropped first and made again by :func:`_write_views` once every table is in place.
     """
@@ -164,23 +180,63 @@ def _write_tables(con: duckdb.DuckDBPyConnection, catalog: str, todo: Changes) -
     for (view,) in con.execute("select view_name from duckdb_views() where database_name = ? and schema_name = ? "
                                "and not internal", [SERVING, RESTRICTED]).fetchall():
         con.execute(f"drop view {SERVING}.{RESTRICTED}.{_quote(view)}")
-    tables = {f"{schema}.{name}" for schema, name in con.execute(
-        "select schema_name, table_name from duckdb_tables() where database_name = ?", [SERVING]).fetchall()}
-    for key in todo.drop:
-        for table in (key, key + PERSONAL_SUFFIX):
-            if table in tables:
-                schema, _, name = table.partition(".")
-                con.execute(f"drop table {SERVING}.{_quote(schema)}.{_quote(name)}")
+    _drop(con, todo.drop)
     if todo.drop and todo.rewrite:  # the dropped tables' blocks become free for the new ones
         with suppress(duckdb.TransactionException):  # only a saving of space: the file is right either way
             con.execute(f"checkpoint {SERVING}")
     con.execute("set preserve_insertion_order = true")  # the two tables behind a restricted view pair by position
-    for table in todo.rewrite:
+    written = _patch_tables(con, catalog, todo.patch, previous)
+    written.whole = todo.rewrite + [t for t in todo.patch if t.key in written.declined]
+    _drop(con, [t.key for t in todo.patch if t.key in written.declined])
+    for table in written.whole:
         source_schema, _, source_name = table.source.partition(".")
         source = ".".join(_quote(part) for part in (catalog, source_schema, source_name))
         columns = ", ".join(_quote(column) for column in table.columns)
         con.execute(f"create table {SERVING}.{table.schema}.{_quote(table.table_name)} as "
                     f"select {columns} from {source}")
+    return written
+
+
+def _drop(con: duckdb.DuckDBPyConnection, keys: list[str]) -> None:
+    """Drop the serving tables ``keys`` ("schema.name"), and the personal columns' table of each."""
+    tables = {f"{schema}.{name}" for schema, name in con.execute(
+        "select schema_name, table_name from duckdb_tables() where database_name = ?", [SERVING]).fetchall()}
+    for key in keys:
+        for table in (key, key + PERSONAL_SUFFIX):
+            if table in tables:
+                schema, _, name = table.partition(".")
+                con.execute(f"drop table {SERVING}.{_quote(schema)}.{_quote(name)}")
+
+
+def _patch_tables(con: duckdb.DuckDBPyConnection, catalog: str, tables: list[ServingTable],
+                  previous: Previous | None) -> Written:
+    """Change ``tables`` row by row; the ones whose delta declines are named with the reason."""
+    written = Written()
+    max_deleted_share = warehouse_settings().publish.patch_max_deleted_share
+    deleted_before = previous.deleted if previous else {}
+    by_source: dict[str, list[ServingTable]] = {}
+    for table in tables:
+        by_source.setdefault(table.source, []).append(table)
+    for source, group in by_source.items():
+        restricted = next((t for t in group if t.view_columns), None)
+        if restricted is not None:  # the analytics table and its personal columns, paired by position
+            analytics = next(t for t in group if t.schema == ANALYTICS)
+            units = [([analytics, restricted], [Part(ANALYTICS, analytics.table_name, analytics.columns),
+                                                Part(RESTRICTED, restricted.table_name, restricted.columns)],
+                      restricted.view_columns)]
+        else:
+            units = [([t], [Part(t.schema, t.table_name, t.columns)], t.columns) for t in group]
+        for unit, parts, every in units:
+            before = max(deleted_before.get(t.key, 0) for t in unit)
+            done = patch(con, SERVING, (catalog, *source.split(".", 1)), parts, every, deleted_before=before,
+                         max_deleted_share=max_deleted_share)
+            for table in unit:
+                if done.declined:
+                    written.declined[table.key] = done.declined
+                else:
+                    written.patched[table.key] = (done.deleted, done.inserted)
+                    written.deleted_since_whole[table.key] = before + done.deleted
+    return written
 
 
 def _write_views(con: duckdb.DuckDBPyConnection, plan: Plan) -> None:
@@ -199,7 +255,7 @@ def _write_views(con: duckdb.DuckDBPyConnection, plan: Plan) -> None:
 
 
 def _write_meta(con: duckdb.DuckDBPyConnection, run_id: str, published_at: str, plan: Plan,
-                previous: Previous | None, todo: Changes) -> None:
+                previous: Previous | None, todo: Changes, written: Written) -> None:
     """``meta.publication``, ``meta.columns`` and ``meta.relations`` (the signatures the next publish reads)."""
     meta = f"{SERVING}.{META}"
     con.execute(f"create or replace table {meta}.publication as select ? as run_id, ?::timestamptz as published_at, "
@@ -210,12 +266,19 @@ def _write_meta(con: duckdb.DuckDBPyConnection, run_id: str, published_at: str, 
     _insert_columns(con, f"{meta}.columns", ["varchar", "varchar", "varchar", "varchar", "boolean", "boolean"],
                     plan.column_rows)
     con.execute(f"create or replace table {meta}.relations (schema_name varchar, table_name varchar, "
-                "source_relation varchar, row_count bigint, signature varchar, written_by varchar)")
+                "source_relation varchar, row_count bigint, signature varchar, written_by varchar, "
+                "deleted_rows bigint)")
+    comment = ("rows deleted from the table by row-by-row publishes since it was last written whole: "
+               "they keep their place in the file until then")
+    con.execute(f"comment on column {meta}.relations.deleted_rows is {literal(comment)}")
     written_by = previous.written_by if previous else {}
+    kept_deleted = previous.deleted if previous else {}
     reused = {table.key for table in todo.reuse}
+    deleted = {**{key: kept_deleted.get(key, 0) for key in reused}, **written.deleted_since_whole}
     rows = [(t.schema, t.name, t.source, t.rows, t.signature, written_by.get(t.key, run_id) if t.key in reused
-             else run_id) for t in plan.tables]
-    _insert_columns(con, f"{meta}.relations", ["varchar", "varchar", "varchar", "bigint", "varchar", "varchar"], rows)
+             else run_id, deleted.get(t.key, 0)) for t in plan.tables]
+    _insert_columns(con, f"{meta}.relations",
+                    ["varchar", "varchar", "varchar", "bigint", "varchar", "varchar", "bigint"], rows)
 
 
 def _insert_columns(con: duckdb.DuckDBPyConnection, table: str, types: list[str], rows: list[tuple]) -> None:
@@ -226,9 +289,11 @@ def _insert_columns(con: duckdb.DuckDBPyConnection, table: str, types: list[str]
     con.execute(f"insert into {table} select {unnested}", [list(column) for column in zip(*rows, strict=True)])
 
 
-def _report(result: PublishResult, plan: Plan, todo: Changes) -> None:
+def _report(result: PublishResult, plan: Plan, todo: Changes, written: Written) -> None:
     result.tables = {table.key: table.rows for table in plan.tables}
-    result.rewritten = [table.key for table in todo.rewrite]
+    result.rewritten = [table.key for table in written.whole]
+    result.patched = written.patched
+    result.declined = written.declined
     result.reused = [table.key for table in todo.reuse]
     result.removed = sorted(set(todo.drop) - set(result.rewritten))
 
@@ -314,13 +379,13 @@ def publish(paths: Paths, blocking_failures: list[str], run_id: str, parquet: bo
         plan = plan_serving(con, catalog, dictionary)
         previous, result.reason = _start_serving(con, paths, staging_file, plan, full)
         result.mode = FULL if previous is None else INCREMENTAL
-        todo = changes(plan, previous)
-        _write_tables(con, catalog, todo)
+        todo = changes(plan, previous, warehouse_settings().publish.patch_min_rows)
+        written = _write_tables(con, catalog, todo, previous)
         narrow_hugeints(con, SERVING)
         _write_views(con, plan)
-        _report(result, plan, todo)
+        _report(result, plan, todo, written)
         result.published_at = datetime.now(UTC).isoformat(timespec="seconds")
-        _write_meta(con, run_id, result.published_at, plan, previous, todo)
+        _write_meta(con, run_id, result.published_at, plan, previous, todo, written)
         describe_serving(con, SERVING, paths, dictionary)  # comments from the dbt docs; counts as BIGINT
         if parquet_dir is not None:
             reuse_from = previous_export(parquet_root, previous.run_id if previous else None, parquet_dir)
@@ -349,7 +414,9 @@ def publish(paths: Paths, blocking_failures: list[str], run_id: str, parquet: bo
     (paths.warehouse_dir / "publication.json").write_text(
         json.dumps({"run_id": run_id, "published_at": result.published_at, "tables": result.tables,
                     "mode": result.mode, "reason": result.reason, "rewritten": result.rewritten,
-                    "removed": result.removed, "parquet": str(parquet_dir) if parquet_dir else None}, indent=2)
+                    "patched": {key: {"deleted": d, "inserted": i} for key, (d, i) in result.patched.items()},
+                    "declined": result.declined, "removed": result.removed,
+                    "parquet": str(parquet_dir) if parquet_dir else None}, indent=2)
     )
     result.seconds = time.perf_counter() - started
     return result

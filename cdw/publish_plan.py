@@ -104,6 +104,8 @@ class Previous:
     written_by: dict[str, str]  # "schema.name" -> run that last wrote the table
     present: frozenset[str]  # "schema.name" of every table in the analytics and restricted schemas
     free_share: float  # share of the file's blocks that are free
+    deleted: dict[str, int] = field(default_factory=dict)  # "schema.name" -> rows deleted by deltas since
+    # it was last written whole (cdw/publish_delta.py)
 
 
 @dataclass
@@ -111,6 +113,7 @@ class Changes:
     rewrite: list[ServingTable]
     reuse: list[ServingTable]
     drop: list[str]  # "schema.name": changed, gone, or not ours
+    patch: list[ServingTable] = field(default_factory=list)  # changed, large: tried row by row first
 
 
 def publishable_relations(con: duckdb.DuckDBPyConnection, catalog: str) -> dict[tuple[str, str], bool]:
@@ -202,6 +205,12 @@ def read_previous(con: duckdb.DuckDBPyConnection, catalog: str) -> Previous | No
         f"select run_id, storage_version, erasures from {meta}.publication").fetchall()[0]
     relations = con.execute(f"select schema_name || '.' || table_name, signature, written_by "
                             f"from {meta}.relations").fetchall()
+    deleted = {}
+    if "deleted_rows" in {r[0] for r in con.execute("select column_name from duckdb_columns() where database_name = ? "
+                                                    "and schema_name = ? and table_name = 'relations'",
+                                                    [catalog, META]).fetchall()}:
+        deleted = dict(con.execute(f"select schema_name || '.' || table_name, deleted_rows from {meta}.relations "
+                                   "where deleted_rows > 0").fetchall())
     present = con.execute("select schema_name || '.' || table_name from duckdb_tables() where database_name = ? "
                           "and schema_name in (?, ?)", [catalog, ANALYTICS, RESTRICTED]).fetchall()
     present = [(key.removesuffix(PERSONAL_SUFFIX),) for (key,) in present]
@@ -210,7 +219,8 @@ def read_previous(con: duckdb.DuckDBPyConnection, catalog: str) -> Previous | No
     return Previous(run_id=run_id, storage_version=storage_version, erasures=erasures,
                     signatures={key: signature for key, signature, _ in relations},
                     written_by={key: run for key, _, run in relations},
-                    present=frozenset(key for (key,) in present), free_share=free / total if total else 0.0)
+                    present=frozenset(key for (key,) in present), free_share=free / total if total else 0.0,
+                    deleted=deleted)
 
 
 def full_rewrite_reason(previous: Previous | None, plan: Plan, *, compact_free_share: float,
@@ -228,8 +238,9 @@ def full_rewrite_reason(previous: Previous | None, plan: Plan, *, compact_free_s
     return None
 
 
-def changes(plan: Plan, previous: Previous | None) -> Changes:
-    """Which serving tables to rewrite, which to keep from the copy, which to drop from it."""
+def changes(plan: Plan, previous: Previous | None, patch_min_rows: int | None = None) -> Changes:
+    """Which serving tables to rewrite, which to keep from the copy, which to drop from it, and which
+    changed tables of ``patch_min_rows`` rows or more to change row by row (None: none)."""
     signatures = previous.signatures if previous else {}
     present = previous.present if previous else frozenset()
     reuse = [t for t in plan.tables if t.key in present and signatures.get(t.key) == t.signature]
@@ -239,5 +250,11 @@ def changes(plan: Plan, previous: Previous | None) -> Changes:
     reuse = [t for t in reuse
              if t.name not in paired or {f"{ANALYTICS}.{t.name}", f"{RESTRICTED}.{t.name}"} <= unchanged]
     kept = {t.key for t in reuse}
-    return Changes(rewrite=[t for t in plan.tables if t.key not in kept], reuse=reuse,
-                   drop=sorted(present - kept))
+    patch = [t for t in plan.tables if t.key not in kept and t.key in present and patch_min_rows is not None
+             and t.rows >= patch_min_rows]
+    patched = {t.key for t in patch}  # a pair is patched together or written together
+    patch = [t for t in patch
+             if t.name not in paired or {f"{ANALYTICS}.{t.name}", f"{RESTRICTED}.{t.name}"} <= patched]
+    patched = {t.key for t in patch}
+    return Changes(rewrite=[t for t in plan.tables if t.key not in kept | patched], reuse=reuse,
+                   drop=sorted(present - kept - patched), patch=patch)

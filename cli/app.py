@@ -238,7 +238,8 @@ def _show_check(report, seconds: float) -> None:
 
 def _show_publish(result, seconds: float) -> None:
     restricted = sum(1 for name in result.tables if name.startswith("restricted."))
-    how = (f"{len(result.rewritten)} rewritten, {len(result.reused)} unchanged" if result.mode == "incremental"
+    patched = f", {len(result.patched)} changed row by row" if result.patched else ""
+    how = (f"{len(result.rewritten)} rewritten{patched}, {len(result.reused)} unchanged" if result.mode == "incremental"
            else f"written whole: {result.reason}")
     console.print(f"[green]✓[/] published {len(result.tables) - restricted} analytics and {restricted} restricted "
                   f"tables to {result.serving_db} in {seconds:.1f}s ({how})"

@@ -162,6 +162,8 @@ class PublishSettings(StrictModel):
 
     compact_free_share: float = Field(0.3, gt=0, le=1)
     storage_version: str = Field("v1.3.0", pattern=r"^v\d+\.\d+\.\d+$")
+    patch_min_rows: int = Field(100_000, ge=0)
+    patch_max_deleted_share: float = Field(0.2, ge=0, le=1)
 
 
 class DuckDBSettings(StrictModel):

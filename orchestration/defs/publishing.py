@@ -33,7 +33,8 @@ def serving_warehouse(context: dg.AssetExecutionContext, warehouse: WarehouseRes
     return dg.MaterializeResult(metadata={
         "tables": len(result.tables), "path": str(result.serving_db), "dagster/row_count": sum(result.tables.values()),
         "seconds": round(result.seconds, 2), "largest_tables": dg.MetadataValue.md(table),
-        "mode": result.mode, "tables_rewritten": len(result.rewritten), "tables_unchanged": len(result.reused),
+        "mode": result.mode, "tables_rewritten": len(result.rewritten),
+        "tables_patched": len(result.patched), "tables_unchanged": len(result.reused),
         "as_of": ctx.as_of.label})
 
 
