@@ -129,13 +129,17 @@ def main() -> None:
     warnings.filterwarnings("ignore", message="This pattern is interpreted as a regular expression")
     customers = args.customers or SCALES[args.scale or "S"]
     root = args.home or Path(tempfile.mkdtemp(prefix="cdw-daily-"))
-    started = time.perf_counter()
-    demo = prepare(root, customers, args.seed)
-    print(f"generated and split in {time.perf_counter() - started:.1f} s; {demo.split.describe()}", flush=True)
-    home = root / "home"
-    full = full_run(home, demo.before, demo.split.day)
-    daily = daily_run(home, demo.day, demo.split.day)
-    report(customers, demo.split, full, daily)
+    try:
+        started = time.perf_counter()
+        demo = prepare(root, customers, args.seed)
+        print(f"generated and split in {time.perf_counter() - started:.1f} s; {demo.split.describe()}", flush=True)
+        home = root / "home"
+        full = full_run(home, demo.before, demo.split.day)
+        daily = daily_run(home, demo.day, demo.split.day)
+        report(customers, demo.split, full, daily)
+    finally:
+        if args.home is None:  # an L run leaves about 30 GB behind
+            shutil.rmtree(root, ignore_errors=True)
 
 
 def report(customers: int, split: DaySplit, full: RunFigures, daily: RunFigures) -> None:

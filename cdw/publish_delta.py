@@ -97,38 +97,39 @@ def patch(con: duckdb.DuckDBPyConnection, serving: str, source: tuple[str, str, 
     rowids = ", ".join(f"{alias}.rowid as r{index}" for index, alias in enumerate(aliases))
     try:
         con.execute(f"create or replace temp table cdw_patch_old as select {rowids}, hash({hashed}) as h from {served}")
-        con.execute(f"create or replace temp table cdw_patch_new as select hash({hashed}) as h, count(*) as n "
-                    f"from (select {built} from {relation}) group by h")
-        con.execute("create or replace temp table cdw_patch_changed as select h from "
-                    "(select h, count(*) as n from cdw_patch_old group by h) as old full join cdw_patch_new as new "
-                    "using (h) where old.n is distinct from new.n")
-        old_rows, new_rows, deleted, inserted, new_sum = con.execute(
-            "select (select count(*) from cdw_patch_old), (select coalesce(sum(n), 0) from cdw_patch_new), "
-            "(select count(*) from cdw_patch_old semi join cdw_patch_changed using (h)), "
-            "(select coalesce(sum(n), 0) from cdw_patch_new semi join cdw_patch_changed using (h)), "
-            "(select coalesce(sum(h::hugeint * n), 0)::varchar from cdw_patch_new)").fetchall()[0]
+        # one grouping of both sides' hashes: the ones whose counts differ, with both counts
+        con.execute(f"create or replace temp table cdw_patch_changed as select h, count(o) as old_n, count(n) as new_n "
+                    f"from (select h, 1 as o, null::integer as n from cdw_patch_old union all "
+                    f"select hash({hashed}) as h, null, 1 from (select {built} from {relation})) "
+                    f"group by h having count(o) <> count(n)")
+        old_rows, old_sum, deleted, inserted, change = con.execute(
+            "select (select count(*) from cdw_patch_old), (select coalesce(sum(h), 0) from cdw_patch_old), "
+            "coalesce(sum(old_n), 0), coalesce(sum(new_n), 0), coalesce(sum(h::hugeint * (new_n - old_n)), 0) "
+            "from cdw_patch_changed").fetchall()[0]
+        new_rows, new_sum = old_rows - deleted + inserted, old_sum + change  # the build's count and hash sum
         if deleted + inserted > CHEAPER_TO_REWRITE * max(old_rows, new_rows):
             return Patch(declined=f"{deleted + inserted:,} of {max(old_rows, new_rows):,} rows changed")
         if deleted_before + deleted > max_deleted_share * max(old_rows, new_rows):
             return Patch(declined=f"{deleted_before + deleted:,} rows deleted since it was last written whole")
         for index, part in enumerate(parts):
             con.execute(f"delete from {_q(serving)}.{_q(part.schema)}.{_q(part.table)} where rowid in "
-                        f"(select r{index} from cdw_patch_old semi join cdw_patch_changed using (h))")
+                        f"(select r{index} from cdw_patch_old where h in (select h from cdw_patch_changed))")
         if inserted:
             con.execute(f"create or replace temp table cdw_patch_rows as select * from "
-                        f"(select {built} from {relation}) where hash({hashed}) in (select h from cdw_patch_changed)")
+                        f"(select {built} from {relation}) where hash({hashed}) in "
+                        f"(select h from cdw_patch_changed where new_n > 0)")
             for part in parts:  # one scan order for every part: the pairs stay paired by position
                 columns = ", ".join(_q(column) for column in part.columns)
                 con.execute(f"insert into {_q(serving)}.{_q(part.schema)}.{_q(part.table)} ({columns}) "
                             f"select {columns} from cdw_patch_rows")
         served = " positional join ".join(f"{_q(serving)}.{_q(part.schema)}.{_q(part.table)}" for part in parts)
-        check = f"coalesce(sum(hash({hashed})), 0)::varchar" if len(parts) > 1 else "null"
+        check = f"coalesce(sum(hash({hashed})), 0)" if len(parts) > 1 else "null"
         rows, total = con.execute(f"select count(*), {check} from {served}").fetchall()[0]
     except duckdb.Error as exc:
         return Patch(declined=f"the delta failed ({type(exc).__name__}: {(str(exc).splitlines() or [''])[0]})")
     finally:
-        con.execute("drop table if exists cdw_patch_old; drop table if exists cdw_patch_new; "
-                    "drop table if exists cdw_patch_changed; drop table if exists cdw_patch_rows")
+        con.execute("drop table if exists cdw_patch_old; drop table if exists cdw_patch_changed; "
+                    "drop table if exists cdw_patch_rows")
     if rows != new_rows or (total is not None and total != new_sum):
         return Patch(declined=f"the patched rows do not match the build ({rows:,} rows against {new_rows:,})")
     return Patch(deleted=deleted, inserted=inserted)
