@@ -24,6 +24,8 @@ import sys
 import tempfile
 import time
 import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -128,8 +130,7 @@ def main() -> None:
     # Great Expectations' regex metric warns once per rule about match groups: noise, not news
     warnings.filterwarnings("ignore", message="This pattern is interpreted as a regular expression")
     customers = args.customers or SCALES[args.scale or "S"]
-    root = args.home or Path(tempfile.mkdtemp(prefix="cdw-daily-"))
-    try:
+    with run_root(args.home) as root:
         started = time.perf_counter()
         demo = prepare(root, customers, args.seed)
         print(f"generated and split in {time.perf_counter() - started:.1f} s; {demo.split.describe()}", flush=True)
@@ -137,9 +138,19 @@ def main() -> None:
         full = full_run(home, demo.before, demo.split.day)
         daily = daily_run(home, demo.day, demo.split.day)
         report(customers, demo.split, full, daily)
+
+
+@contextmanager
+def run_root(home: Path | None) -> Iterator[Path]:
+    """``home`` (kept), or a temp folder removed afterwards however the run ends: an L run leaves about 30 GB."""
+    if home is not None:
+        yield home
+        return
+    root = Path(tempfile.mkdtemp(prefix="cdw-daily-"))
+    try:
+        yield root
     finally:
-        if args.home is None:  # an L run leaves about 30 GB behind
-            shutil.rmtree(root, ignore_errors=True)
+        shutil.rmtree(root, ignore_errors=True)
 
 
 def report(customers: int, split: DaySplit, full: RunFigures, daily: RunFigures) -> None:

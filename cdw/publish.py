@@ -9,8 +9,9 @@ last good copy stays.
 The new file starts from a byte copy of the last one (``copy_file_range``: a reflink where the
 filesystem has them), and only the tables whose content changed since the last publish are
 rewritten: each table's content fingerprint, columns and name form a signature stored in
-``meta.relations`` (:mod:`cdw.publish_plan`, :mod:`cdw.fingerprint`). Tables that no longer exist
-are dropped. The file is written whole instead (:func:`cdw.publish_plan.full_rewrite_reason`) on
+``meta.relations`` (:mod:`cdw.publish_plan`, :mod:`cdw.fingerprint`). A large changed table is
+changed row by row instead, when few of its rows changed (:mod:`cdw.publish_delta`). Tables that no
+longer exist are dropped. The file is written whole instead (:func:`cdw.publish_plan.full_rewrite_reason`) on
 the first publish, after an erasure (the copy's free blocks would still hold the person), when too
 much of it is free blocks (compaction), when the old file cannot be read, or when asked (``full=True``).
 

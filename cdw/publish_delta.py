@@ -108,7 +108,8 @@ def patch(con: duckdb.DuckDBPyConnection, serving: str, source: tuple[str, str, 
             "from cdw_patch_changed").fetchall()[0]
         new_rows, new_sum = old_rows - deleted + inserted, old_sum + change  # the build's count and hash sum
         if deleted + inserted > CHEAPER_TO_REWRITE * max(old_rows, new_rows):
-            return Patch(declined=f"{deleted + inserted:,} of {max(old_rows, new_rows):,} rows changed")
+            return Patch(declined=f"{deleted:,} rows out and {inserted:,} in, of {max(old_rows, new_rows):,}: "
+                                  "more than half")
         if deleted_before + deleted > max_deleted_share * max(old_rows, new_rows):
             return Patch(declined=f"{deleted_before + deleted:,} rows deleted since it was last written whole")
         for index, part in enumerate(parts):

@@ -5,7 +5,8 @@ gets a signature: the content fingerprint of its build relation (:mod:`cdw.finge
 and its columns. The columns follow the data dictionary's PII classes, so a class change that moves
 a column between the schemas changes the signature too. The serving file stores the signatures in
 ``meta.relations``; the next publish starts from a copy of that file and rewrites only the tables
-whose signature differs, drops the ones no longer wanted, and keeps the rest as they are.
+whose signature differs (or changes the large ones row by row, :mod:`cdw.publish_delta`), drops the
+ones no longer wanted, and keeps the rest as they are.
 
 A relation with personal columns is written once in full: ``analytics.<name>`` holds its other
 columns and ``restricted.<name>__personal_columns`` only the personal ones, both copied from the

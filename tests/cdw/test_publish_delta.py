@@ -101,7 +101,7 @@ def test_a_table_mostly_changed_is_written_whole(tmp_path: Path, patching):
     _sql(paths, "update marts.dim_customers set v = 2 where customer_id < 'cus_5'")  # cus_0..4 and cus_10..19
     result = publish(paths, [], run_id="run-2")
     assert sorted(result.rewritten) == ["analytics.dim_customers", "restricted.dim_customers"]
-    assert result.declined["analytics.dim_customers"] == "30 of 20 rows changed"
+    assert result.declined["analytics.dim_customers"] == "15 rows out and 15 in, of 20: more than half"
     assert _content(paths.serving_db) == _as_full_rewrite(paths, tmp_path)
 
 
