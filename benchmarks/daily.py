@@ -21,11 +21,8 @@ import argparse
 import json
 import shutil
 import sys
-import tempfile
 import time
 import warnings
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -33,6 +30,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from benchmarks.daily_split import DaySplit, day_before_end, split_day  # noqa: E402 - after the path
+from benchmarks.scratch import run_root  # noqa: E402
 from benchmarks.step_meter import StepMeter  # noqa: E402
 
 SCALES = {"S": 20_000, "M": 200_000, "L": 1_000_000}
@@ -130,7 +128,7 @@ def main() -> None:
     # Great Expectations' regex metric warns once per rule about match groups: noise, not news
     warnings.filterwarnings("ignore", message="This pattern is interpreted as a regular expression")
     customers = args.customers or SCALES[args.scale or "S"]
-    with run_root(args.home) as root:
+    with run_root(args.home, prefix="cdw-daily-") as root:
         started = time.perf_counter()
         demo = prepare(root, customers, args.seed)
         print(f"generated and split in {time.perf_counter() - started:.1f} s; {demo.split.describe()}", flush=True)
@@ -138,19 +136,6 @@ def main() -> None:
         full = full_run(home, demo.before, demo.split.day)
         daily = daily_run(home, demo.day, demo.split.day)
         report(customers, demo.split, full, daily)
-
-
-@contextmanager
-def run_root(home: Path | None) -> Iterator[Path]:
-    """``home`` (kept), or a temp folder removed afterwards however the run ends: an L run leaves about 30 GB."""
-    if home is not None:
-        yield home
-        return
-    root = Path(tempfile.mkdtemp(prefix="cdw-daily-"))
-    try:
-        yield root
-    finally:
-        shutil.rmtree(root, ignore_errors=True)
 
 
 def report(customers: int, split: DaySplit, full: RunFigures, daily: RunFigures) -> None:

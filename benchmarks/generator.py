@@ -13,9 +13,7 @@ from __future__ import annotations
 import argparse
 import json
 import resource
-import shutil
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -23,6 +21,7 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 if str(REPO_ROOT) not in sys.path:  # run as a script from anywhere
     sys.path.insert(0, str(REPO_ROOT))
 
+from benchmarks.scratch import run_root  # noqa: E402
 from demo.config import DEFAULT_CHUNK_PERSONS  # noqa: E402
 from demo.generate import GeneratorConfig, generate  # noqa: E402
 
@@ -36,8 +35,7 @@ def peak_memory_mb() -> int:
 
 def measure(customers: int, seed: int, chunk_persons: int, keep: Path | None) -> dict:
     """Run the generator once and return its figures."""
-    base = keep or Path(tempfile.mkdtemp(prefix="cdw-generate-"))
-    try:
+    with run_root(keep, prefix="cdw-generate-") as base:
         started = time.perf_counter()
         result = generate(base / "landing", base / "truth", customers=customers, seed=seed,
                           config=GeneratorConfig(chunk_persons=chunk_persons))
@@ -45,9 +43,6 @@ def measure(customers: int, seed: int, chunk_persons: int, keep: Path | None) ->
         peak = peak_memory_mb()
         size = sum(f.stat().st_size for f in (base / "landing").rglob("*.parquet"))
         truth_size = sum(f.stat().st_size for f in (base / "truth").rglob("*.parquet"))
-    finally:
-        if keep is None:
-            shutil.rmtree(base, ignore_errors=True)
     events = sum(result.rows_per_table[name] for name in EVENT_TABLES)
     return {
         "customers": customers,

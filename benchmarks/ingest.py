@@ -29,6 +29,7 @@ if str(REPO_ROOT) not in sys.path:  # run as a script from anywhere
     sys.path.insert(0, str(REPO_ROOT))
 
 from benchmarks.memory import PeakMemory  # noqa: E402
+from benchmarks.scratch import run_root  # noqa: E402
 
 SCALES = {"S": 20_000, "M": 200_000, "L": 1_000_000}
 RUNS = (("first", False), ("repeat", False), ("forced", True))
@@ -104,8 +105,7 @@ def main(argv: list[str] | None = None) -> int:
     chosen = [run.strip() for run in args.runs.split(",")]
     if not chosen or set(chosen) - {label for label, _ in RUNS}:
         parser.error(f"--runs: choose from {', '.join(label for label, _ in RUNS)}")
-    base = args.keep or Path(tempfile.mkdtemp(prefix="cdw-bench-ingest-"))
-    try:
+    with run_root(args.keep, prefix="cdw-bench-ingest-") as base:
         figures: dict[str, Any] = {"customers": None, "generate_seconds": None}
         landing = args.landing
         if landing is None:
@@ -119,9 +119,6 @@ def main(argv: list[str] | None = None) -> int:
             shutil.rmtree(work, ignore_errors=True)
         print_table(figures)
         print(json.dumps(figures))
-    finally:
-        if args.keep is None:
-            shutil.rmtree(base, ignore_errors=True)
     return 0
 
 

@@ -13,8 +13,8 @@ for equal rows: the trust (up to a 64-bit collision) the publish already places 
 The two tables behind a restricted view (the analytics columns, and the personal columns paired
 with them by position) are patched together: their rows are read through the positional join,
 the same positions are deleted from both, and the new rows are appended to both from one scratch
-table in one order. The pair's fingerprint is then compared with the build's; any difference is
-reported and the caller writes the pair anew.
+table in one order. The pair's row count and sum of row hashes are then compared with the build's
+(derived from the same grouping); any difference is reported and the caller writes the pair anew.
 
 A delta is declined (the caller writes the table whole) when the copy's columns are not the ones
 wanted, when more than half of the rows changed (a rewrite is cheaper), and when the rows deleted

@@ -244,18 +244,19 @@ def changes(plan: Plan, previous: Previous | None, patch_min_rows: int | None = 
     changed tables of ``patch_min_rows`` rows or more to change row by row (None: none)."""
     signatures = previous.signatures if previous else {}
     present = previous.present if previous else frozenset()
-    reuse = [t for t in plan.tables if t.key in present and signatures.get(t.key) == t.signature]
-    # the two tables behind a restricted view are written together or not at all: their rows pair by position
     paired = {t.name for t in plan.tables if t.view_columns}
-    unchanged = {t.key for t in reuse}
-    reuse = [t for t in reuse
-             if t.name not in paired or {f"{ANALYTICS}.{t.name}", f"{RESTRICTED}.{t.name}"} <= unchanged]
+    reuse = _whole_pairs([t for t in plan.tables if t.key in present and signatures.get(t.key) == t.signature],
+                         paired)
     kept = {t.key for t in reuse}
-    patch = [t for t in plan.tables if t.key not in kept and t.key in present and patch_min_rows is not None
-             and t.rows >= patch_min_rows]
-    patched = {t.key for t in patch}  # a pair is patched together or written together
-    patch = [t for t in patch
-             if t.name not in paired or {f"{ANALYTICS}.{t.name}", f"{RESTRICTED}.{t.name}"} <= patched]
+    patch = _whole_pairs([t for t in plan.tables if t.key not in kept and t.key in present
+                          and patch_min_rows is not None and t.rows >= patch_min_rows], paired)
     patched = {t.key for t in patch}
     return Changes(rewrite=[t for t in plan.tables if t.key not in kept | patched], reuse=reuse,
                    drop=sorted(present - kept - patched), patch=patch)
+
+
+def _whole_pairs(tables: list[ServingTable], paired: set[str]) -> list[ServingTable]:
+    """``tables`` without a table of a restricted view's pair whose other half is not among them: the two
+    tables behind the view are kept, patched or written together, since their rows pair by position."""
+    keys = {t.key for t in tables}
+    return [t for t in tables if t.name not in paired or {f"{ANALYTICS}.{t.name}", f"{RESTRICTED}.{t.name}"} <= keys]
