@@ -28,7 +28,6 @@ import argparse
 import json
 import math
 import sys
-import tempfile
 import time
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
@@ -45,6 +44,7 @@ from rich.console import Console
 from rich.table import Table
 
 from activation import load_config as load_activation_config
+from benchmarks.scratch import run_root
 from cdw.context import demo_end_date
 from core.settings import DBT_PROJECT_DIR, Paths
 from orchestration.config import load_config
@@ -300,11 +300,10 @@ def run_lane(home: Path, customers: int, as_of: datetime, activation: Activation
     return time.perf_counter() - started
 
 
-def simulate(args: argparse.Namespace) -> Report:
+def simulate(args: argparse.Namespace, home: Path) -> Report:
     sync_names, audience = lane_target(args.trigger_model)
     window = timedelta(hours=window_hours(args.trigger_model, args.window_hours))
     interval = timedelta(minutes=args.interval or load_config().lane.interval_minutes)
-    home = Path(args.home or tempfile.mkdtemp(prefix="cdw_lane_"))
     paths = Paths(home).ensure()
     rng = np.random.default_rng(args.seed)
     instance = dg.DagsterInstance.ephemeral()
@@ -422,10 +421,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--trigger-model", default="trigger_abandoned_cart")
     parser.add_argument("--every-tick", action="store_true", help="run the lane at every tick, idle or not")
     parser.add_argument("--seed", type=int, default=7)
-    parser.add_argument("--home", help="working folder (default: a new temporary folder)")
+    parser.add_argument("--home", help="working folder (default: a new temporary folder, removed afterwards)")
     parser.add_argument("--json", type=Path, help="also write the figures here")
     args = parser.parse_args(argv)
-    report = simulate(args)
+    with run_root(Path(args.home) if args.home else None, prefix="cdw_lane_") as home:
+        report = simulate(args, home)
     figures = {**asdict(report), "ok": report.ok,
                "max_latency_minutes": max(report.latencies_minutes, default=None)}
     print(json.dumps(figures, indent=2, default=str))

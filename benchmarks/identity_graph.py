@@ -19,7 +19,6 @@ import argparse
 import json
 import resource
 import sys
-import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -34,6 +33,7 @@ from scipy.sparse.csgraph import connected_components
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from benchmarks.identity_quality import run_dbt  # noqa: E402
+from benchmarks.scratch import run_root  # noqa: E402
 
 
 def make_graph(edges: int, chain: int, seed: int) -> pa.Table:
@@ -182,9 +182,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--workdir", type=Path, default=None)
     parser.add_argument("--sql", action="store_true", help="also run the portable set-based SQL loop")
     args = parser.parse_args(argv)
-    work_dir = args.workdir or Path(tempfile.mkdtemp(prefix="identity_graph_"))
-    work_dir.mkdir(parents=True, exist_ok=True)
-    report = run(args.edges, args.chain, args.seed, work_dir, args.max_rounds, sql=args.sql)
+    with run_root(args.workdir, prefix="identity_graph_") as work_dir:
+        work_dir.mkdir(parents=True, exist_ok=True)
+        report = run(args.edges, args.chain, args.seed, work_dir, args.max_rounds, sql=args.sql)
     width = max(len(k) for k in report)
     for key, value in report.items():
         print(f"{key:<{width}}  {value}")

@@ -32,7 +32,6 @@ import argparse
 import json
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -43,6 +42,7 @@ import duckdb
 REPO_ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO_ROOT))
 
+from benchmarks.scratch import run_root  # noqa: E402
 from core.dbt import DbtPlace, invoke_dbt_like_cli  # noqa: E402
 
 IDENTITY_SELECTION = [
@@ -252,26 +252,30 @@ def _pairwise(con: duckdb.DuckDBPyConnection, condition: str) -> dict[str, float
     }
 
 
+def measure(base: Path, customers: int, seed: int) -> dict[str, Any]:
+    """The scores of one demo generated, loaded and built in ``base``, with the seconds each stage took."""
+    started = time.perf_counter()
+    database, truth = make_demo(base, customers, seed)
+    generated = time.perf_counter()
+    build_identity(database, base)
+    built = time.perf_counter()
+    return {
+        "customers": customers, "seed": seed, "warehouse": str(database),
+        "seconds_generate_and_load": round(generated - started, 1), "seconds_dbt_build": round(built - generated, 1),
+        "scores": score(database, truth), "phenomena": score_phenomena(database, truth),
+    }
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--customers", type=int, default=20_000)
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument("--workdir", type=Path, default=None, help="keep the demo warehouse here")
     args = parser.parse_args(argv)
-    base = args.workdir or Path(tempfile.mkdtemp(prefix="identity_quality_"))
-    base.mkdir(parents=True, exist_ok=True)
-    started = time.perf_counter()
-    database, truth = make_demo(base, args.customers, args.seed)
-    generated = time.perf_counter()
-    build_identity(database, base)
-    built = time.perf_counter()
-    scores = score(database, truth)
-    per_phenomenon = score_phenomena(database, truth)
-    report: dict[str, Any] = {
-        "customers": args.customers, "seed": args.seed, "warehouse": str(database),
-        "seconds_generate_and_load": round(generated - started, 1), "seconds_dbt_build": round(built - generated, 1),
-        "scores": scores, "phenomena": per_phenomenon,
-    }
+    with run_root(args.workdir, prefix="identity_quality_") as base:
+        base.mkdir(parents=True, exist_ok=True)
+        report = measure(base, args.customers, args.seed)
+    scores, per_phenomenon = report["scores"], report["phenomena"]
     print(f"{'population':<18}{'precision':>11}{'recall':>9}{'records':>10}{'persons':>9}{'customers':>11}")
     for name, s in scores.items():
         print(f"{name:<18}{s['precision']:>11.4f}{s['recall']:>9.4f}{s['records']:>10.0f}{s['persons']:>9.0f}"

@@ -18,7 +18,6 @@ import json
 import os
 import resource
 import sys
-import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -29,6 +28,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from benchmarks.identity_quality import make_demo, run_dbt  # noqa: E402
 from benchmarks.memory import PeakMemory  # noqa: E402
+from benchmarks.scratch import run_root  # noqa: E402
 
 # The identity build: the resolution and what customers need from it (no data tests, no value marts).
 IDENTITY_MODELS = ["customer_warehouse.intermediate.identity", "customer_warehouse.marts.customers",
@@ -91,9 +91,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--workdir", type=Path, default=None)
     parser.add_argument("--reuse", action="store_true", help="reuse the loaded demo in --workdir")
     args = parser.parse_args(argv)
-    work_dir = args.workdir or Path(tempfile.mkdtemp(prefix="identity_scale_"))
-    work_dir.mkdir(parents=True, exist_ok=True)
-    report = run(args.customers, args.seed, work_dir, args.reuse)
+    with run_root(args.workdir, prefix="identity_scale_") as work_dir:
+        work_dir.mkdir(parents=True, exist_ok=True)
+        report = run(args.customers, args.seed, work_dir, args.reuse)
     for key, value in report.items():
         if not isinstance(value, list | dict):
             print(f"{key:<28}{value}")

@@ -20,7 +20,6 @@ import argparse
 import json
 import resource
 import sys
-import tempfile
 import time
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -32,6 +31,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from activation_lane import Landing, eligible_customers, plan_carts  # noqa: E402
 
+from benchmarks.scratch import run_root  # noqa: E402
 from cdw.context import demo_end_date, make_context  # noqa: E402
 from cdw.lane import run_lane  # noqa: E402
 from cdw.main_job import run_main_job  # noqa: E402
@@ -51,11 +51,16 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--customers", type=int, default=20_000)
     parser.add_argument("--events", type=int, default=100, help="new storefront events in the drop")
-    parser.add_argument("--home", type=Path, default=None, help="a home to build into or reuse")
+    parser.add_argument("--home", type=Path, default=None,
+                        help="a home to build into or reuse (default: a temp dir, removed afterwards)")
     parser.add_argument("--seed", type=int, default=7)
     args = parser.parse_args(argv)
-    home = args.home or Path(tempfile.mkdtemp(prefix="cdw-lane-"))
+    with run_root(args.home, prefix="cdw-lane-") as home:
+        return measure(args, home)
 
+
+def measure(args: argparse.Namespace, home: Path) -> int:
+    """One timed lane run in ``home`` (built first when it has no serving warehouse), printed; the exit code."""
     ctx = make_context(home=home, source="demo", demo_customers=args.customers)
     built_seconds = None
     if not ctx.paths.serving_db.exists():

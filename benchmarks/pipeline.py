@@ -4,7 +4,8 @@
     python benchmarks/pipeline.py --scale M                    # 200,000 customers
     python benchmarks/pipeline.py --scale L --memory-limit 4GB # 1,000,000, DuckDB spilling past 4 GB
 
-Runs the main job itself (``cdw run``'s, in process) in a fresh temporary CDW_HOME and prints, per
+Runs the main job itself (``cdw run``'s, in process) in a fresh temporary CDW_HOME (removed afterwards,
+however the run ends; ``--home DIR`` keeps the run there instead) and prints, per
 step: wall time, peak resident memory of the step (this process and the processes it started,
 sampled from /proc), rows in and rows out; then the ten slowest dbt nodes, the warehouse sizes, and
 one JSON line with every figure. The total leaves out ``generate`` (the demo stands in for a
@@ -18,13 +19,13 @@ import argparse
 import json
 import os
 import sys
-import tempfile
 from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from benchmarks.step_meter import StepMeter  # noqa: E402 - after the repository is on the path
+from benchmarks.scratch import run_root  # noqa: E402 - after the repository is on the path
+from benchmarks.step_meter import StepMeter  # noqa: E402
 
 SCALES = {"S": 20_000, "M": 200_000, "L": 1_000_000}
 TOP_NODES = 10
@@ -39,11 +40,11 @@ def main() -> None:
     parser.add_argument("--home", type=Path, default=None, help="keep the run here instead of a temp dir")
     args = parser.parse_args()
     customers = args.customers or SCALES[args.scale or "S"]
-    home = args.home or Path(tempfile.mkdtemp(prefix="cdw-bench-"))
-    os.environ["CDW_HOME"] = str(home)
     if args.memory_limit:
         os.environ["CDW_DUCKDB_MEMORY_LIMIT"] = args.memory_limit
-    figures, slowest, result = run(customers, args.seed)
+    with run_root(args.home, prefix="cdw-bench-") as home:
+        os.environ["CDW_HOME"] = str(home)
+        figures, slowest, result = run(customers, args.seed)
     report(customers, figures, slowest, result)
 
 

@@ -18,7 +18,6 @@ import argparse
 import json
 import resource
 import sys
-import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -26,6 +25,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from benchmarks.scratch import run_root  # noqa: E402
 from core.dbt import DbtPlace, invoke_dbt_like_cli  # noqa: E402
 
 VALUE_SELECTION = ["path:../models/marts/value", "path:../models/marts/activation"]
@@ -103,9 +103,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--work", type=Path, default=None, help="keep the run here instead of a temp dir")
     parser.add_argument("--json", action="store_true", help="print only the JSON line")
     args = parser.parse_args(argv)
-    work = args.work or Path(tempfile.mkdtemp(prefix="cdw-value-bench-"))
-    work.mkdir(parents=True, exist_ok=True)
-    figures = run(args.customers, args.seed, args.as_of, work)
+    with run_root(args.work, prefix="cdw-value-bench-") as work:
+        work.mkdir(parents=True, exist_ok=True)
+        figures = run(args.customers, args.seed, args.as_of, work)
     if not args.json:
         print_table(figures)
     print(json.dumps(figures))

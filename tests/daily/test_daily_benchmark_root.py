@@ -3,6 +3,8 @@ it behind."""
 
 from __future__ import annotations
 
+import os
+import sys
 from pathlib import Path
 
 import pytest
@@ -26,3 +28,21 @@ def test_a_home_asked_for_is_kept(tmp_path: Path):
         root.mkdir()
         (root / "build.duckdb").write_bytes(b"x")
     assert root == tmp_path / "kept" and (root / "build.duckdb").exists()
+
+
+def test_the_pipeline_benchmark_removes_its_temp_home_when_the_run_fails(monkeypatch: pytest.MonkeyPatch):
+    from benchmarks import pipeline
+
+    homes: list[Path] = []
+
+    def blocked(customers: int, seed: int):
+        homes.append(Path(os.environ["CDW_HOME"]))
+        (homes[0] / "build.duckdb").write_bytes(b"x")
+        raise RuntimeError("the main job was blocked")
+
+    monkeypatch.delenv("CDW_HOME", raising=False)
+    monkeypatch.setattr(pipeline, "run", blocked)
+    monkeypatch.setattr(sys, "argv", ["pipeline.py", "--customers", "300"])
+    with pytest.raises(RuntimeError):
+        pipeline.main()
+    assert homes and homes[0].name.startswith("cdw-bench-") and not homes[0].exists()
