@@ -41,6 +41,12 @@ def dbt(args: list[str], database: Path, work: Path, as_of: str) -> tuple[float,
     return seconds, json.loads((work / "target" / "run_results.json").read_text())
 
 
+def model_timings(results: dict[str, Any]) -> dict[str, float]:
+    """Seconds per model from run_results.json; hooks (on-run-start operations) and other nodes are left out."""
+    return {r["unique_id"].split(".")[-1]: r["execution_time"] for r in results["results"]
+            if r["unique_id"].startswith("model.")}
+
+
 def row_counts(database: Path, models: list[str]) -> dict[str, int]:
     import duckdb
 
@@ -63,7 +69,7 @@ def run(customers: int, seed: int, as_of: str | None, work: Path) -> dict[str, A
                                "--exclude", *VALUE_SELECTION], database, work, as_of)
     total_seconds, results = dbt(["run", "--select", *VALUE_SELECTION], database, work, as_of)
     peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-    timings = {r["unique_id"].split(".")[-1]: r["execution_time"] for r in results["results"]}
+    timings = model_timings(results)
     rows = row_counts(database, list(timings))
     models = [{"model": name, "seconds": round(seconds, 3), "rows": rows[name],
                "rows_per_s": round(rows[name] / seconds) if seconds > 0 else None}
