@@ -354,7 +354,13 @@ COLUMNS = ("run_id", "validated_at", "suite", "relation", "expectation", "severi
 
 
 def store_report(con: duckdb.DuckDBPyConnection, report: CheckReport) -> None:
-    """Append the run's results to ``audit.validation_results`` (re-running a run id replaces it).
+    """Append the run's results to ``audit.validation_results`` (re-checking a run's suite on a relation replaces it).
+
+    A run may store several reports (Dagster checks each system's landing and each dbt part's marts
+    in a step of its own, under one run id): a report replaces only the results of the run for the
+    suites and relations it covers, never another step's. Replacing the whole run erased the earlier
+    steps' results, so the activation gate found no validation of an audience checked in the same run
+    and the publish missed failed rules of an earlier step.
 
     One row per rule: run, suite, relation, expectation, severity, success, element and unexpected
     counts, a few unexpected examples (personal values masked), observed value, error, the rule
@@ -379,7 +385,11 @@ def store_report(con: duckdb.DuckDBPyConnection, report: CheckReport) -> None:
          o.rule.description or None)
         for o in report.outcomes
     ]
-    con.execute(f"delete from {RESULTS_TABLE} where run_id = ?", [report.run_id])
+    covered = sorted({f"{o.rule.suite}\x1f{o.rule.relation.lower()}" for o in report.outcomes})
+    if covered:
+        con.execute(f"delete from {RESULTS_TABLE} where run_id = ? "
+                    "and suite || chr(31) || lower(relation) in (select unnest(?::varchar[]))",
+                    [report.run_id, covered])
     if rows:
         placeholders = ", ".join("?" for _ in COLUMNS)
         con.executemany(f"insert into {RESULTS_TABLE} ({', '.join(COLUMNS)}) values ({placeholders})", rows)

@@ -14,9 +14,10 @@ from orchestration.config import load_config
 from orchestration.defs.activation import LANE_SYNCS
 from orchestration.defs.clv import clv_fit
 from orchestration.defs.freshness import FRESHNESS_CHECKS
+from orchestration.defs.governance import CHECK_NAME, GOVERNED
 from orchestration.defs.ingestion import SYSTEM_ASSETS
 from orchestration.defs.transformation import DBT_ASSETS
-from orchestration.keys import LANE_TAG, LANE_VALUE, WRITER_TAG, WRITER_VALUE, sync_key
+from orchestration.keys import LANE_TAG, LANE_VALUE, WRITER_TAG, WRITER_VALUE, model_key, sync_key
 
 WRITER = {WRITER_TAG: WRITER_VALUE}
 FRESHNESS = dg.AssetSelection.checks(*FRESHNESS_CHECKS)
@@ -27,8 +28,13 @@ def lane_selection(systems: tuple[str, ...], sync_names: set[str]) -> dg.AssetSe
 
     The raw tables of the lane's systems (new files only: landing is incremental), every dbt model
     on a path from those tables to a lane sync's audience except the identity graph (plus models
-    tagged for the lane), and the lane syncs. Nothing else: the nightly run keeps the rest of the
-    warehouse current.
+    tagged for the lane), the governance check of each lane audience, and the lane syncs. Nothing
+    else: the nightly run keeps the rest of the warehouse current.
+
+    The audiences' checks are selected by name: dagster-dbt's selection brings the dbt tests of the
+    models it picks, not the governance suites. Without them a lane run rebuilt an audience and sent
+    it on the strength of an older run's validation (or none: refused), where ``cdw lane`` checks
+    the audiences it is about to sync; the checks block their syncs (blocking, on the audience).
     """
     unknown = sorted(set(systems) - set(SYSTEM_ASSETS))
     if unknown:
@@ -38,10 +44,12 @@ def lane_selection(systems: tuple[str, ...], sync_names: set[str]) -> dg.AssetSe
     select, exclude = lane_dbt_selection(audiences, systems, load_config().lane.dbt_tag)
     raw = dg.AssetSelection.assets(*(SYSTEM_ASSETS[s] for s in systems))
     syncs = dg.AssetSelection.assets(*(sync_key(name) for name in sorted(sync_names)))
+    checks = dg.AssetSelection.checks(*(dg.AssetCheckKey(model_key(audience), CHECK_NAME)
+                                        for audience in sorted(set(audiences)) if model_key(audience) in GOVERNED))
     models = dg.AssetSelection.assets()
     for part in DBT_ASSETS:  # dagster-dbt selects within one dbt assets definition at a time
         models = models | build_dbt_asset_selection([part], dbt_select=select, dbt_exclude=exclude)
-    return (raw | models | syncs) - FRESHNESS
+    return (raw | models | checks | syncs) - FRESHNESS
 
 
 main_job = dg.define_asset_job(

@@ -1,12 +1,14 @@
 """The GX runner on real DuckDB files: rules built from a contract, results stored and masked."""
 
 import warnings
+from dataclasses import replace
 from pathlib import Path
 
 import duckdb
 import pytest
 
 from core.contracts import Column, Table
+from core.validation_results import failed_error_rules, latest_run
 from expectations import runner
 from expectations.landing import table_rules
 
@@ -129,6 +131,26 @@ def test_results_are_stored_and_a_rerun_of_the_same_run_replaces_them(tmp_path):
     stored = con.execute("select count(*), count(*) filter (where not success) from audit.validation_results "
                          "where run_id = 'r5'").fetchone()
     assert stored == (len(report.outcomes), 1)
+
+
+def test_each_check_step_of_a_run_keeps_its_results_and_a_rerun_replaces_only_its_own(tmp_path):
+    """A Dagster run checks in several steps under one run id (each system's landing, each dbt part's
+    marts, the lane's audiences). Each step's store used to erase the run's earlier results: the
+    activation gate then found no validation of an audience the run had checked, and the publish
+    missed an earlier step's failed rules."""
+    con = _warehouse(tmp_path, [(1, "bad", "2025-01-02", "1", "1")])
+    landing = runner.validate_rules(con, table_rules(TABLE), run_id="r7")
+    audience = runner.CheckReport(run_id="r7", outcomes=[
+        runner.RuleOutcome(rule=replace(o.rule, suite="audience", relation="marts.audience_x"), success=True)
+        for o in landing.outcomes[:2]])
+    runner.store_report(con, landing)
+    runner.store_report(con, audience)
+    runner.store_report(con, audience)  # the same step again: its own results replaced, not doubled
+    stored = dict(con.execute("select relation, count(*) from audit.validation_results where run_id = 'r7' "
+                              "group by relation").fetchall())
+    assert stored == {"raw_shop.customers": len(landing.outcomes), "marts.audience_x": 2}
+    assert latest_run(con, "marts.audience_x") == latest_run(con, "raw_shop.customers") == "r7"
+    assert {f.relation for f in failed_error_rules(con, "r7")} == {"raw_shop.customers"}, "the landing failure stays"
 
 
 def test_an_unreadable_relation_fails_its_rules_with_the_reason(tmp_path):

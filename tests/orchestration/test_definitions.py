@@ -10,6 +10,7 @@ from activation import load_config as load_activation_config
 from core.contracts import all_tables, load_contracts
 from orchestration.config import load_config
 from orchestration.definitions import defs
+from orchestration.defs.activation import LANE_SYNCS
 from orchestration.defs.freshness import FRESHNESS_CHECKS
 from orchestration.defs.transformation import DBT_MODEL_KEYS
 from orchestration.keys import (
@@ -139,6 +140,28 @@ def test_activation_lane_selects_lane_raw_tables_trigger_models_and_trigger_sync
     for key in selected & DBT_MODEL_KEYS:  # only models between the lane's raw tables and its triggers
         assert specs[key].group_name != "seeds"
     assert all(specs[k].tags.get(LANE_TAG) == LANE_VALUE for k in triggers)
+
+
+def test_activation_lane_checks_the_audiences_it_syncs_before_sending_them():
+    """Like ``cdw lane``, a lane run validates each audience it rebuilds before its sync reads the result.
+
+    The lane job selected no governance check (dagster-dbt's selection brings dbt tests only): its syncs
+    were judged on an older run's validation of the audience, or refused for want of one
+    (benchmarks/activation_lane.py: no validation result for marts.audience_abandoned_cart_email).
+    """
+    job = defs.resolve_job_def("activation_lane")
+    graph = job.asset_layer.asset_graph
+    governance = {key.asset_key for key in graph.asset_check_keys if key.name == "governance_rules"}
+    lane_syncs = [s for s in load_activation_config().syncs.values() if s.name in LANE_SYNCS]
+    audiences = {model_key(s.audience) for s in lane_syncs} & DBT_MODEL_KEYS
+    assert audiences, "no built audience in the lane"
+    assert governance == audiences, "the lane checks its audiences, and only those"
+    check_nodes = {node for node in job.graph.node_dict if node.startswith("governance_suites")}
+    for sync in lane_syncs:
+        if model_key(sync.audience) in audiences:
+            upstream = {h.node_name for h in job.graph.dependency_structure.all_upstream_outputs_from_node(
+                f"sync_{sync.name}")}
+            assert upstream & check_nodes, f"sync {sync.name} does not wait for its audience's check"
 
 
 def test_models_not_built_yet_appear_as_pending_with_an_owner():
