@@ -54,8 +54,12 @@ QUARANTINE_SCHEMA = pa.schema(
 )
 """Columns of ``raw_<system>.quarantine``."""
 
-_REASON = "__cdw_reason"
-_PAYLOAD = "__cdw_payload"
+REASON_COLUMN = "__cdw_reason"
+"""Column of :func:`check_into`'s rows: every broken rule, ``; ``-separated; empty for a valid row."""
+PAYLOAD_COLUMN = "__cdw_payload"
+"""Column of :func:`check_into`'s rows: a rejected row as canonical JSON (NULL for a valid row)."""
+_REASON = REASON_COLUMN
+_PAYLOAD = PAYLOAD_COLUMN
 _BATCH = "__cdw_batch"
 
 
@@ -134,6 +138,50 @@ def check_batch(
     )
 
 
+def check_into(
+    con: duckdb.DuckDBPyConnection,
+    batch: pa.Table,
+    table: Table,
+    target: str,
+    carried: tuple[str, ...] = (),
+) -> int:
+    """Check ``batch`` as :func:`check_batch` does, but append every row, checked, to the table
+    ``target`` of ``con`` (by name): the contract columns typed, the extras, the ``carried`` columns
+    as they are, and :data:`REASON_COLUMN` (empty for a valid row) with :data:`PAYLOAD_COLUMN` (the
+    original row as canonical JSON, for a rejected one). Returns the rows appended.
+
+    One statement, no Arrow round trip: for the landing reader, whose work database is ``con``.
+    :func:`quarantine_sql` turns the rejected rows into quarantine rows afterwards. The caller
+    checks the required columns first (:func:`check_batch` on the file's empty schema does).
+    """
+    contract_names = set(table.column_names)
+    extras = tuple(n for n in batch.column_names if n not in contract_names and n not in carried)
+    sql = _check_sql(batch.schema, table, extras, carried)
+    con.register(_BATCH, batch)
+    try:
+        return int(con.execute(f"INSERT INTO {quote(target)} BY NAME SELECT * FROM ({sql})").fetchall()[0][0])
+    finally:
+        con.unregister(_BATCH)
+
+
+def quarantine_sql(table: Table, source: str, source_file: str, order: str) -> str:
+    """The rejected rows of ``source`` (written by :func:`check_into`) as quarantine rows: the columns
+    of :data:`QUARANTINE_SCHEMA` (``$stamp`` as their time) and ``delivery``, their place (from 1)
+    in the order of the SQL ``order``.
+
+    The id hashes system, table and the canonical payload only, so the same bad row delivered
+    again (in this file or any other) gets the same id and merges into one quarantine row.
+    """
+    prefix = f"{table.system}|{table.name}|"
+    return (
+        f"SELECT sha256({literal(prefix)} || {_PAYLOAD}) AS quarantine_id, "
+        f"{literal(table.system)} AS system, {literal(table.name)} AS table_name, "
+        f"{_REASON} AS reason, {_PAYLOAD} AS payload, {literal(source_file)} AS source_file, "
+        f"CAST($stamp AS TIMESTAMPTZ) AS quarantined_at, row_number() OVER (ORDER BY {order}) AS delivery "
+        f"FROM {source} WHERE {_REASON} <> ''"
+    )
+
+
 def _run(con: duckdb.DuckDBPyConnection, sql: str, batch: pa.Table, **params: object) -> pa.Table:
     """Run ``sql`` over ``batch`` (registered as the batch view); the result as Arrow."""
     con.register(_BATCH, batch)
@@ -167,8 +215,9 @@ def _quarantine_rows(
     return _run(con, sql, rejected, stamp=stamp).cast(QUARANTINE_SCHEMA)
 
 
-def _check_sql(schema: pa.Schema, table: Table, extras: tuple[str, ...]) -> str:
-    """One SELECT giving typed contract columns, extras, the reason text and, for bad rows, the payload.
+def _check_sql(schema: pa.Schema, table: Table, extras: tuple[str, ...], carried: tuple[str, ...] = ()) -> str:
+    """One SELECT giving typed contract columns, extras, the reason text and, for bad rows, the payload
+    (``carried`` columns pass through, left out of the payload).
 
     A plain projection of one scan: with ``preserve_insertion_order`` DuckDB returns the rows in
     input order, which the newest-version tie-break (later row wins) relies on.
@@ -182,9 +231,9 @@ def _check_sql(schema: pa.Schema, table: Table, extras: tuple[str, ...]) -> str:
         else:
             typed = f"CAST(NULL AS {DUCKDB_TYPES[column.type]})"
         selects.append(f"{typed} AS {quote(column.name)}")
-    selects.extend(quote(name) for name in extras)
+    selects.extend(quote(name) for name in (*extras, *carried))
     reason = f"concat_ws('; ', {', '.join(reasons)})" if reasons else "''"
-    original = sorted(schema.names)
+    original = sorted(n for n in schema.names if n not in carried)
     payload = "to_json(struct_pack(" + ", ".join(f"{quote(n)} := {quote(n)}" for n in original) + "))"
     return (
         f"WITH checked AS (SELECT *, {reason} AS {_REASON} FROM {_BATCH}) "

@@ -54,7 +54,15 @@ from dlt.extract import DltResource, DltSource
 from core.contracts import SystemContract, Table
 from core.sql import literal
 from core.sql import quote_identifier as quote
-from ingestion.contract_check import QUARANTINE_SCHEMA, CheckResult, check_batch
+from ingestion.contract_check import (
+    PAYLOAD_COLUMN,
+    QUARANTINE_SCHEMA,
+    REASON_COLUMN,
+    CheckResult,
+    check_batch,
+    check_into,
+    quarantine_sql,
+)
 from ingestion.errors import LandingFileError
 from ingestion.landing_work import PageSql, WorkDatabase, without_null_types
 
@@ -71,6 +79,8 @@ DLT_TYPES = {"text": "text", "bigint": "bigint", "double": "double", "boolean": 
 _FILE = "__cdw_file"
 _ROW = "__cdw_row"
 _N = "__cdw_n"
+_VALID = f"{quote(REASON_COLUMN)} = ''"
+"""A work table's valid rows (:func:`ingestion.contract_check.check_into` writes rejected ones too)."""
 _QUARANTINE = quote(QUARANTINE_TABLE)
 _DISTINCT_QUARANTINE = quote(f"{QUARANTINE_TABLE}_distinct")
 _NAMING = NamingConvention()
@@ -117,6 +127,8 @@ class _FilePart:
     relative: str
     rows: int = 0
     """Valid rows in the work table."""
+    end: int = 0
+    """Rows in the work table, valid or not: its row numbers are ``[0, end)``."""
 
 
 @dataclass
@@ -365,28 +377,34 @@ class LandingReader:
         return checked
 
     def _check_file(self, table: Table, path: Path, relative: str, work_table: str) -> tuple[_FilePart, int]:
-        """Check one file batch by batch: valid rows to its own work table, the rest to quarantine.
+        """Check one file batch by batch into its own work table; its rejected rows then go to quarantine.
 
         Its columns are checked on the file's schema first, so a broken file (a required column
         missing, two columns landing as one) fails before any row is read, even an empty file.
+        Every row is written once, checked, with its reason (empty when valid): the valid rows
+        are read from there, and the rejected ones become quarantine rows in one statement.
         """
         report = self.report.table(table.name)
         self._ensure_quarantine_table()
         parquet = open_parquet(path)
         header = self._check(table, to_landed_names(parquet.schema_arrow.empty_table(), path), relative, path)
         part = _FilePart(work_table, _with_order(header.valid, relative, 0).schema, relative)
-        self.work.create_table(work_table, part.schema)
+        self.work.create_table(work_table, part.schema.append(pa.field(REASON_COLUMN, pa.string()))
+                               .append(pa.field(PAYLOAD_COLUMN, pa.string())))
         report.extra_columns = sorted(set(report.extra_columns) | set(header.extra_columns))
-        rows = valid = 0
+        con = self.work.connection()
+        rows = 0
         for batch in parquet_batches(path, parquet, self.work.batch_rows):
-            result = self._check(table, to_landed_names(batch, path), relative, path)
-            self.work.append(work_table, _with_order(result.valid, relative, valid))
-            self._append_quarantine(result.quarantine)
+            landed = _with_order(to_landed_names(batch, path), relative, rows)
+            check_into(con, landed.cast(without_null_types(landed.schema)), table, work_table,
+                       carried=(SOURCE_FILE_COLUMN, _ROW))
             rows += batch.num_rows
-            valid += result.valid.num_rows
+        part.end = rows
+        part.rows = con.execute(f"SELECT count(*) FROM {quote(work_table)} "
+                                f"WHERE {_VALID}").fetchall()[0][0]
+        self._append_quarantine(quarantine_sql(table, quote(work_table), relative, _ROW))
         report.rows_read += rows
-        report.rows_valid += valid
-        part.rows = valid
+        report.rows_valid += part.rows
         return part, rows
 
     def _check(self, table: Table, batch: pa.Table, relative: str, path: Path) -> CheckResult:
@@ -405,12 +423,13 @@ class LandingReader:
             self.work.create_table(QUARANTINE_TABLE, QUARANTINE_SCHEMA.append(pa.field(_N, pa.int64())))
             self._quarantined = 0
 
-    def _append_quarantine(self, rows: pa.Table) -> None:
-        """Add a batch's quarantine rows, numbered in delivery order (the last delivery of a row wins)."""
-        first = self._quarantined
-        self._quarantined += rows.num_rows
-        self.work.append(QUARANTINE_TABLE, rows.append_column(
-            _N, pa.array(np.arange(first, self._quarantined, dtype=np.int64))))
+    def _append_quarantine(self, rows_sql: str) -> None:
+        """Add the quarantine rows of ``rows_sql``, numbered on in delivery order (the last delivery
+        of a row wins)."""
+        added = self.work.connection().execute(
+            f"INSERT INTO {_QUARANTINE} BY NAME SELECT * EXCLUDE (delivery), {self._quarantined} + delivery - 1 "
+            f"AS {_N} FROM ({rows_sql})", {"stamp": self.run_at}).fetchall()[0][0]
+        self._quarantined += added
 
     def _quarantine_reasons(self, table: Table) -> dict[str, int]:
         """Distinct quarantine rows of the table (one per quarantine id) per reason."""
@@ -432,8 +451,8 @@ class LandingReader:
         narrow = ", ".join(quote(c) for c in dict.fromkeys([*table.primary_key, *filter(None, [table.cursor])]))
         order = [f"{_cursor_sql(table, 'c')} DESC NULLS LAST"] if table.cursor else []
         order += [f"{_FILE} DESC", f"{_ROW} DESC"]
-        incoming = " UNION ALL ".join(f"SELECT {narrow}, {_ROW}, {number} AS {_FILE} FROM {quote(part.work_table)}"
-                                      for number, part in enumerate(parts))
+        incoming = " UNION ALL ".join(f"SELECT {narrow}, {_ROW}, {number} AS {_FILE} FROM {quote(part.work_table)} "
+                                      f"WHERE {_VALID}" for number, part in enumerate(parts))
         con = self.work.connection()
         con.execute(f"CREATE OR REPLACE TABLE {quote(ranked)} AS SELECT * FROM ({incoming}) c "
                     f"QUALIFY row_number() OVER (PARTITION BY {keys} ORDER BY {', '.join(order)}) = 1")
@@ -473,7 +492,7 @@ class LandingReader:
             columns = ", ".join(f"CAST({quote(f.name) if f.name in present else 'NULL'} AS {types[f.name]}) "
                                 f"AS {quote(f.name)}" for f in schema if f.name != _ROW)
             pages.append((_page_sql(columns, part.work_table, winners if kept[number] < part.rows else None, number),
-                          part.rows))
+                          part.end))
         return pages
 
     def _drop_stale(self, table: Table, name: str) -> None:
@@ -508,7 +527,7 @@ def _page_sql(columns: str, work_table: str, winners: str | None, number: int) -
     numbers, only the rows among ``winners`` (of file ``number``) when given."""
     def page(first: int, end: int) -> str:
         rows = f"{_ROW} >= {first} AND {_ROW} < {end}"
-        sql = f"SELECT {columns} FROM {quote(work_table)} WHERE {rows}"
+        sql = f"SELECT {columns} FROM {quote(work_table)} WHERE {rows} AND {_VALID}"
         if winners is None:
             return sql
         return f"{sql} AND {_ROW} IN (SELECT {_ROW} FROM {quote(winners)} WHERE {_FILE} = {number} AND {rows})"

@@ -60,17 +60,22 @@ class Spy:
     def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
         self.checked: list[int] = []
         self.handed: list[int] = []
-        check, stamped = landing_source.check_batch, landing_source.with_landed_at
+        check, check_into, stamped = landing_source.check_batch, landing_source.check_into, landing_source.with_landed_at
 
         def check_batch(batch: pa.Table, *args: Any, **kwargs: Any) -> Any:
             self.checked.append(batch.num_rows)
             return check(batch, *args, **kwargs)
+
+        def check_into_work(con: Any, batch: pa.Table, *args: Any, **kwargs: Any) -> Any:
+            self.checked.append(batch.num_rows)
+            return check_into(con, batch, *args, **kwargs)
 
         def with_landed_at(rows: pa.Table, *args: Any) -> pa.Table:
             self.handed.append(rows.num_rows)
             return stamped(rows, *args)
 
         monkeypatch.setattr(landing_source, "check_batch", check_batch)
+        monkeypatch.setattr(landing_source, "check_into", check_into_work)
         monkeypatch.setattr(landing_source, "with_landed_at", with_landed_at)
 
 
