@@ -424,8 +424,8 @@ class LandingReader:
             self._quarantined = 0
 
     def _append_quarantine(self, rows_sql: str) -> None:
-        """Add the quarantine rows of ``rows_sql``, numbered on in delivery order (the last delivery
-        of a row wins)."""
+        """Add the quarantine rows of ``rows_sql``, numbered in delivery order after the rows already
+        there (the last delivery of a row wins)."""
         added = self.work.connection().execute(
             f"INSERT INTO {_QUARANTINE} BY NAME SELECT * EXCLUDE (delivery), {self._quarantined} + delivery - 1 "
             f"AS {_N} FROM ({rows_sql})", {"stamp": self.run_at}).fetchall()[0][0]
