@@ -60,7 +60,8 @@ class Spy:
     def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
         self.checked: list[int] = []
         self.handed: list[int] = []
-        check, check_into, stamped = landing_source.check_batch, landing_source.check_into, landing_source.with_landed_at
+        check, check_into = landing_source.check_batch, landing_source.check_into
+        stamped = landing_source.with_landed_at
 
         def check_batch(batch: pa.Table, *args: Any, **kwargs: Any) -> Any:
             self.checked.append(batch.num_rows)
