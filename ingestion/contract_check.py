@@ -119,8 +119,7 @@ def check_batch(
             source_file,
             f"required column(s) {', '.join(missing)} of {table.qualified_name} missing from the file",
         )
-    contract_names = set(table.column_names)
-    extras = tuple(name for name in batch.column_names if name not in contract_names)
+    extras = _extra_columns(batch, table)
     absent = tuple(c.name for c in table.columns if c.name not in batch.column_names)
     stamp = quarantined_at or datetime.now(UTC)
 
@@ -154,8 +153,7 @@ def check_into(
     :func:`quarantine_sql` turns the rejected rows into quarantine rows afterwards. The caller
     checks the required columns first (:func:`check_batch` on the file's empty schema does).
     """
-    contract_names = set(table.column_names)
-    extras = tuple(n for n in batch.column_names if n not in contract_names and n not in carried)
+    extras = _extra_columns(batch, table, carried)
     sql = _check_sql(batch.schema, table, extras, carried)
     con.register(_BATCH, batch)
     try:
@@ -167,18 +165,24 @@ def check_into(
 def quarantine_sql(table: Table, source: str, source_file: str, order: str) -> str:
     """The rejected rows of ``source`` (written by :func:`check_into`) as quarantine rows: the columns
     of :data:`QUARANTINE_SCHEMA` (``$stamp`` as their time) and ``delivery``, their place (from 1)
-    in the order of the SQL ``order``.
+    in the order of the SQL ``order``."""
+    return (f"SELECT {_quarantine_columns(table, source_file)}, row_number() OVER (ORDER BY {order}) AS delivery "
+            f"FROM {source} WHERE {_REASON} <> ''")
+
+
+def _quarantine_columns(table: Table, source_file: str) -> str:
+    """The columns of :data:`QUARANTINE_SCHEMA` over checked rows (reason and payload computed),
+    ``$stamp`` as their time.
 
     The id hashes system, table and the canonical payload only, so the same bad row delivered
     again (in this file or any other) gets the same id and merges into one quarantine row.
     """
     prefix = f"{table.system}|{table.name}|"
     return (
-        f"SELECT sha256({literal(prefix)} || {_PAYLOAD}) AS quarantine_id, "
+        f"sha256({literal(prefix)} || {_PAYLOAD}) AS quarantine_id, "
         f"{literal(table.system)} AS system, {literal(table.name)} AS table_name, "
         f"{_REASON} AS reason, {_PAYLOAD} AS payload, {literal(source_file)} AS source_file, "
-        f"CAST($stamp AS TIMESTAMPTZ) AS quarantined_at, row_number() OVER (ORDER BY {order}) AS delivery "
-        f"FROM {source} WHERE {_REASON} <> ''"
+        f"CAST($stamp AS TIMESTAMPTZ) AS quarantined_at"
     )
 
 
@@ -191,6 +195,12 @@ def _run(con: duckdb.DuckDBPyConnection, sql: str, batch: pa.Table, **params: ob
         con.unregister(_BATCH)
 
 
+def _extra_columns(batch: pa.Table, table: Table, carried: tuple[str, ...] = ()) -> tuple[str, ...]:
+    """The batch's columns the contract does not name (kept as they are), ``carried`` left out."""
+    contract_names = set(table.column_names)
+    return tuple(n for n in batch.column_names if n not in contract_names and n not in carried)
+
+
 def _valid_schema(schema: pa.Schema, table: Table) -> pa.Schema:
     """The schema of valid rows: landed types, primary key columns not nullable."""
     keys = set(table.primary_key)
@@ -200,18 +210,8 @@ def _valid_schema(schema: pa.Schema, table: Table) -> pa.Schema:
 def _quarantine_rows(
     con: duckdb.DuckDBPyConnection, rejected: pa.Table, table: Table, source_file: str, stamp: datetime
 ) -> pa.Table:
-    """Shape rejected rows (reason and payload computed) as quarantine rows with a stable id.
-
-    The id hashes system, table and the canonical payload only, so the same bad row delivered
-    again (in this file or any other) gets the same id and merges into one quarantine row.
-    """
-    prefix = f"{table.system}|{table.name}|"
-    sql = (
-        f"SELECT sha256({literal(prefix)} || {_PAYLOAD}) AS quarantine_id, "
-        f"{literal(table.system)} AS system, {literal(table.name)} AS table_name, "
-        f"{_REASON} AS reason, {_PAYLOAD} AS payload, {literal(source_file)} AS source_file, "
-        f"$stamp AS quarantined_at FROM {_BATCH}"
-    )
+    """Shape rejected rows (reason and payload computed) as quarantine rows with a stable id."""
+    sql = f"SELECT {_quarantine_columns(table, source_file)} FROM {_BATCH}"
     return _run(con, sql, rejected, stamp=stamp).cast(QUARANTINE_SCHEMA)
 
 

@@ -86,12 +86,6 @@ class WorkDatabase:
         self._from_arrow(f"CREATE TABLE {quote(name)} AS SELECT * FROM __cdw_rows", without_null_types(schema)
                          .empty_table())
 
-    def append(self, name: str, rows: pa.Table) -> None:
-        """Append ``rows`` (in their order) to the table ``name``, columns by name."""
-        if rows.num_rows:
-            self._from_arrow(f"INSERT INTO {quote(name)} BY NAME SELECT * FROM __cdw_rows",
-                             rows.cast(without_null_types(rows.schema)))
-
     def drop_table(self, name: str) -> None:
         self.connection().execute(f"DROP TABLE IF EXISTS {quote(name)}")
 
