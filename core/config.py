@@ -175,6 +175,13 @@ class DuckDBSettings(StrictModel):
     dbt_threads: str | int = "auto"
 
 
+class ChecksSettings(StrictModel):
+    """How the check step shares the machine (see expectations/judging.py)."""
+
+    workers: str | int = "auto"
+    parallel_min_rows: int = Field(2_000_000, ge=0)
+
+
 class DagsterSettings(StrictModel):
     record_cli_runs: bool = True
 
@@ -188,6 +195,7 @@ class WarehouseSettings(StrictModel):
     privacy: Privacy = Privacy()
     publish: PublishSettings = PublishSettings()
     duckdb: DuckDBSettings = DuckDBSettings()
+    checks: ChecksSettings = ChecksSettings()
     dagster: DagsterSettings = DagsterSettings()
 
     def enabled_systems(self, known: list[str]) -> tuple[str, ...]:

@@ -9,7 +9,7 @@ import pytest
 
 from core.contracts import Column, Table
 from core.validation_results import failed_error_rules, latest_run
-from expectations import runner
+from expectations import judging, runner
 from expectations.landing import table_rules
 
 TABLE = Table(
@@ -120,7 +120,7 @@ def test_a_pattern_with_groups_does_not_warn_once_per_chunk(tmp_path, monkeypatc
     con = _warehouse(tmp_path, [(i, f"p{i}@x.io", "2025-01-02", "1", "1") for i in range(1, 13)])
     report = runner.validate_rules(con, table_rules(TABLE), run_id="r4b")
     assert report.blocking_failures == []
-    assert [str(w.message) for w in recwarn if runner.REGEX_GROUPS_WARNING in str(w.message)] == []
+    assert [str(w.message) for w in recwarn if judging.REGEX_GROUPS_WARNING in str(w.message)] == []
 
 
 def test_results_are_stored_and_a_rerun_of_the_same_run_replaces_them(tmp_path):
@@ -233,7 +233,7 @@ def test_every_landing_pattern_runs_in_arrow_and_keeps_its_meaning():
     for pattern, (good, bad) in cases.items():
         frame = pd.Series(good + bad, dtype=pd.StringDtype("pyarrow"))
         with warnings.catch_warnings():
-            warnings.filterwarnings("ignore", message=runner.REGEX_GROUPS_WARNING)
+            warnings.filterwarnings("ignore", message=judging.REGEX_GROUPS_WARNING)
             matched = frame.str.contains(pattern)
         assert matched.tolist() == [True] * len(good) + [False] * len(bad), pattern
 
@@ -248,7 +248,7 @@ def test_decimal_and_small_integer_columns_are_judged_as_numbers(tmp_path):
     con = duckdb.connect(str(tmp_path / "n.duckdb"))
     con.execute("create table t as select * from (values (1, 2.50::decimal(18, 2), 3::integer), "
                 "(2, -0.01::decimal(18, 2), 0::integer), (3, null, null)) as v(id, amount, score)")
-    frame = next(runner._read_chunks(con, "t", ("amount", "score"), None))
+    frame = judging.to_frame(next(runner._read_batches(con, "t", ("amount", "score"), None)))
     assert {str(frame[column].dtype) for column in frame} <= {"float64", "int64"}
     rules = [Rule(suite="s", relation="t", severity="error", columns=(column,),
                   expectation=gx.expectations.ExpectColumnValuesToBeBetween(column=column, min_value=low))
@@ -267,13 +267,13 @@ def test_a_uniqueness_rule_over_many_buckets_finds_every_duplicate_and_holds_one
     rule = next(r for r in table_rules(TABLE) if r.name == "expect_column_values_to_be_unique(id)")
     whole = runner.validate_rules(con, [rule], run_id="whole").outcomes[0]
     frames: list[int] = []
-    validate = runner._Validator.validate
+    validate = judging.Validator.validate
 
     def counted(self, frame, rules, index_columns=()):
         frames.append(len(frame))
         return validate(self, frame, rules, index_columns)
 
-    monkeypatch.setattr(runner._Validator, "validate", counted)
+    monkeypatch.setattr(judging.Validator, "validate", counted)
     monkeypatch.setattr(runner, "BUCKET_ROWS", 100)
     bucketed = runner.validate_rules(con, [rule], run_id="bucketed").outcomes[0]
     assert len(frames) == 11 and max(frames) < 200 and sum(frames) == len(rows)
