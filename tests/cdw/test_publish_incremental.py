@@ -300,6 +300,30 @@ def test_a_crash_mid_publish_leaves_the_old_serving_file_intact(tmp_path: Path):
     assert result.mode == "incremental" and result.rewritten == ["analytics.fct_orders"]
 
 
+def test_a_table_that_fails_to_copy_beside_another_leaves_the_old_serving_file_and_no_work_file(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    """Whole tables are written two at a time: one writer's failure fails the publish, as one at a time
+    did; the other writer finishes or stops, the new file is deleted, and the last good copy serves."""
+    paths = _published(tmp_path)
+    before = _content(paths.serving_db)
+    _sql(paths, "update marts.fct_orders set v = 9; update marts.dim_customers set v = 2")
+    quote = publish_module._quote
+
+    def failing_quote(name: str) -> str:
+        if name == "fct_orders":
+            raise duckdb.IOException("disk full")
+        return quote(name)
+
+    monkeypatch.setattr(publish_module, "_quote", failing_quote)
+    with pytest.raises(duckdb.IOException, match="disk full"):
+        publish(paths, [], run_id="run-2", full=True)
+    assert not list(paths.warehouse_dir.glob(".serving.duckdb.*"))
+    assert _content(paths.serving_db) == before
+    monkeypatch.setattr(publish_module, "_quote", quote)
+    assert publish(paths, [], run_id="run-3", full=True).mode == "full"
+    assert _query(paths.serving_db, "select v from analytics.fct_orders") == [(9,)]
+
+
 def test_a_file_with_many_free_blocks_is_compacted_by_a_full_rewrite(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     paths = Paths(tmp_path)
     _build(paths)
