@@ -179,7 +179,7 @@ class ChecksSettings(StrictModel):
     """How the check step shares the machine (see expectations/judging.py)."""
 
     workers: str | int = "auto"
-    parallel_min_rows: int = Field(2_000_000, ge=0)
+    parallel_min_rows: int = Field(20_000_000, ge=0)
 
 
 class DagsterSettings(StrictModel):
