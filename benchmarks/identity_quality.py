@@ -260,7 +260,7 @@ def measure(base: Path, customers: int, seed: int) -> dict[str, Any]:
     build_identity(database, base)
     built = time.perf_counter()
     return {
-        "customers": customers, "seed": seed, "warehouse": str(database),
+        "customers": customers, "seed": seed,
         "seconds_generate_and_load": round(generated - started, 1), "seconds_dbt_build": round(built - generated, 1),
         "scores": score(database, truth), "phenomena": score_phenomena(database, truth),
     }
@@ -275,6 +275,8 @@ def main(argv: list[str] | None = None) -> int:
     with run_root(args.workdir, prefix="identity_quality_") as base:
         base.mkdir(parents=True, exist_ok=True)
         report = measure(base, args.customers, args.seed)
+    # Only a kept work dir's warehouse can be opened afterwards; a temporary one is gone by now.
+    report["warehouse"] = str(base / "build.duckdb") if args.workdir else None
     scores, per_phenomenon = report["scores"], report["phenomena"]
     print(f"{'population':<18}{'precision':>11}{'recall':>9}{'records':>10}{'persons':>9}{'customers':>11}")
     for name, s in scores.items():

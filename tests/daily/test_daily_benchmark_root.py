@@ -46,3 +46,26 @@ def test_the_pipeline_benchmark_removes_its_temp_home_when_the_run_fails(monkeyp
     with pytest.raises(RuntimeError):
         pipeline.main()
     assert homes and homes[0].name.startswith("cdw-bench-") and not homes[0].exists()
+
+
+@pytest.mark.parametrize("kept", [False, True])
+def test_the_identity_quality_report_names_a_warehouse_only_when_it_is_kept(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], kept: bool):
+    """Without --workdir the demo warehouse is removed at the end: the JSON must not point at it."""
+    import json
+
+    from benchmarks import identity_quality
+
+    def measured(base: Path, customers: int, seed: int) -> dict:
+        (base / "build.duckdb").write_bytes(b"x")
+        return {"customers": customers, "seed": seed, "scores": {}, "phenomena": {}}
+
+    monkeypatch.setattr(identity_quality, "measure", measured)
+    workdir = tmp_path / "work"
+    assert identity_quality.main(["--customers", "300", *(["--workdir", str(workdir)] if kept else [])]) == 0
+    printed = capsys.readouterr().out
+    report = json.loads(printed[printed.index("\n{") + 1:])
+    if kept:
+        assert report["warehouse"] == str(workdir / "build.duckdb") and Path(report["warehouse"]).exists()
+    else:
+        assert report["warehouse"] is None
