@@ -148,8 +148,8 @@ def _judge_in_worker(table: pa.Table, rules: list[Rule], index_columns: tuple[st
 class WorkerJudge:
     """Judges frames in ``workers`` processes; results are taken back in the order frames were handed out.
 
-    At most one frame per worker waits beside the ones being judged, so memory stays bounded while the
-    runner reads ahead (two per worker cost more memory and gained nothing at 1M customers).
+    At most one frame per worker is out at once while the runner reads the next, so memory stays bounded
+    (two per worker cost more memory and gained nothing at 1M customers).
     """
 
     def __init__(self, workers: int) -> None:
@@ -161,14 +161,14 @@ class WorkerJudge:
         self._inline: InlineJudge | None = None  # after a worker died: the rest is judged here
 
     def submit(self, table: pa.Table, rules: list[Rule], index_columns: tuple[str, ...], done: Done) -> None:
+        if self._inline is None:
+            try:
+                future = self._pool.submit(_judge_in_worker, table, rules, index_columns)
+            except BrokenProcessPool as exc:
+                self._fall_back(exc)
         if self._inline is not None:
+            self.finish()  # the frames handed out before this one are taken first, in order
             self._inline.submit(table, rules, index_columns, done)
-            return
-        try:
-            future = self._pool.submit(_judge_in_worker, table, rules, index_columns)
-        except BrokenProcessPool as exc:
-            self._fall_back(exc)
-            self._inline.submit(table, rules, index_columns, done)  # type: ignore[union-attr]
             return
         self._pending.append((future, table, rules, index_columns, done))
         while len(self._pending) > self._limit:
@@ -180,7 +180,15 @@ class WorkerJudge:
             self._take_oldest()
 
     def close(self) -> None:
+        if self._inline is not None:  # broken: no worker may be left for the shutdown to wait on
+            self._kill_workers()
         self._pool.shutdown(wait=True, cancel_futures=True)
+
+    def _kill_workers(self) -> None:
+        # A worker the pool started for a frame handed out after a death would never be told to stop,
+        # and the pool's shutdown would wait for it forever (seen on CPython 3.11).
+        for process in list((getattr(self._pool, "_processes", None) or {}).values()):
+            process.kill()
 
     def _take_oldest(self) -> None:
         future, table, rules, index_columns, done = self._pending.popleft()
@@ -195,6 +203,7 @@ class WorkerJudge:
         if self._inline is None:
             log.warning("a check worker process died (%s); the remaining frames are judged in this process", exc)
             self._inline = InlineJudge()
+            self._kill_workers()
 
 
 def check_workers(rows_to_judge: int) -> int:

@@ -24,7 +24,7 @@ import duckdb
 from core.sql import quote_identifier
 from core.validation_results import RESULTS_TABLE, passed_last_time
 from expectations.catalog import Catalog
-from expectations.judging import MAX_EXAMPLES, InlineJudge, WorkerJudge, check_workers, open_judge
+from expectations.judging import MAX_EXAMPLES, Done, InlineJudge, WorkerJudge, check_workers, open_judge
 from expectations.rules import Rule
 
 CHUNK_ROWS = 1_000_000
@@ -192,7 +192,7 @@ class _Group:
         self.started = time.perf_counter()
         self.done = self.started
 
-    def collect(self, outcomes: list[RuleOutcome]):
+    def collect(self, outcomes: list[RuleOutcome]) -> Done:
         """What to do with a frame's raw results for ``outcomes`` (a frame judges those rules, in order)."""
         def done(raws: list[dict]) -> None:
             for outcome, raw in zip(outcomes, raws, strict=True):
@@ -202,8 +202,9 @@ class _Group:
 
 
 def _validate_group(con: duckdb.DuckDBPyConnection, judge: InlineJudge | WorkerJudge, group: list[Rule],
-                    outcomes: list[RuleOutcome], state: _Group) -> None:
-    """Hand every frame of ``group`` to ``judge``; each frame's results go to ``outcomes`` once judged."""
+                    state: _Group) -> None:
+    """Hand every frame of ``group`` to ``judge``; each frame's results go to its outcomes once judged."""
+    outcomes = state.outcomes
     first = group[0]
     relation, where, query = first.relation, first.where, first.query
     index_columns = tuple(dict.fromkeys(c for r in group for c in r.example_columns))
@@ -305,7 +306,7 @@ def validate_rules(con: duckdb.DuckDBPyConnection, rules: list[Rule], run_id: st
         for (relation, _where, _scope, _query), group in groups.items():
             state = _Group(group)
             try:
-                _validate_group(con, judge, group, state.outcomes, state)
+                _validate_group(con, judge, group, state)
                 outcomes = state.outcomes
             # Fresh outcomes: frames of the group already handed out may still come back into the old ones.
             except (duckdb.CatalogException, duckdb.BinderException) as exc:
