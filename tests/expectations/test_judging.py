@@ -8,20 +8,9 @@ import duckdb
 import pytest
 
 from core.config import ConfigFileError
-from core.contracts import Column, Table
 from expectations import judging, runner
 from expectations.landing import table_rules
-
-TABLE = Table(
-    system="shop", schema="raw_shop", name="orders", description="test", primary_key=("id",),
-    cursor="updated_at",
-    columns=(
-        Column("id", "bigint", required=True),
-        Column("email", "text", format="email"),
-        Column("updated_at", "text", required=True, format="timestamp"),
-        Column("total", "text", format="decimal", min=0),
-    ),
-)
+from tests.expectations.shop_contract import TABLE
 
 
 def _warehouse(tmp_path: Path) -> duckdb.DuckDBPyConnection:
@@ -29,7 +18,7 @@ def _warehouse(tmp_path: Path) -> duckdb.DuckDBPyConnection:
     con = duckdb.connect(str(tmp_path / "w.duckdb"))
     con.execute("create schema raw_shop")
     con.execute("""
-        create table raw_shop.orders as
+        create table raw_shop.customers as
         select case when i % 97 = 0 then i - 1 when i % 89 = 0 then null else i end as id,
                case when i % 13 = 0 then 'person' || i else 'p' || i || '@x.io' end as email,
                case when i % 31 = 0 then 'yesterday' else '2025-01-02T03:04:05Z' end as updated_at,
@@ -72,7 +61,7 @@ def test_worker_processes_give_the_outcomes_of_one_process_and_a_dead_worker_los
 
     judge = judging.WorkerJudge(2)
     try:
-        frame = con.sql("select id, email from raw_shop.orders").to_arrow_table()
+        frame = con.sql("select id, email from raw_shop.customers").to_arrow_table()
         email_rule = next(r for r in rules if r.name == "expect_column_values_to_match_regex(email)")
         got: list[list[dict]] = []
         judge.submit(frame, [email_rule], ("id",), got.append)

@@ -7,21 +7,10 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from core.contracts import Column, Table
 from core.validation_results import failed_error_rules, latest_run
 from expectations import judging, runner
 from expectations.landing import table_rules
-
-TABLE = Table(
-    system="shop", schema="raw_shop", name="customers", description="test", primary_key=("id",),
-    cursor="updated_at",
-    columns=(
-        Column("id", "bigint", required=True),
-        Column("email", "text", format="email"),
-        Column("updated_at", "text", required=True, format="timestamp"),
-        Column("total", "text", format="decimal", min=0),
-    ),
-)
+from tests.expectations.shop_contract import TABLE
 
 
 def _warehouse(tmp_path: Path, rows: list[tuple]) -> duckdb.DuckDBPyConnection:
